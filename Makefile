@@ -1,0 +1,108 @@
+# ctgate - build, test and install.
+#
+#   make                      build build/release/{ctgate,ctgate-agent}
+#   make check                unit tests, then integration tests against the real rig
+#   make check SANITIZE=1     the same with an ASan+UBSan build
+#   make valgrind             unit tests under valgrind (leak check)
+#   make install              honours DESTDIR and PREFIX
+#   make demo                 bring up the rig and print the ssh line to try
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SANITIZE   ?= 0
+FAULT_INJECTION ?= 0
+
+CC         ?= cc
+PKGS       := libssh ldap libcurl jansson libsodium libconfig
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+
+MODE := release
+ifeq ($(FAULT_INJECTION),1)
+MODE := test
+endif
+ifeq ($(SANITIZE),1)
+MODE := $(MODE)-san
+endif
+BUILD := build/$(MODE)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -fstack-protector-strong -fPIE \
+           -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' \
+           -Ishared -Ihypervisor-agent -Igateway $(PKG_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS  += -D_FORTIFY_SOURCE=2
+endif
+ifeq ($(FAULT_INJECTION),1)
+CFLAGS  += -DCTGATE_FAULT_INJECTION
+endif
+
+SHARED_SRC := $(wildcard shared/*.c)
+AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard hypervisor-agent/*.c))
+GW_SRC     := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+
+SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
+GW_OBJ     := $(GW_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit integration valgrind install clean demo format
+
+all: $(BUILD)/ctgate $(BUILD)/ctgate-agent
+
+$(BUILD)/%.o: %.c $(wildcard shared/*.h hypervisor-agent/*.h gateway/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/ctgate: $(BUILD)/gateway/main.o $(GW_OBJ) $(SHARED_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/ctgate-agent: $(BUILD)/hypervisor-agent/main.o $(AGENT_OBJ) $(SHARED_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(AGENT_OBJ) $(GW_OBJ) $(SHARED_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# The tests need the fault-injection switch, so they build their own tree.
+check:
+	$(MAKE) FAULT_INJECTION=1 unit integration
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
+
+integration: all
+	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
+
+valgrind:
+	$(MAKE) FAULT_INJECTION=1 SANITIZE=0 valgrind-unit
+
+valgrind-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
+	  CTGATE_SOURCE_DIR=$(CURDIR) valgrind --quiet --error-exitcode=99 --leak-check=full \
+	    --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible $$t; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/libexec/ctgate $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)/etc/ctgate
+	install -m 0755 $(BUILD)/ctgate $(BUILD)/ctgate-agent $(DESTDIR)$(PREFIX)/libexec/ctgate/
+	install -m 0644 docs/ctgate-agent.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	test -e $(DESTDIR)/etc/ctgate/agent.conf || \
+	  install -m 0644 conf/agent.conf $(DESTDIR)/etc/ctgate/agent.conf
+
+demo: all
+	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh
+
+format:
+	clang-format -i shared/*.[ch] hypervisor-agent/*.[ch] gateway/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf build

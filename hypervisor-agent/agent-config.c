@@ -1,0 +1,271 @@
+/* agent-config.c - see agent-config.h. */
+#include "agent-config.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+static enum ct_err copy_string(const config_t *conf, const char *path, char *dst, size_t len,
+                               const char *fallback, struct ct_error *err)
+{
+    const char *value = NULL;
+    if (config_lookup_string(conf, path, &value) != CONFIG_TRUE) {
+        if (fallback == NULL) {
+            return ct_error_set(err, CT_ERR_CONFIG, "missing setting '%s'", path);
+        }
+        value = fallback;
+    }
+    if (strlen(value) >= len) {
+        return ct_error_set(err, CT_ERR_CONFIG, "setting '%s' is too long", path);
+    }
+    memcpy(dst, value, strlen(value) + 1);
+    return CT_OK;
+}
+
+static enum ct_err lookup_seconds(const config_t *conf, const char *path, int fallback, int *out,
+                                  struct ct_error *err)
+{
+    int value = fallback;
+    if (config_lookup_int(conf, path, &value) == CONFIG_TRUE && (value < 1 || value > 3600)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "'%s' must be 1..3600 seconds", path);
+    }
+    *out = value;
+    return CT_OK;
+}
+
+static enum ct_err member_string(config_setting_t *s, const char *name, char *dst, size_t len,
+                                 bool required, struct ct_error *err)
+{
+    const char *value = NULL;
+    if (config_setting_lookup_string(s, name, &value) != CONFIG_TRUE) {
+        if (required) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: missing '%s'",
+                                config_setting_source_line(s), name);
+        }
+        dst[0] = '\0';
+        return CT_OK;
+    }
+    if (strlen(value) >= len) {
+        return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: '%s' too long",
+                            config_setting_source_line(s), name);
+    }
+    memcpy(dst, value, strlen(value) + 1);
+    return CT_OK;
+}
+
+static bool is_limit_value(const char *s)
+{
+    /* limits.cpu / limits.memory: digits, optionally a unit like MiB, GiB or %. */
+    size_t i = 0;
+    while (s[i] >= '0' && s[i] <= '9') {
+        i++;
+    }
+    if (i == 0 || i > 6) {
+        return false;
+    }
+    const char *unit = s + i;
+    return *unit == '\0' || strcmp(unit, "MiB") == 0 || strcmp(unit, "GiB") == 0 ||
+           strcmp(unit, "MB") == 0 || strcmp(unit, "GB") == 0 || strcmp(unit, "%") == 0;
+}
+
+static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, struct ct_error *err)
+{
+    config_setting_t *list = config_lookup(conf, "templates");
+    if (list == NULL || !config_setting_is_list(list) || config_setting_length(list) == 0) {
+        return ct_error_set(err, CT_ERR_CONFIG, "'templates' must be a non-empty list");
+    }
+    size_t n = (size_t)config_setting_length(list);
+    cfg->templates = calloc(n, sizeof(*cfg->templates));
+    if (cfg->templates == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+        struct template_def *t = &cfg->templates[i];
+        enum ct_err rc;
+        if ((rc = member_string(s, "name", t->name, sizeof(t->name), true, err)) != CT_OK ||
+            (rc = member_string(s, "image", t->image, sizeof(t->image), true, err)) != CT_OK ||
+            (rc = member_string(s, "description", t->description, sizeof(t->description), false,
+                                err)) != CT_OK ||
+            (rc = member_string(s, "shell", t->shell, sizeof(t->shell), false, err)) != CT_OK ||
+            (rc = member_string(s, "cpu", t->cpu, sizeof(t->cpu), false, err)) != CT_OK ||
+            (rc = member_string(s, "memory", t->memory, sizeof(t->memory), false, err)) != CT_OK) {
+            return rc;
+        }
+        int line = config_setting_source_line(s);
+        if (!validate_name(t->name, CT_TEMPLATE_MAX)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid name", line);
+        }
+        if (agent_config_template(cfg, t->name) != NULL) { /* searches templates[0..i-1] */
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: duplicate name '%s'",
+                                line, t->name);
+        }
+        if (!validate_token(t->image, sizeof(t->image) - 1)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid image", line);
+        }
+        if (t->shell[0] == '\0') {
+            strcpy(t->shell, "/bin/sh");
+        }
+        if (t->shell[0] != '/' || !validate_token(t->shell, sizeof(t->shell) - 1)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: shell must be a path",
+                                line);
+        }
+        if ((t->cpu[0] != '\0' && !is_limit_value(t->cpu)) ||
+            (t->memory[0] != '\0' && !is_limit_value(t->memory))) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid cpu or memory",
+                                line);
+        }
+        cfg->ntemplates = i + 1;
+    }
+    return CT_OK;
+}
+
+static enum ct_err load_reserved(config_t *conf, struct agent_config *cfg, struct ct_error *err)
+{
+    config_setting_t *arr = config_lookup(conf, "reserved_hostnames");
+    if (arr == NULL) {
+        return CT_OK;
+    }
+    if (!config_setting_is_array(arr)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "'reserved_hostnames' must be an array");
+    }
+    size_t n = (size_t)config_setting_length(arr);
+    cfg->reserved = calloc(n + 1, sizeof(char *));
+    if (cfg->reserved == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = config_setting_get_string_elem(arr, (int)i);
+        if (name == NULL || !validate_hostname(name)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "reserved_hostnames[%zu] is not a hostname", i);
+        }
+        cfg->reserved[i] = strdup(name);
+        if (cfg->reserved[i] == NULL) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+        cfg->nreserved = i + 1;
+    }
+    return CT_OK;
+}
+
+enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    config_t conf;
+    config_init(&conf);
+    enum ct_err rc = CT_OK;
+    const char *root_password = NULL;
+
+    if (config_read_file(&conf, path) != CONFIG_TRUE) {
+        if (config_error_type(&conf) == CONFIG_ERR_FILE_IO) {
+            rc = ct_error_set(err, CT_ERR_CONFIG, "cannot read %s", path);
+        } else {
+            rc = ct_error_set(err, CT_ERR_CONFIG, "%s:%d: %s", path, config_error_line(&conf),
+                              config_error_text(&conf));
+        }
+        goto out;
+    }
+    if ((rc = copy_string(&conf, "backend", cfg->backend, sizeof(cfg->backend), "lxd", err)) !=
+            CT_OK ||
+        (rc = copy_string(&conf, "lxd.socket", cfg->lxd_socket, sizeof(cfg->lxd_socket),
+                          "/var/lib/lxd/unix.socket", err)) != CT_OK ||
+        (rc = copy_string(&conf, "lxd.pool", cfg->lxd_pool, sizeof(cfg->lxd_pool), "default",
+                          err)) != CT_OK ||
+        (rc = copy_string(&conf, "lxd.profile", cfg->lxd_profile, sizeof(cfg->lxd_profile),
+                          "default", err)) != CT_OK ||
+        (rc = copy_string(&conf, "lxd.target", cfg->lxd_target, sizeof(cfg->lxd_target), "",
+                          err)) != CT_OK ||
+        (rc = copy_string(&conf, "lxd.product", cfg->lxd_product, sizeof(cfg->lxd_product), "lxd",
+                          err)) != CT_OK ||
+        (rc = copy_string(&conf, "state_dir", cfg->state_dir, sizeof(cfg->state_dir),
+                          "/var/lib/ctgate", err)) != CT_OK ||
+        (rc = copy_string(&conf, "admin_group", cfg->admin_group, sizeof(cfg->admin_group), "",
+                          err)) != CT_OK) {
+        goto out;
+    }
+    if (strcmp(cfg->backend, "lxd") != 0) {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "backend '%s' is not supported (use \"lxd\")",
+                          cfg->backend);
+        goto out;
+    }
+    if (strcmp(cfg->lxd_product, "lxd") != 0 && strcmp(cfg->lxd_product, "incus") != 0) {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "lxd.product must be \"lxd\" or \"incus\"");
+        goto out;
+    }
+    if (!validate_name(cfg->lxd_pool, 63) || !validate_name(cfg->lxd_profile, 63) ||
+        (cfg->lxd_target[0] != '\0' && !validate_name(cfg->lxd_target, 63))) {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "lxd.pool, lxd.profile or lxd.target is invalid");
+        goto out;
+    }
+    if (cfg->admin_group[0] != '\0' && !validate_name(cfg->admin_group, CT_GROUP_MAX)) {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "admin_group is invalid");
+        goto out;
+    }
+    if (cfg->state_dir[0] != '/' || cfg->lxd_socket[0] != '/') {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "state_dir and lxd.socket must be absolute paths");
+        goto out;
+    }
+    if ((rc = lookup_seconds(&conf, "timeouts.call", 30, &cfg->call_timeout_s, err)) != CT_OK ||
+        (rc = lookup_seconds(&conf, "timeouts.operation", 120, &cfg->operation_timeout_s, err)) !=
+            CT_OK ||
+        (rc = lookup_seconds(&conf, "timeouts.ipv4", 30, &cfg->ipv4_timeout_s, err)) != CT_OK ||
+        (rc = lookup_seconds(&conf, "timeouts.request_read", 30, &cfg->request_read_timeout_s,
+                             err)) != CT_OK) {
+        goto out;
+    }
+    cfg->root_password_random = true;
+    if (config_lookup_string(&conf, "root_password", &root_password) == CONFIG_TRUE) {
+        if (strcmp(root_password, "locked") == 0) {
+            cfg->root_password_random = false;
+        } else if (strcmp(root_password, "random") != 0) {
+            rc = ct_error_set(err, CT_ERR_CONFIG, "root_password must be \"random\" or \"locked\"");
+            goto out;
+        }
+    }
+    if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
+        (rc = load_templates(&conf, cfg, err)) != CT_OK) {
+        goto out;
+    }
+out:
+    config_destroy(&conf);
+    if (rc != CT_OK) {
+        agent_config_free(cfg);
+    }
+    return rc;
+}
+
+void agent_config_free(struct agent_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nreserved; i++) {
+        free(cfg->reserved[i]);
+    }
+    free(cfg->reserved);
+    free(cfg->templates);
+    cfg->reserved = NULL;
+    cfg->templates = NULL;
+    cfg->nreserved = 0;
+    cfg->ntemplates = 0;
+}
+
+const struct template_def *agent_config_template(const struct agent_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->ntemplates; i++) {
+        if (strcmp(cfg->templates[i].name, name) == 0) {
+            return &cfg->templates[i];
+        }
+    }
+    return NULL;
+}
+
+bool agent_config_is_reserved(const struct agent_config *cfg, const char *hostname)
+{
+    for (size_t i = 0; i < cfg->nreserved; i++) {
+        if (strcmp(cfg->reserved[i], hostname) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

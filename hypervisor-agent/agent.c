@@ -1,0 +1,150 @@
+/* agent.c - request reading and operation dispatch; see agent.h. */
+#include "agent.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fault.h"
+#include "json-secure.h"
+#include "log.h"
+#include "ops.h"
+#include "proto.h"
+#include "steps.h"
+
+static const op_fn op_table[OP__COUNT] = {
+    [OP_CREATE] = op_create,
+    [OP_LIST] = op_list,
+    [OP_INFO] = op_info,
+    [OP_DELETE] = op_delete,
+};
+
+/* One line (or everything up to EOF) from fd, bounded in size and time. */
+static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct ct_error *err)
+{
+    long deadline = steps_now_ms() + (long)timeout_s * 1000;
+    char chunk[4096];
+    for (;;) {
+        long left = deadline - steps_now_ms();
+        if (left <= 0) {
+            return ct_error_set(err, CT_ERR_TIMEOUT, "no complete request within %ds", timeout_s);
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, (int)left);
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready <= 0) {
+            continue;
+        }
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "cannot read the request: %s",
+                                strerror(errno));
+        }
+        if (n == 0) {
+            return out->len > 0 ? CT_OK : ct_error_set(err, CT_ERR_BAD_REQUEST, "empty request");
+        }
+        char *nl = memchr(chunk, '\n', (size_t)n);
+        size_t take = nl != NULL ? (size_t)(nl - chunk) : (size_t)n;
+        if (buf_append(out, chunk, take) != 0) {
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "request larger than %d bytes",
+                                PROTO_REQUEST_MAX);
+        }
+        if (nl != NULL) {
+            return CT_OK;
+        }
+    }
+}
+
+int agent_check_config(const char *config_path)
+{
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    char msg[512];
+    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
+        ct_error_format(&err, msg, sizeof(msg));
+        fprintf(stderr, "ctgate-agent: %s\n", msg);
+        return ct_err_exit(err.code);
+    }
+    printf("%s: ok (%zu templates, backend %s)\n", config_path, cfg.ntemplates, cfg.backend);
+    agent_config_free(&cfg);
+    return 0;
+}
+
+int agent_serve(const char *config_path)
+{
+    struct agent_config cfg;
+    struct request req;
+    struct ct_error err = {0};
+    struct buf text;
+    json_t *data = NULL;
+    bool have_config = false;
+    bool have_request = false;
+    char fault_buf[40];
+    struct agent_ctx ctx = {.out = stdout};
+    enum ct_err rc;
+
+    json_secure_init();
+    log_open("ctgate-agent", false);
+    buf_init(&text, PROTO_REQUEST_MAX);
+    if (sodium_init() < 0) {
+        rc = ct_error_set(&err, CT_ERR_INTERNAL, "libsodium failed to initialise");
+        goto out;
+    }
+    if ((rc = agent_config_load(config_path, &cfg, &err)) != CT_OK) {
+        goto out;
+    }
+    have_config = true;
+    if ((rc = read_request(STDIN_FILENO, cfg.request_read_timeout_s, &text, &err)) != CT_OK) {
+        goto out;
+    }
+    if ((rc = request_parse(text.data, text.len, &req, &err)) != CT_OK) {
+        goto out;
+    }
+    have_request = true;
+    ctx.cfg = &cfg;
+    ctx.backend = backend_find(cfg.backend);
+    ctx.fail_after = fault_step(cfg.state_dir, fault_buf, sizeof(fault_buf));
+    if (ctx.backend == NULL) {
+        rc = ct_error_set(&err, CT_ERR_CONFIG, "no backend %s", cfg.backend);
+        goto out;
+    }
+    if ((rc = ctx.backend->open(&cfg, &ctx.handle, &err)) != CT_OK) {
+        goto out;
+    }
+    rc = op_table[req.op](&ctx, &req, &data, &err);
+    ctx.backend->close(ctx.handle);
+out:
+    if (rc == CT_OK) {
+        proto_result_ok(stdout, data);
+    } else {
+        proto_result_error(stdout, &err);
+    }
+    {
+        char msg[CT_ERROR_DETAIL_MAX + 256];
+        ct_error_format(&err, msg, sizeof(msg));
+        log_info("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
+                 have_request ? request_op_name(req.op) : "-",
+                 have_request ? req.caller.uid : "-", have_request ? req.caller.client : "-",
+                 have_request ? req.caller.key_fingerprint : "-",
+                 have_request && req.hostname[0] ? req.hostname : "-", ct_err_code(rc),
+                 rc != CT_OK ? " " : "", rc != CT_OK ? msg : "");
+    }
+    json_decref(data);
+    if (have_request) {
+        request_free(&req);
+    }
+    if (have_config) {
+        agent_config_free(&cfg);
+    }
+    buf_free(&text);
+    return ct_err_exit(rc);
+}

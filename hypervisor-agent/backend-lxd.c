@@ -1,0 +1,452 @@
+/*
+ * backend-lxd.c - the LXD (and Incus) backend: struct backend_ops over the
+ * REST API in lxd-client.c.  Instances carry their ctgate metadata in
+ * user.ctgate.* config keys (never secrets: root inside can read them).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "lxd-client.h"
+#include "steps.h"
+
+struct lxd_backend {
+    struct lxd lxd;
+    const struct agent_config *cfg;
+};
+
+static enum ct_err lxd_backend_open(const struct agent_config *cfg, void **handle,
+                                    struct ct_error *err)
+{
+    struct lxd_backend *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    b->cfg = cfg;
+    enum ct_err rc = lxd_open(&b->lxd, cfg->lxd_socket, strcmp(cfg->lxd_product, "incus") == 0,
+                              cfg->call_timeout_s, cfg->operation_timeout_s, err);
+    if (rc != CT_OK) {
+        free(b);
+        return rc;
+    }
+    *handle = b;
+    return CT_OK;
+}
+
+static void lxd_backend_close(void *h)
+{
+    struct lxd_backend *b = h;
+    if (b != NULL) {
+        lxd_close(&b->lxd);
+        free(b);
+    }
+}
+
+static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    const struct agent_config *cfg = b->cfg;
+    char path[256];
+    long status = 0;
+
+    json_t *config = json_pack("{s:s, s:s, s:s, s:s}", "user.ctgate.owner", a->owner,
+                               "user.ctgate.request_id", a->request_id, "user.ctgate.created",
+                               a->created, "user.ctgate.template", a->tmpl->name);
+    if (config == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (a->tmpl->cpu[0] != '\0') {
+        json_object_set_new(config, "limits.cpu", json_string(a->tmpl->cpu));
+    }
+    if (a->tmpl->memory[0] != '\0') {
+        json_object_set_new(config, "limits.memory", json_string(a->tmpl->memory));
+    }
+    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}",
+                             "name", a->name, "type", "container", "source", "type", "image",
+                             "alias", a->tmpl->image, "profiles", cfg->lxd_profile, "config",
+                             config, "devices", "root", "type", "disk", "path", "/", "pool",
+                             cfg->lxd_pool);
+    if (body == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (cfg->lxd_target[0] != '\0') {
+        snprintf(path, sizeof(path), "/1.0/instances?target=%s", cfg->lxd_target);
+    } else {
+        snprintf(path, sizeof(path), "/1.0/instances");
+    }
+    enum ct_err rc = lxd_call_wait(&b->lxd, "POST", path, body, NULL, &status, err);
+    json_decref(body);
+    if (rc == CT_ERR_BACKEND && (status == 409 || strstr(err->detail, "already exists") != NULL)) {
+        return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "an instance named %s exists", a->name);
+    }
+    return rc;
+}
+
+static enum ct_err change_state(struct lxd_backend *b, const char *name, const char *action,
+                                struct ct_error *err)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/1.0/instances/%s/state", name);
+    json_t *body = json_pack("{s:s, s:i, s:b}", "action", action, "timeout", b->cfg->call_timeout_s,
+                             "force", strcmp(action, "stop") == 0);
+    if (body == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    enum ct_err rc = lxd_call_wait(&b->lxd, "PUT", path, body, NULL, NULL, err);
+    json_decref(body);
+    return rc;
+}
+
+static enum ct_err lxd_backend_start(void *h, const char *name, struct ct_error *err)
+{
+    return change_state(h, name, "start", err);
+}
+
+/* First global IPv4 of any non-loopback interface in an instance state object. */
+static void first_ipv4(json_t *state, char *out, size_t len)
+{
+    const char *ifname;
+    json_t *iface;
+    out[0] = '\0';
+    json_object_foreach(json_object_get(state, "network"), ifname, iface)
+    {
+        if (strcmp(ifname, "lo") == 0) {
+            continue;
+        }
+        size_t i;
+        json_t *addr;
+        json_array_foreach(json_object_get(iface, "addresses"), i, addr)
+        {
+            const char *family = json_string_value(json_object_get(addr, "family"));
+            const char *scope = json_string_value(json_object_get(addr, "scope"));
+            const char *ip = json_string_value(json_object_get(addr, "address"));
+            if (family != NULL && strcmp(family, "inet") == 0 && scope != NULL &&
+                strcmp(scope, "global") == 0 && ip != NULL && strlen(ip) < len) {
+                strcpy(out, ip);
+                return;
+            }
+        }
+    }
+}
+
+static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **state, long *status,
+                             struct ct_error *err)
+{
+    char path[256];
+    json_t *reply = NULL;
+    snprintf(path, sizeof(path), "/1.0/instances/%s/state", name);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, status, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    *state = json_incref(json_object_get(reply, "metadata"));
+    json_decref(reply);
+    return CT_OK;
+}
+
+static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_s, char *out,
+                                         size_t len, struct ct_error *err)
+{
+    long deadline = steps_now_ms() + (long)timeout_s * 1000;
+    for (;;) {
+        json_t *state = NULL;
+        enum ct_err rc = get_state(h, name, &state, NULL, err);
+        if (rc != CT_OK) {
+            return rc;
+        }
+        first_ipv4(state, out, len);
+        json_decref(state);
+        if (out[0] != '\0') {
+            return CT_OK;
+        }
+        if (steps_now_ms() >= deadline) {
+            return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
+        }
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static enum ct_err lxd_backend_push_file(void *h, const char *name, const struct backend_file *f,
+                                         struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    const char *pfx = b->lxd.header_prefix;
+    char path[1024];
+    char line[128];
+    struct curl_slist *headers = NULL;
+    enum ct_err rc = CT_OK;
+
+    char *escaped = curl_easy_escape(b->lxd.curl, f->path, 0);
+    if (escaped == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    int n = snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, escaped);
+    curl_free(escaped);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "file path too long");
+    }
+    /* LXD stores an empty file for any other content type, and still says 200. */
+    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    snprintf(line, sizeof(line), "%stype: %s", pfx, f->data != NULL ? "file" : "directory");
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof(line), "%smode: 0%o", pfx, (unsigned)f->mode);
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof(line), "%suid: %lld", pfx, f->uid);
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof(line), "%sgid: %lld", pfx, f->gid);
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof(line), "%swrite: overwrite", pfx);
+    headers = curl_slist_append(headers, line);
+    if (headers == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    rc = lxd_call_raw(&b->lxd, "POST", path, headers, f->data != NULL ? f->data : "",
+                      f->data != NULL ? f->len : 0, NULL, NULL, err);
+    curl_slist_free_all(headers);
+    return rc;
+}
+
+static void delete_file(struct lxd_backend *b, const char *name, const char *file)
+{
+    char path[512];
+    struct ct_error ignored = {0};
+    snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, file);
+    lxd_call(&b->lxd, "DELETE", path, NULL, NULL, NULL, &ignored);
+}
+
+/* Fetch the first line of the exec's stderr log and delete both logs. */
+static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_exec *ex)
+{
+    json_t *output = json_object_get(json_object_get(op, "metadata"), "output");
+    const char *key;
+    json_t *value;
+    json_object_foreach(output, key, value)
+    {
+        const char *log = json_string_value(value);
+        if (log == NULL || strncmp(log, "/1.0/", 5) != 0 || strlen(log) > 400) {
+            continue;
+        }
+        struct ct_error ignored = {0};
+        if (strcmp(key, "2") == 0) {
+            struct buf text;
+            buf_init(&text, 64 * 1024);
+            if (lxd_get_raw(&b->lxd, log, &text, &ignored) == CT_OK && text.data != NULL) {
+                size_t o = 0;
+                for (size_t i = 0; i < text.len && text.data[i] != '\n' &&
+                                   o + 1 < sizeof(ex->stderr_excerpt);
+                     i++) {
+                    char c = text.data[i];
+                    ex->stderr_excerpt[o++] = (c >= ' ' && c <= '~') ? c : '?';
+                }
+                ex->stderr_excerpt[o] = '\0';
+            }
+            buf_free(&text);
+        }
+        lxd_call(&b->lxd, "DELETE", log, NULL, NULL, NULL, &ignored);
+    }
+}
+
+static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_exec *ex,
+                                    struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[256];
+    char stdin_path[64] = "";
+    json_t *op = NULL;
+    json_t *body = NULL;
+    enum ct_err rc = CT_OK;
+
+    ex->exit_status = -1;
+    ex->stderr_excerpt[0] = '\0';
+    json_t *command = json_array();
+    if (command == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (ex->stdin_file != NULL) {
+        /* No stdin without websockets: the data goes to a root-only file first. */
+        unsigned char rnd[8];
+        randombytes_buf(rnd, sizeof(rnd));
+        strcpy(stdin_path, "/run/ctgate-stdin-");
+        sodium_bin2hex(stdin_path + strlen(stdin_path), 17, rnd, sizeof(rnd));
+        struct backend_file f = {stdin_path, ex->stdin_file, ex->stdin_len, 0600, 0, 0};
+        if ((rc = lxd_backend_push_file(h, name, &f, err)) != CT_OK) {
+            goto out;
+        }
+        /* A fixed line; every variable part is a positional argument. */
+        json_array_append_new(command, json_string("/bin/sh"));
+        json_array_append_new(command, json_string("-c"));
+        json_array_append_new(
+            command, json_string("f=$1; shift; \"$@\" <\"$f\"; rc=$?; rm -f \"$f\"; exit $rc"));
+        json_array_append_new(command, json_string("sh"));
+        json_array_append_new(command, json_string(stdin_path));
+    }
+    for (size_t i = 0; ex->argv[i] != NULL; i++) {
+        json_array_append_new(command, json_string(ex->argv[i]));
+    }
+    body = json_pack("{s:O, s:b, s:b, s:b, s:{s:s}}", "command", command, "wait-for-websocket", 0,
+                     "record-output", 1, "interactive", 0, "environment", "PATH",
+                     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (body == NULL) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    snprintf(path, sizeof(path), "/1.0/instances/%s/exec", name);
+    rc = lxd_call_wait(&b->lxd, "POST", path, body, &op, NULL, err);
+    if (rc != CT_OK) {
+        goto out;
+    }
+    ex->exit_status = (int)json_integer_value(json_object_get(json_object_get(op, "metadata"),
+                                                              "return"));
+    collect_exec_logs(b, op, ex);
+out:
+    if (stdin_path[0] != '\0') {
+        delete_file(b, name, stdin_path);
+    }
+    json_decref(op);
+    json_decref(body);
+    json_decref(command);
+    return rc;
+}
+
+static void instance_from_json(json_t *inst, json_t *state, struct backend_instance *out)
+{
+    memset(out, 0, sizeof(*out));
+    json_t *config = json_object_get(inst, "config");
+    struct {
+        const char *key;
+        char *dst;
+        size_t len;
+    } map[] = {
+        {"user.ctgate.owner", out->owner, sizeof(out->owner)},
+        {"user.ctgate.request_id", out->request_id, sizeof(out->request_id)},
+        {"user.ctgate.template", out->template_name, sizeof(out->template_name)},
+        {"user.ctgate.created", out->created, sizeof(out->created)},
+    };
+    const char *name = json_string_value(json_object_get(inst, "name"));
+    const char *status = json_string_value(json_object_get(inst, "status"));
+    if (name != NULL && strlen(name) < sizeof(out->name)) {
+        strcpy(out->name, name);
+    }
+    if (status != NULL && strlen(status) < sizeof(out->state)) {
+        strcpy(out->state, status);
+    }
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        const char *v = json_string_value(json_object_get(config, map[i].key));
+        if (v != NULL && strlen(v) < map[i].len) {
+            strcpy(map[i].dst, v);
+        }
+    }
+    out->managed = out->owner[0] != '\0';
+    if (state != NULL) {
+        first_ipv4(state, out->ipv4, sizeof(out->ipv4));
+    }
+}
+
+static enum ct_err lxd_backend_get(void *h, const char *name, struct backend_instance *out,
+                                   struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[256];
+    json_t *reply = NULL;
+    json_t *state = NULL;
+    long status = 0;
+
+    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, &status, err);
+    if (rc != CT_OK) {
+        return status == 404 ? ct_error_set(err, CT_ERR_NOT_FOUND, NULL) : rc;
+    }
+    rc = get_state(b, name, &state, &status, err);
+    if (rc == CT_OK) {
+        instance_from_json(json_object_get(reply, "metadata"), state, out);
+    } else if (status == 404) {
+        rc = ct_error_set(err, CT_ERR_NOT_FOUND, NULL);
+    }
+    json_decref(state);
+    json_decref(reply);
+    return rc;
+}
+
+static enum ct_err lxd_backend_destroy(void *h, const char *name, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[256];
+    json_t *state = NULL;
+    long status = 0;
+
+    enum ct_err rc = get_state(b, name, &state, &status, err);
+    if (rc != CT_OK) {
+        return status == 404 ? CT_OK : rc;
+    }
+    const char *s = json_string_value(json_object_get(state, "status"));
+    bool running = s != NULL && strcmp(s, "Stopped") != 0;
+    json_decref(state);
+    if (running && (rc = change_state(b, name, "stop", err)) != CT_OK) {
+        return rc;
+    }
+    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+    rc = lxd_call_wait(&b->lxd, "DELETE", path, NULL, NULL, &status, err);
+    return (rc != CT_OK && status == 404) ? CT_OK : rc;
+}
+
+static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size_t *n,
+                                    struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    json_t *reply = NULL;
+    *out = NULL;
+    *n = 0;
+    enum ct_err rc = lxd_call(&b->lxd, "GET", "/1.0/instances?recursion=2", NULL, &reply, NULL, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    json_t *list = json_object_get(reply, "metadata");
+    size_t count = json_array_size(list);
+    struct backend_instance *all = calloc(count + 1, sizeof(*all));
+    if (all == NULL) {
+        json_decref(reply);
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    size_t i;
+    json_t *inst;
+    json_array_foreach(list, i, inst)
+    {
+        instance_from_json(inst, json_object_get(inst, "state"), &all[*n]);
+        if (all[*n].managed) {
+            (*n)++;
+        }
+    }
+    json_decref(reply);
+    *out = all;
+    return CT_OK;
+}
+
+const struct backend_ops backend_lxd = {
+    .name = "lxd",
+    .open = lxd_backend_open,
+    .close = lxd_backend_close,
+    .create = lxd_backend_create,
+    .start = lxd_backend_start,
+    .wait_ipv4 = lxd_backend_wait_ipv4,
+    .exec = lxd_backend_exec,
+    .push_file = lxd_backend_push_file,
+    .destroy = lxd_backend_destroy,
+    .get = lxd_backend_get,
+    .list = lxd_backend_list,
+};
+
+const struct backend_ops *backend_find(const char *name)
+{
+    static const struct backend_ops *const all[] = {&backend_lxd};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (strcmp(all[i]->name, name) == 0) {
+            return all[i];
+        }
+    }
+    return NULL;
+}
+

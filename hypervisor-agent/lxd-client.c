@@ -1,0 +1,231 @@
+/* lxd-client.c - see lxd-client.h. */
+#include "lxd-client.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "steps.h"
+
+enum ct_err lxd_open(struct lxd *lxd, const char *socket, bool incus, int call_timeout_s,
+                     int operation_timeout_s, struct ct_error *err)
+{
+    memset(lxd, 0, sizeof(*lxd));
+    if (strlen(socket) >= sizeof(lxd->socket)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "LXD socket path too long");
+    }
+    strcpy(lxd->socket, socket);
+    lxd->header_prefix = incus ? "X-Incus-" : "X-LXD-";
+    lxd->call_timeout_s = call_timeout_s;
+    lxd->operation_timeout_s = operation_timeout_s;
+    lxd->curl = curl_easy_init();
+    if (lxd->curl == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "curl_easy_init failed");
+    }
+    return CT_OK;
+}
+
+void lxd_close(struct lxd *lxd)
+{
+    if (lxd->curl != NULL) {
+        curl_easy_cleanup(lxd->curl);
+        lxd->curl = NULL;
+    }
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct buf *b = userdata;
+    return buf_append(b, data, size * nmemb) == 0 ? size * nmemb : 0;
+}
+
+static enum ct_err perform(struct lxd *lxd, const char *method, const char *path,
+                           struct curl_slist *headers, const void *body, size_t len, long timeout_s,
+                           struct buf *reply, long *status, struct ct_error *err)
+{
+    char url[2048];
+    if ((size_t)snprintf(url, sizeof(url), "http://lxd%s", path) >= sizeof(url)) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "LXD path too long");
+    }
+    CURL *c = lxd->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, lxd->socket);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode cc = curl_easy_perform(c);
+    /* Drop curl's pointer to a body that may be a secret the caller wipes next. */
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        return ct_error_set(err, CT_ERR_TIMEOUT, "LXD did not answer %s %s within %lds", method,
+                            path, timeout_s);
+    }
+    if (cc != CURLE_OK) {
+        return ct_error_set(err, CT_ERR_BACKEND, "LXD %s %s: %s", method, path,
+                            curl_easy_strerror(cc));
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    return CT_OK;
+}
+
+static enum ct_err parse_reply(const char *method, const char *path, struct buf *raw, long status,
+                               json_t **reply, struct ct_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(raw->data != NULL ? raw->data : "", raw->len, 0, &jerr);
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        return ct_error_set(err, CT_ERR_BACKEND, "LXD %s %s: HTTP %ld with no JSON reply", method,
+                            path, status);
+    }
+    const char *type = json_string_value(json_object_get(root, "type"));
+    if (status >= 400 || (type != NULL && strcmp(type, "error") == 0)) {
+        const char *msg = json_string_value(json_object_get(root, "error"));
+        ct_error_set(err, CT_ERR_BACKEND, "LXD %s %s: %s", method, path,
+                     msg != NULL ? msg : "error");
+        json_decref(root);
+        return CT_ERR_BACKEND;
+    }
+    *reply = root;
+    return CT_OK;
+}
+
+enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
+                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
+                         long *status, struct ct_error *err)
+{
+    struct buf raw;
+    long http = 0;
+    json_t *parsed = NULL;
+    buf_init(&raw, LXD_REPLY_MAX);
+    enum ct_err rc =
+        perform(lxd, method, path, headers, body, len, lxd->call_timeout_s, &raw, &http, err);
+    if (rc == CT_OK) {
+        rc = parse_reply(method, path, &raw, http, &parsed, err);
+    }
+    buf_free(&raw);
+    if (status != NULL) {
+        *status = http;
+    }
+    if (reply != NULL) {
+        *reply = parsed;
+    } else {
+        json_decref(parsed);
+    }
+    return rc;
+}
+
+enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json_t *body,
+                     json_t **reply, long *status, struct ct_error *err)
+{
+    char *text = NULL;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (headers == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT);
+        if (text == NULL) {
+            curl_slist_free_all(headers);
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+    }
+    enum ct_err rc = lxd_call_raw(lxd, method, path, headers, text, text ? strlen(text) : 0,
+                                  reply, status, err);
+    curl_slist_free_all(headers);
+    if (text != NULL) {
+        void (*free_fn)(void *) = NULL;
+        json_get_alloc_funcs(NULL, &free_fn);
+        free_fn(text);
+    }
+    return rc;
+}
+
+enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, struct ct_error *err)
+{
+    long http = 0;
+    enum ct_err rc = perform(lxd, "GET", path, NULL, NULL, 0, lxd->call_timeout_s, out, &http, err);
+    if (rc == CT_OK && http != 200) {
+        rc = ct_error_set(err, CT_ERR_BACKEND, "LXD GET %s: HTTP %ld", path, http);
+    }
+    return rc;
+}
+
+enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
+                     struct ct_error *err)
+{
+    const char *op = json_string_value(json_object_get(async_reply, "operation"));
+    if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {
+        return ct_error_set(err, CT_ERR_BACKEND, "LXD reply names no operation");
+    }
+    long deadline = steps_now_ms() + (long)lxd->operation_timeout_s * 1000;
+    for (;;) {
+        long left_s = (deadline - steps_now_ms()) / 1000;
+        if (left_s <= 0) {
+            return ct_error_set(err, CT_ERR_TIMEOUT, "LXD operation still running after %ds",
+                                lxd->operation_timeout_s);
+        }
+        long wait_s = left_s < 10 ? left_s : 10;
+        char path[256];
+        snprintf(path, sizeof(path), "%s/wait?timeout=%ld", op, wait_s);
+        struct buf raw;
+        long http = 0;
+        json_t *reply = NULL;
+        buf_init(&raw, LXD_REPLY_MAX);
+        enum ct_err rc = perform(lxd, "GET", path, NULL, NULL, 0, wait_s + lxd->call_timeout_s,
+                                 &raw, &http, err);
+        if (rc == CT_OK) {
+            rc = parse_reply("GET", op, &raw, http, &reply, err);
+        }
+        buf_free(&raw);
+        if (rc != CT_OK) {
+            return rc;
+        }
+        json_t *meta = json_object_get(reply, "metadata");
+        json_int_t code = json_integer_value(json_object_get(meta, "status_code"));
+        if (code == 200) {
+            *operation = json_incref(meta);
+            json_decref(reply);
+            return CT_OK;
+        }
+        if (code >= 400) {
+            const char *msg = json_string_value(json_object_get(meta, "err"));
+            ct_error_set(err, CT_ERR_BACKEND, "%s", msg != NULL && *msg ? msg : "operation failed");
+            json_decref(reply);
+            return CT_ERR_BACKEND;
+        }
+        /* 100..199: still running (a wait that timed out answers 200 over HTTP). */
+        json_decref(reply);
+    }
+}
+
+enum ct_err lxd_call_wait(struct lxd *lxd, const char *method, const char *path, json_t *body,
+                          json_t **operation, long *status, struct ct_error *err)
+{
+    json_t *reply = NULL;
+    enum ct_err rc = lxd_call(lxd, method, path, body, &reply, status, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    json_t *op = NULL;
+    rc = lxd_wait(lxd, reply, &op, err);
+    json_decref(reply);
+    if (operation != NULL) {
+        *operation = op;
+    } else {
+        json_decref(op);
+    }
+    return rc;
+}

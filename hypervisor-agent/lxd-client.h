@@ -1,0 +1,64 @@
+/*
+ * lxd-client.h - LXD's REST API over its unix socket, with libcurl.
+ *
+ * One struct lxd per agent run (not thread-safe).  Every call has a timeout;
+ * async operations are waited on until their own deadline.  Replies are
+ * parsed into jansson objects the caller owns (json_decref).  The same code
+ * speaks to Incus: only the socket and the X-<Product>-* header names differ.
+ */
+#ifndef CTGATE_LXD_CLIENT_H
+#define CTGATE_LXD_CLIENT_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define LXD_REPLY_MAX (16 * 1024 * 1024)
+
+struct lxd {
+    CURL *curl;
+    char socket[4096];
+    const char *header_prefix; /* "X-LXD-" or "X-Incus-" */
+    int call_timeout_s;
+    int operation_timeout_s;
+};
+
+enum ct_err lxd_open(struct lxd *lxd, const char *socket, bool incus, int call_timeout_s,
+                     int operation_timeout_s, struct ct_error *err);
+void lxd_close(struct lxd *lxd);
+
+/*
+ * A JSON request (body may be NULL).  *reply gets the parsed response
+ * envelope, *status the HTTP status.  LXD "error" replies are returned as
+ * CT_ERR_BACKEND with LXD's message as detail, except that *status is still
+ * set so callers can treat 404 specially.
+ */
+enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json_t *body,
+                     json_t **reply, long *status, struct ct_error *err);
+
+/* A request with a raw body and extra headers (file push). */
+enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
+                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
+                         long *status, struct ct_error *err);
+
+/* GET a raw (non-JSON) resource into out. */
+enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, struct ct_error *err);
+
+/*
+ * Wait for the operation named by an "async" reply.  On success *operation
+ * is the finished operation object (metadata of the wait reply).  A failed
+ * operation gives CT_ERR_BACKEND with its "err" text; a deadline passed
+ * gives CT_ERR_TIMEOUT.
+ */
+enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
+                     struct ct_error *err);
+
+/* lxd_call + lxd_wait for calls that answer with an operation. */
+enum ct_err lxd_call_wait(struct lxd *lxd, const char *method, const char *path, json_t *body,
+                          json_t **operation, long *status, struct ct_error *err);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * main.c - ctgate-agent: the hypervisor side of ctgate.
+ *
+ * Run by sshd as the forced command of the gateway's key: reads one request
+ * on stdin, writes JSON lines on stdout (docs/protocol.md), exits with the
+ * code of docs/exit-codes.md.  `check-config` validates the configuration.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-config.h"
+#include "agent.h"
+#include "error.h"
+
+#ifndef CTGATE_VERSION
+#define CTGATE_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ctgate-agent [--config FILE] [serve]\n"
+            "       ctgate-agent [--config FILE] check-config\n"
+            "       ctgate-agent --help | --version\n"
+            "\n"
+            "  serve         read one JSON request on stdin, answer with JSON lines (default)\n"
+            "  check-config  load and validate the configuration, then exit\n"
+            "  --config FILE configuration file (default %s)\n"
+            "\n"
+            "Meant to be run by sshd as the forced command of the gateway's key;\n"
+            "see ctgate-agent(8) and docs/protocol.md.\n",
+            AGENT_CONFIG_DEFAULT);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = AGENT_CONFIG_DEFAULT;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("ctgate-agent %s\n", CTGATE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return CT_EXIT_BAD_INPUT;
+        }
+    }
+    const char *command = optind < argc ? argv[optind] : "serve";
+    if (optind + 1 < argc) {
+        usage(stderr);
+        return CT_EXIT_BAD_INPUT;
+    }
+    if (strcmp(command, "serve") == 0) {
+        return agent_serve(config);
+    }
+    if (strcmp(command, "check-config") == 0) {
+        return agent_check_config(config);
+    }
+    fprintf(stderr, "ctgate-agent: unknown command '%s'\n", command);
+    usage(stderr);
+    return CT_EXIT_BAD_INPUT;
+}

@@ -1,0 +1,221 @@
+/*
+ * op-create.c - the "create" operation as an ordered list of steps
+ * (steps.h): each step's undo is armed before it runs, so a failure at any
+ * point leaves no container and no reservation behind.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+#include "proto.h"
+#include "registry.h"
+#include "steps.h"
+
+#define ROOT_PASSWORD_LEN 20
+
+struct create_ctx {
+    struct agent_ctx *agent;
+    const struct request *req;
+    const struct template_def *tmpl;
+    char request_id[CT_REQUEST_ID_MAX + 1];
+    char created[32];
+    char ipv4[48];
+    char home[CT_UID_MAX + 16];
+    char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
+};
+
+static enum ct_err step_reserve(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    return registry_reserve(c->agent->cfg->state_dir, c->req->hostname, c->req->caller.uid,
+                            c->request_id, c->created, err);
+}
+
+static void undo_reserve(void *p)
+{
+    struct create_ctx *c = p;
+    struct ct_error ignored = {0};
+    registry_release(c->agent->cfg->state_dir, c->req->hostname, c->request_id, &ignored);
+}
+
+static enum ct_err step_clone(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    struct backend_create args = {
+        .name = c->req->hostname,
+        .tmpl = c->tmpl,
+        .owner = c->req->caller.uid,
+        .request_id = c->request_id,
+        .created = c->created,
+    };
+    return c->agent->backend->create(c->agent->handle, &args, err);
+}
+
+static void undo_clone(void *p)
+{
+    struct create_ctx *c = p;
+    struct backend_instance inst;
+    struct ct_error ignored = {0};
+    /* Destroy only what this request made: a same-named instance of another request stays. */
+    if (c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &ignored) == CT_OK &&
+        strcmp(inst.request_id, c->request_id) == 0) {
+        c->agent->backend->destroy(c->agent->handle, c->req->hostname, &ignored);
+    }
+}
+
+static enum ct_err step_start(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    return c->agent->backend->start(c->agent->handle, c->req->hostname, err);
+}
+
+static enum ct_err step_network(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    return c->agent->backend->wait_ipv4(c->agent->handle, c->req->hostname,
+                                        c->agent->cfg->ipv4_timeout_s, c->ipv4, sizeof(c->ipv4),
+                                        err);
+}
+
+static enum ct_err run_in_container(struct create_ctx *c, const char *const *argv,
+                                    const void *input, size_t input_len, struct ct_error *err)
+{
+    struct backend_exec ex = {.argv = argv, .stdin_file = input, .stdin_len = input_len};
+    enum ct_err rc = c->agent->backend->exec(c->agent->handle, c->req->hostname, &ex, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (ex.exit_status != 0) {
+        return ct_error_set(err, CT_ERR_BACKEND, "%s exited with %d%s%s", argv[0],
+                            ex.exit_status, ex.stderr_excerpt[0] ? ": " : "",
+                            ex.stderr_excerpt);
+    }
+    return CT_OK;
+}
+
+static enum ct_err step_account(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", c->req->caller.uid_number);
+    /* The name is validated and comes after "--": it can never be an option. */
+    const char *const argv[] = {"useradd", "-m", "-u", uid, "-s", c->tmpl->shell, "--",
+                                c->req->caller.uid, NULL};
+    return run_in_container(c, argv, NULL, 0, err);
+}
+
+static enum ct_err step_keys(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    char dir[sizeof(c->home) + 8];
+    char path[sizeof(c->home) + 32];
+    char line[PUBKEY_LINE_MAX + 2];
+    long long id = c->req->caller.uid_number;
+
+    snprintf(dir, sizeof(dir), "%s/.ssh", c->home);
+    snprintf(path, sizeof(path), "%s/.ssh/authorized_keys", c->home);
+    if (!pubkey_format(&c->req->pubkey, line, sizeof(line) - 1)) {
+        return ct_error_set(err, CT_ERR_BAD_PUBKEY, "key too long");
+    }
+    strcat(line, "\n");
+    struct backend_file d = {dir, NULL, 0, 0700, id, id};
+    struct backend_file f = {path, line, strlen(line), 0600, id, id};
+    enum ct_err rc = c->agent->backend->push_file(c->agent->handle, c->req->hostname, &d, err);
+    if (rc == CT_OK) {
+        rc = c->agent->backend->push_file(c->agent->handle, c->req->hostname, &f, err);
+    }
+    return rc;
+}
+
+static void random_password(char *out, size_t len)
+{
+    static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (size_t i = 0; i < len; i++) {
+        out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+    }
+    out[len] = '\0';
+}
+
+static enum ct_err step_password(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    if (!c->agent->cfg->root_password_random) {
+        const char *const argv[] = {"passwd", "-l", "root", NULL};
+        return run_in_container(c, argv, NULL, 0, err);
+    }
+    char input[ROOT_PASSWORD_LEN + 8];
+    random_password(c->root_password, ROOT_PASSWORD_LEN);
+    int n = snprintf(input, sizeof(input), "root:%s\n", c->root_password);
+    const char *const argv[] = {"chpasswd", NULL};
+    enum ct_err rc = run_in_container(c, argv, input, (size_t)n, err);
+    sodium_memzero(input, sizeof(input));
+    return rc;
+}
+
+static const struct step create_steps[] = {
+    {"reserve", step_reserve, undo_reserve},
+    {"clone", step_clone, undo_clone},
+    {"start", step_start, NULL},
+    {"network", step_network, NULL},
+    {"account", step_account, NULL},
+    {"keys", step_keys, NULL},
+    {"password", step_password, NULL},
+};
+
+static void report_progress(void *p, const char *step, const char *state, long ms,
+                            const char *msg)
+{
+    struct create_ctx *c = p;
+    proto_progress(c->agent->out, step, state, ms, msg);
+}
+
+static void new_request_id(char *out, size_t len)
+{
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(out, len, rnd, sizeof(rnd));
+}
+
+enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                      struct ct_error *err)
+{
+    struct create_ctx c = {.agent = ctx, .req = req};
+
+    c.tmpl = agent_config_template(ctx->cfg, req->template_name);
+    if (c.tmpl == NULL) {
+        return ct_error_set(err, CT_ERR_BAD_TEMPLATE, "%s", req->template_name);
+    }
+    if (agent_config_is_reserved(ctx->cfg, req->hostname)) {
+        return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
+    }
+    if (req->request_id[0] != '\0') {
+        strcpy(c.request_id, req->request_id);
+    } else {
+        new_request_id(c.request_id, sizeof(c.request_id));
+    }
+    ops_now_rfc3339(c.created, sizeof(c.created));
+    snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
+
+    struct step_runner runner = {
+        .steps = create_steps,
+        .nsteps = sizeof(create_steps) / sizeof(create_steps[0]),
+        .ctx = &c,
+        .report = report_progress,
+        .report_ctx = &c,
+        .fail_after = ctx->fail_after,
+    };
+    enum ct_err rc = steps_run(&runner, err);
+    if (rc == CT_OK) {
+        *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", req->hostname, "ipv4",
+                          c.ipv4, "template", c.tmpl->name, "owner", req->caller.uid, "user",
+                          req->caller.uid, "created", c.created, "request_id", c.request_id);
+        if (*data == NULL) {
+            rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        } else if (ctx->cfg->root_password_random) {
+            json_object_set_new(*data, "root_password", json_string(c.root_password));
+        }
+    }
+    sodium_memzero(c.root_password, sizeof(c.root_password));
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* op-list.c - the "list" and "info" operations. */
+#include <stdlib.h>
+
+#include "ops.h"
+
+enum ct_err op_list(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                    struct ct_error *err)
+{
+    struct backend_instance *all = NULL;
+    size_t n = 0;
+    enum ct_err rc = ctx->backend->list(ctx->handle, &all, &n, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (ops_may_access(ctx, req, &all[i])) {
+            json_array_append_new(list, ops_instance_json(&all[i]));
+        }
+    }
+    free(all);
+    *data = json_pack("{s:o}", "containers", list);
+    return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+}
+
+enum ct_err op_info(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                    struct ct_error *err)
+{
+    struct backend_instance inst;
+    enum ct_err rc = ctx->backend->get(ctx->handle, req->hostname, &inst, err);
+    if (rc == CT_ERR_NOT_FOUND || (rc == CT_OK && !ops_may_access(ctx, req, &inst))) {
+        /* "not yours" and "not there" must look the same. */
+        return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", req->hostname);
+    }
+    if (rc != CT_OK) {
+        return rc;
+    }
+    *data = ops_instance_json(&inst);
+    return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+}

@@ -1,0 +1,31 @@
+/* ops-common.c - helpers every operation uses; see ops.h. */
+#include <string.h>
+#include <time.h>
+
+#include "ops.h"
+
+bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
+                    const struct backend_instance *inst)
+{
+    if (!inst->managed) {
+        return false; /* not a ctgate container: nobody's business through ctgate */
+    }
+    return strcmp(inst->owner, req->caller.uid) == 0 ||
+           request_caller_in_group(req, ctx->cfg->admin_group);
+}
+
+json_t *ops_instance_json(const struct backend_instance *inst)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "name", inst->name, "state",
+                     inst->state, "ipv4", inst->ipv4[0] != '\0' ? inst->ipv4 : NULL, "owner",
+                     inst->owner, "template", inst->template_name, "created", inst->created,
+                     "request_id", inst->request_id);
+}
+
+void ops_now_rfc3339(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

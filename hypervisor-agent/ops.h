@@ -1,0 +1,49 @@
+/*
+ * ops.h - the agent's operations, one file each (op-*.c), dispatched from
+ * the table in agent.c.
+ *
+ * An operation gets the parsed request and an agent_ctx; it writes progress
+ * lines itself and returns either CT_OK with *data set (a JSON value the
+ * caller sends in the result and releases) or an error in err.  Ownership
+ * is checked here, on the agent side, whatever the gateway already did.
+ */
+#ifndef CTGATE_OPS_H
+#define CTGATE_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "agent-config.h"
+#include "backend.h"
+#include "request.h"
+
+struct agent_ctx {
+    const struct agent_config *cfg;
+    const struct backend_ops *backend;
+    void *handle;
+    FILE *out;
+    const char *fail_after; /* fault injection (test builds only), else NULL */
+};
+
+typedef enum ct_err (*op_fn)(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                             struct ct_error *err);
+
+enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                      struct ct_error *err);
+enum ct_err op_list(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                    struct ct_error *err);
+enum ct_err op_info(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                    struct ct_error *err);
+enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                      struct ct_error *err);
+
+/* Shared by the ops: may this caller see/touch this instance? */
+bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
+                    const struct backend_instance *inst);
+/* JSON description of an instance (no secrets). */
+json_t *ops_instance_json(const struct backend_instance *inst);
+/* Current UTC time as RFC 3339. */
+void ops_now_rfc3339(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,169 @@
+/* registry.c - see registry.h. */
+#include "registry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "steps.h"
+
+#define LOCK_WAIT_MS 15000
+
+static int lock_registry(const char *dir, struct ct_error *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/registry.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    long deadline = steps_now_ms() + LOCK_WAIT_MS;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            ct_error_set(err, CT_ERR_INTERNAL, "cannot lock the registry: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (steps_now_ms() > deadline) {
+            ct_error_set(err, CT_ERR_TIMEOUT, "the registry stayed locked for %d ms", LOCK_WAIT_MS);
+            close(fd);
+            return -1;
+        }
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return fd;
+}
+
+static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/registry.json", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) {
+        *out = json_pack("{s:i, s:{}}", "v", 1, "hostnames");
+        return *out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (fd < 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
+    }
+    struct buf text;
+    buf_init(&text, REGISTRY_MAX);
+    char chunk[8192];
+    ssize_t n;
+    enum ct_err rc = CT_OK;
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+        if (buf_append(&text, chunk, (size_t)n) != 0) {
+            rc = ct_error_set(err, CT_ERR_INTERNAL, "%s is too large", path);
+            break;
+        }
+    }
+    if (n < 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(errno));
+    }
+    close(fd);
+    if (rc == CT_OK) {
+        json_error_t jerr;
+        *out = json_loadb(text.data != NULL ? text.data : "", text.len, 0, &jerr);
+        if (*out == NULL || !json_is_object(json_object_get(*out, "hostnames"))) {
+            json_decref(*out);
+            *out = NULL;
+            rc = ct_error_set(err, CT_ERR_INTERNAL, "%s is corrupt", path);
+        }
+    }
+    buf_free(&text);
+    return rc;
+}
+
+static enum ct_err save(const char *dir, json_t *reg, struct ct_error *err)
+{
+    char tmp[PATH_MAX];
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/registry.json", dir);
+    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp", dir); /* only written under the lock */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    int ok = json_dumpfd(reg, fd, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 && write(fd, "\n", 1) == 1 &&
+             fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", path, strerror(errno));
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return CT_OK;
+}
+
+enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
+                             const char *request_id, const char *when, struct ct_error *err)
+{
+    json_t *reg = NULL;
+    int lock = lock_registry(dir, err);
+    if (lock < 0) {
+        return err->code;
+    }
+    enum ct_err rc = load(dir, &reg, err);
+    if (rc != CT_OK) {
+        goto out;
+    }
+    json_t *names = json_object_get(reg, "hostnames");
+    if (json_object_get(names, hostname) != NULL) {
+        rc = ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", hostname);
+        goto out;
+    }
+    json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", owner, "request_id", request_id,
+                              "reserved", when);
+    if (entry == NULL || json_object_set_new(names, hostname, entry) != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    rc = save(dir, reg, err);
+out:
+    json_decref(reg);
+    close(lock); /* releases the flock */
+    return rc;
+}
+
+enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
+                             struct ct_error *err)
+{
+    json_t *reg = NULL;
+    int lock = lock_registry(dir, err);
+    if (lock < 0) {
+        return err->code;
+    }
+    enum ct_err rc = load(dir, &reg, err);
+    if (rc != CT_OK) {
+        goto out;
+    }
+    json_t *names = json_object_get(reg, "hostnames");
+    json_t *entry = json_object_get(names, hostname);
+    if (entry == NULL) {
+        goto out;
+    }
+    const char *owner_request = json_string_value(json_object_get(entry, "request_id"));
+    if (request_id != NULL && (owner_request == NULL || strcmp(owner_request, request_id) != 0)) {
+        goto out;
+    }
+    json_object_del(names, hostname);
+    rc = save(dir, reg, err);
+out:
+    json_decref(reg);
+    close(lock);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * request.h - one request from the gateway, parsed and validated.
+ *
+ * request_parse() accepts exactly the fields an operation allows (docs/
+ * protocol.md); unknown fields, wrong types, duplicate keys and values that
+ * fail their validator are errors.  struct request owns its memory; release
+ * it with request_free().  The agent trusts nothing the gateway sends beyond
+ * the caller's identity, which only the gateway's key can assert.
+ */
+#ifndef CTGATE_REQUEST_H
+#define CTGATE_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "pubkey.h"
+#include "validate.h"
+
+#define REQUEST_GROUPS_MAX 64
+
+enum request_op {
+    OP_CREATE,
+    OP_LIST,
+    OP_INFO,
+    OP_DELETE,
+    OP__COUNT
+};
+
+struct caller {
+    char uid[CT_UID_MAX + 1];
+    long long uid_number;
+    char groups[REQUEST_GROUPS_MAX][CT_GROUP_MAX + 1];
+    size_t ngroups;
+    char key_fingerprint[CT_FINGERPRINT_MAX + 1];
+    char client[CT_CLIENT_MAX + 1];
+};
+
+struct request {
+    enum request_op op;
+    char request_id[CT_REQUEST_ID_MAX + 1];
+    struct caller caller;
+    char hostname[CT_HOSTNAME_MAX + 1];
+    char template_name[CT_TEMPLATE_MAX + 1];
+    struct pubkey pubkey;
+    bool has_pubkey;
+};
+
+const char *request_op_name(enum request_op op);
+enum ct_err request_parse(const char *text, size_t len, struct request *out, struct ct_error *err);
+bool request_caller_in_group(const struct request *req, const char *group);
+void request_free(struct request *req);
+
+#endif

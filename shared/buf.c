@@ -1,0 +1,70 @@
+/* buf.c - see buf.h. */
+#include "buf.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+int buf_append(struct buf *b, const void *data, size_t len)
+{
+    if (len > b->max || b->len > b->max - len) {
+        return -1;
+    }
+    size_t need = b->len + len + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap != 0 ? b->cap : 256;
+        while (cap < need) {
+            cap *= 2;
+        }
+        char *p = malloc(cap);
+        if (p == NULL) {
+            return -1;
+        }
+        /* Copy instead of realloc so an old copy of a secret is zeroed, never left behind. */
+        if (b->data != NULL) {
+            memcpy(p, b->data, b->len);
+            sodium_memzero(b->data, b->cap);
+            free(b->data);
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    if (len > 0) {
+        memcpy(b->data + b->len, data, len);
+    }
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void buf_reset(struct buf *b)
+{
+    if (b->data != NULL) {
+        sodium_memzero(b->data, b->cap);
+    }
+    b->len = 0;
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void buf_free_secret(struct buf *b)
+{
+    if (b->data != NULL) {
+        sodium_memzero(b->data, b->cap);
+    }
+    buf_free(b);
+}

@@ -1,0 +1,28 @@
+/*
+ * buf.h - a growable byte buffer with a hard ceiling.
+ *
+ * Every buffer filled from outside input (a request, an HTTP reply, a file)
+ * is a struct buf with a maximum: appending past it fails instead of growing.
+ * The data is always NUL-terminated (the NUL is not counted in len).
+ * buf_free() releases it; buf_free_secret() zeroes it first.
+ */
+#ifndef CTGATE_BUF_H
+#define CTGATE_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+
+void buf_init(struct buf *b, size_t max);
+/* 0 on success, -1 when the result would exceed max or memory ran out. */
+int buf_append(struct buf *b, const void *data, size_t len);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+void buf_free_secret(struct buf *b);
+
+#endif

@@ -1,0 +1,91 @@
+/* error.c - the table behind error.h. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct err_entry {
+    const char *code;
+    const char *message;
+    int exit_code;
+};
+
+static const struct err_entry table[CT_ERR__COUNT] = {
+    [CT_OK] = {"ok", "success", CT_EXIT_OK},
+    [CT_ERR_BAD_REQUEST] = {"bad_request", "invalid request", CT_EXIT_BAD_INPUT},
+    [CT_ERR_BAD_HOSTNAME] = {"invalid_hostname",
+                             "invalid hostname (lower-case letters, digits and '-', 1-63 characters, "
+                             "not starting or ending with '-')",
+                             CT_EXIT_BAD_INPUT},
+    [CT_ERR_BAD_TEMPLATE] = {"unknown_template", "unknown template", CT_EXIT_BAD_INPUT},
+    [CT_ERR_BAD_PUBKEY] = {"invalid_pubkey", "invalid public key", CT_EXIT_BAD_INPUT},
+    [CT_ERR_NOT_AUTHENTICATED] = {"not_authenticated", "authentication failed",
+                                  CT_EXIT_NOT_AUTHENTICATED},
+    [CT_ERR_NOT_FOUND] = {"not_found", "no such container", CT_EXIT_NOT_ALLOWED},
+    [CT_ERR_NOT_ALLOWED] = {"not_allowed", "not allowed", CT_EXIT_NOT_ALLOWED},
+    [CT_ERR_HOSTNAME_TAKEN] = {"hostname_taken", "hostname already taken", CT_EXIT_CONFLICT},
+    [CT_ERR_BACKEND] = {"backend_error", "container backend failed", CT_EXIT_BACKEND},
+    [CT_ERR_TIMEOUT] = {"timeout", "timed out", CT_EXIT_TIMEOUT},
+    [CT_ERR_CONFIG] = {"config_error", "configuration error", CT_EXIT_BACKEND},
+    [CT_ERR_INTERNAL] = {"internal_error", "internal error", CT_EXIT_BACKEND},
+    [CT_ERR_INJECTED] = {"injected_failure", "injected failure (test build)", CT_EXIT_BACKEND},
+};
+
+static const struct err_entry *entry(enum ct_err code)
+{
+    if ((int)code < 0 || code >= CT_ERR__COUNT || table[code].code == NULL) {
+        return &table[CT_ERR_INTERNAL];
+    }
+    return &table[code];
+}
+
+const char *ct_err_code(enum ct_err code)
+{
+    return entry(code)->code;
+}
+
+const char *ct_err_message(enum ct_err code)
+{
+    return entry(code)->message;
+}
+
+int ct_err_exit(enum ct_err code)
+{
+    return entry(code)->exit_code;
+}
+
+enum ct_err ct_err_from_code(const char *wire)
+{
+    for (int i = 0; i < CT_ERR__COUNT; i++) {
+        if (wire != NULL && table[i].code != NULL && strcmp(table[i].code, wire) == 0) {
+            return (enum ct_err)i;
+        }
+    }
+    return CT_ERR_INTERNAL;
+}
+
+enum ct_err ct_error_set(struct ct_error *err, enum ct_err code, const char *fmt, ...)
+{
+    if (err == NULL) {
+        return code;
+    }
+    err->code = code;
+    err->detail[0] = '\0';
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void ct_error_format(const struct ct_error *err, char *buf, size_t len)
+{
+    if (err->detail[0] != '\0') {
+        snprintf(buf, len, "%s: %s", ct_err_message(err->code), err->detail);
+    } else {
+        snprintf(buf, len, "%s", ct_err_message(err->code));
+    }
+}

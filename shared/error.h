@@ -1,0 +1,73 @@
+/*
+ * error.h - the one error vocabulary shared by ctgate and ctgate-agent.
+ *
+ * Every failure is an enum ct_err.  Its wire code (sent in protocol results),
+ * its user-facing message and its process exit code live in one table in
+ * error.c; call sites never invent messages, they only add a detail.
+ *
+ * struct ct_error carries a code plus an optional detail and the step that
+ * failed.  It owns no heap memory and may be copied freely.
+ */
+#ifndef CTGATE_ERROR_H
+#define CTGATE_ERROR_H
+
+#include <stddef.h>
+
+enum ct_err {
+    CT_OK = 0,
+    CT_ERR_BAD_REQUEST,
+    CT_ERR_BAD_HOSTNAME,
+    CT_ERR_BAD_TEMPLATE,
+    CT_ERR_BAD_PUBKEY,
+    CT_ERR_NOT_AUTHENTICATED,
+    CT_ERR_NOT_FOUND,
+    CT_ERR_NOT_ALLOWED,
+    CT_ERR_HOSTNAME_TAKEN,
+    CT_ERR_BACKEND,
+    CT_ERR_TIMEOUT,
+    CT_ERR_CONFIG,
+    CT_ERR_INTERNAL,
+    CT_ERR_INJECTED,
+    CT_ERR__COUNT
+};
+
+/* Exit codes, stable and documented in docs/exit-codes.md. */
+enum ct_exit {
+    CT_EXIT_OK = 0,
+    CT_EXIT_BAD_INPUT = 2,
+    CT_EXIT_NOT_AUTHENTICATED = 3,
+    CT_EXIT_NOT_ALLOWED = 4,
+    CT_EXIT_CONFLICT = 5,
+    CT_EXIT_BACKEND = 6,
+    CT_EXIT_TIMEOUT = 7
+};
+
+#define CT_ERROR_DETAIL_MAX 256
+
+struct ct_error {
+    enum ct_err code;
+    const char *step;                 /* static string or NULL */
+    char detail[CT_ERROR_DETAIL_MAX]; /* never holds a secret */
+};
+
+/* Wire code, e.g. "hostname_taken".  Never NULL. */
+const char *ct_err_code(enum ct_err code);
+/* One-line message for people.  Never NULL. */
+const char *ct_err_message(enum ct_err code);
+/* Process exit code (enum ct_exit) for this error. */
+int ct_err_exit(enum ct_err code);
+/* Reverse of ct_err_code; CT_ERR_INTERNAL when unknown. */
+enum ct_err ct_err_from_code(const char *wire);
+
+/*
+ * Record an error: sets code and a printf-formatted detail (may be NULL).
+ * Returns code so callers can write `return ct_error_set(err, ...);`.
+ * A NULL err is allowed and ignored.
+ */
+enum ct_err ct_error_set(struct ct_error *err, enum ct_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "message: detail" (or just the message) into buf. */
+void ct_error_format(const struct ct_error *err, char *buf, size_t len);
+
+#endif
