@@ -116,7 +116,9 @@ root_password = "random";
 reserved_hostnames = [ "www", "admin", "gateway" ];
 templates = (
   { name = "busybox"; image = "$IMAGE_ALIAS"; description = "BusyBox test image";
-    shell = "/bin/sh"; cpu = "1"; memory = "128MiB"; }
+    shell = "/bin/sh"; cpu = "1"; memory = "128MiB"; },
+  # A template whose image does not exist: tests provoke a real backend failure with it.
+  { name = "missing-image"; image = "ctgrig-no-such-image"; description = "broken on purpose"; }
 );
 EOF
     chmod 0644 "$RIG/agent.conf.new"

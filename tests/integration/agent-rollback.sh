@@ -1,0 +1,42 @@
+#!/bin/bash
+# A create that fails at any step leaves nothing behind: no instance in LXD,
+# no reservation in the registry, and the caller learns which step failed.
+# Failures are injected after each step in turn (test builds only), and one
+# real backend failure (a template whose image does not exist) is provoked.
+source "$(dirname "$0")/../lib.sh"
+
+steps="reserve clone start network account keys password"
+for step in $steps; do
+    name=$(name_for "fail-$step")
+    echo "failure injected after step $step"
+    echo "$step" > "$CTGATE_AGENT_STATE/fault-inject"
+    create alice "$name" "$TMP/$step"
+    rm -f "$CTGATE_AGENT_STATE/fault-inject"
+    check_eq "result not ok" false "$(result_field "$TMP/$step" .ok)"
+    check_eq "error names the step" "$step" "$(result_field "$TMP/$step" .error.step)"
+    check_eq "error code" injected_failure "$(result_field "$TMP/$step" .error.code)"
+    check_eq "exit code 6" 6 "$(cat "$TMP/$step.rc")"
+    check_eq "a fail progress line for the step" "$step" \
+        "$(jq -r 'select(.type=="progress" and .state=="fail") | .step' "$TMP/$step.out")"
+    check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
+    check_not "the registry holds no reservation" registry_has "$name"
+done
+check_eq "undo ran for clone and reserve, last first (after password)" "clone reserve" \
+    "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/password.out" | tr '\n' ' ' | sed 's/ $//')"
+
+echo "a real backend failure: the template's image does not exist"
+name=$(name_for fail-image)
+CREATED_NAMES+=("$name")
+agent_send "$(req_create alice "$name" | jq -c '.template = "missing-image"')" "$TMP/img"
+check_eq "result not ok" false "$(result_field "$TMP/img" .ok)"
+check_eq "failed at clone" clone "$(result_field "$TMP/img" .error.step)"
+check_eq "backend_error" backend_error "$(result_field "$TMP/img" .error.code)"
+check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
+check_not "the registry holds no reservation" registry_has "$name"
+
+echo "after all that, the same name still works"
+name=$(name_for fail-password)
+create alice "$name" "$TMP/ok"
+check_eq "create ok" true "$(result_field "$TMP/ok" .ok)"
+agent_send "$(req_named delete alice "$name")" "$TMP/del"
+check_eq "delete ok" true "$(result_field "$TMP/del" .ok)"

@@ -1,0 +1,140 @@
+# tests/lib.sh - helpers for the integration tests (sourced, bash).
+#
+# Every test drives the product as the gateway would: through the real ssh
+# client and the real sshd of the rig.  What happened is checked by asking
+# LXD's own REST API, never by trusting the agent's words.
+
+set -uo pipefail
+eval "$("$(dirname "${BASH_SOURCE[0]}")/rig.sh" env)"
+
+TEST_NAME=$(basename "$0" .sh)
+RUN_ID=${RUN_ID:-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+TMP=$(mktemp -d "/tmp/ctgate-test.XXXXXX")
+FAILS=0
+CHECKS=0
+CREATED_NAMES=()
+
+# A hostname unique to this run: it-<run>-<suffix>
+name_for() { printf 'it%s-%s' "$RUN_ID" "$1"; }
+
+pass() { CHECKS=$((CHECKS + 1)); printf '  ok   %s\n' "$*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); printf '  FAIL %s\n' "$*"; }
+
+check() { # description command...
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+check_not() { # description command... (passes when the command fails)
+    local what=$1; shift
+    if "$@"; then fail "$what"; else pass "$what"; fi
+}
+
+check_eq() { # description expected actual
+    if [ "$2" == "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+check_ne() { # description unexpected actual
+    if [ "$2" != "$3" ]; then pass "$1"; else fail "$1 (got '$3')"; fi
+}
+
+# Sanitizer reports from the agent arrive on ssh's stderr: any of them fails the test.
+check_no_sanitizer_report() { # file
+    if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$1"; then
+        fail "sanitizer report from the agent:"; sed 's/^/       /' "$1" | head -40
+    fi
+}
+
+# agent_send JSON_TEXT OUT_PREFIX: run the agent through sshd with the gateway's key.
+# Leaves OUT_PREFIX.out (JSON lines), OUT_PREFIX.err and OUT_PREFIX.rc.
+agent_send() {
+    local text=$1 out=$2
+    printf '%s\n' "$text" | ssh -T -i "$CTGATE_GATEWAY_KEY" -o IdentitiesOnly=yes -o BatchMode=yes \
+        -o UserKnownHostsFile="$CTGATE_KNOWN_HOSTS" -o StrictHostKeyChecking=yes -F /dev/null \
+        -p "$CTGATE_SSH_PORT" "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" >"$out.out" 2>"$out.err"
+    echo $? >"$out.rc"
+    check_no_sanitizer_report "$out.err"
+}
+
+# caller_json USER: the identity block the gateway would send for a rig user.
+caller_json() {
+    local uid=$1 n groups
+    case $uid in
+    alice) n=10001; groups='["ctgate-users"]' ;;
+    bob) n=10002; groups='["ctgate-users"]' ;;
+    carol) n=10003; groups='[]' ;;
+    dave) n=10004; groups='["ctgate-users","ctgate-admins"]' ;;
+    *) n=10999; groups='[]' ;;
+    esac
+    printf '{"uid":"%s","uid_number":%d,"groups":%s,"client":"127.0.0.1","key_fingerprint":"SHA256:test"}' "$uid" "$n" "$groups"
+}
+
+# req_create USER HOSTNAME [REQUEST_ID]
+req_create() {
+    local key rid=${3:-}
+    key=$(cat "$(eval echo "\$CTGATE_KEY_$1").pub")
+    jq -cn --argjson caller "$(caller_json "$1")" --arg h "$2" --arg k "$key" --arg t "$CTGATE_TEMPLATE" \
+        --arg rid "$rid" '{v:1,op:"create",caller:$caller,hostname:$h,template:$t,pubkey:$k}
+            + (if $rid == "" then {} else {request_id:$rid} end)'
+}
+
+req_named() { # OP USER HOSTNAME
+    jq -cn --arg op "$1" --argjson caller "$(caller_json "$2")" --arg h "$3" '{v:1,op:$op,caller:$caller,hostname:$h}'
+}
+
+req_list() { jq -cn --argjson caller "$(caller_json "$1")" '{v:1,op:"list",caller:$caller}'; }
+
+# The result line of an agent answer, and fields of it.
+result_of() { grep '"type":"result"' "$1.out" | tail -n 1; }
+result_field() { result_of "$1" | jq -r "$2"; }
+
+# create USER HOSTNAME PREFIX: create and remember the name for cleanup.
+create() {
+    CREATED_NAMES+=("$2")
+    agent_send "$(req_create "$1" "$2" "${4:-}")" "$3"
+}
+
+# LXD's own view, over its unix socket.
+lxd_get() { # PATH -> body on stdout
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$1"
+}
+lxd_status_code() { # PATH -> HTTP status of LXD's answer
+    curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$1"
+}
+lxd_file() { # NAME PATH -> file content
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd/1.0/instances/$1/files?path=$2"
+}
+lxd_instance_count() { # PREFIX -> number of instances whose name starts with it
+    lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" '[.metadata[] | select(startswith($p))] | length'
+}
+registry_has() { # HOSTNAME
+    [ -f "$CTGATE_AGENT_STATE/registry.json" ] &&
+        jq -e --arg h "$1" '.hostnames | has($h)' "$CTGATE_AGENT_STATE/registry.json" >/dev/null
+}
+
+# Remove, through LXD directly, every instance this test created, then report.
+finish() {
+    local n
+    for n in "${CREATED_NAMES[@]}"; do
+        if [ "$(lxd_status_code "/1.0/instances/$n")" = 200 ]; then
+            LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$n" >/dev/null 2>&1 || true
+        fi
+        if registry_has "$n"; then
+            jq --arg h "$n" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TMP/reg" &&
+                cat "$TMP/reg" > "$CTGATE_AGENT_STATE/registry.json"
+        fi
+    done
+    rm -f "$CTGATE_AGENT_STATE/fault-inject"
+    rm -rf "$TMP"
+    if [ "$FAILS" -gt 0 ]; then
+        printf '%s: %d of %d checks FAILED\n' "$TEST_NAME" "$FAILS" "$CHECKS"
+        exit 1
+    fi
+    if [ "$CHECKS" -eq 0 ]; then
+        printf '%s: no checks ran\n' "$TEST_NAME"
+        exit 1
+    fi
+    printf '%s: all %d checks passed\n' "$TEST_NAME" "$CHECKS"
+    exit 0
+}
+trap finish EXIT

@@ -1,0 +1,103 @@
+/* Unit tests: hypervisor-agent/request.c - what the agent accepts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "proto.h"
+#include "request.h"
+
+#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPzX7bNNHnMg/PTz8Wg4RmmB9tiauoEc2fC/SPgHm9EX k"
+#define CALLER "\"caller\":{\"uid\":\"alice\",\"uid_number\":10001,\"groups\":[\"ctgate-users\"]}"
+
+static enum ct_err parse(const char *text, struct request *req, struct ct_error *err)
+{
+    return request_parse(text, strlen(text), req, err);
+}
+
+static void test_create_ok(void **state)
+{
+    (void)state;
+    struct request req;
+    struct ct_error err = {0};
+    const char *text = "{\"v\":1,\"op\":\"create\"," CALLER ",\"hostname\":\"web1\","
+                       "\"template\":\"busybox\",\"pubkey\":\"" KEY "\","
+                       "\"request_id\":\"abcdef0123\"}";
+    assert_int_equal(parse(text, &req, &err), CT_OK);
+    assert_int_equal(req.op, OP_CREATE);
+    assert_string_equal(req.hostname, "web1");
+    assert_string_equal(req.template_name, "busybox");
+    assert_string_equal(req.caller.uid, "alice");
+    assert_int_equal(req.caller.uid_number, 10001);
+    assert_true(request_caller_in_group(&req, "ctgate-users"));
+    assert_false(request_caller_in_group(&req, "ctgate-admins"));
+    assert_false(request_caller_in_group(&req, ""));
+    assert_true(req.has_pubkey);
+    request_free(&req);
+}
+
+static void expect(const char *text, enum ct_err code)
+{
+    struct request req;
+    struct ct_error err = {0};
+    enum ct_err rc = parse(text, &req, &err);
+    if (rc == CT_OK) {
+        request_free(&req);
+    }
+    assert_int_equal(rc, code);
+}
+
+static void test_rejects(void **state)
+{
+    (void)state;
+    expect("", CT_ERR_BAD_REQUEST);
+    expect("{", CT_ERR_BAD_REQUEST);
+    expect("[]", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":2,\"op\":\"list\"," CALLER "}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\"}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"sh\"," CALLER "}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\"," CALLER ",\"x\":1}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\"," CALLER ",\"hostname\":\"a\"}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\",\"op\":\"list\"," CALLER "}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER "}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"A\"}", CT_ERR_BAD_HOSTNAME);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":7}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"a\\u0000b\"}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"alice\",\"uid_number\":0}}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"-x\",\"uid_number\":1000}}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"a\",\"uid_number\":1000,\"root\":1}}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"a\",\"uid_number\":1000,"
+           "\"groups\":[\"a b\"]}}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"create\"," CALLER ",\"hostname\":\"w\",\"template\":\"b\","
+           "\"pubkey\":\"from=\\\"x\\\" " KEY "\"}",
+           CT_ERR_BAD_PUBKEY);
+    expect("{\"v\":1,\"op\":\"create\"," CALLER ",\"hostname\":\"w\",\"template\":\"../b\","
+           "\"pubkey\":\"" KEY "\"}",
+           CT_ERR_BAD_TEMPLATE);
+}
+
+static void test_size_limit(void **state)
+{
+    (void)state;
+    static char big[PROTO_REQUEST_MAX + 2];
+    memset(big, ' ', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    expect(big, CT_ERR_BAD_REQUEST);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_ok),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_size_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
