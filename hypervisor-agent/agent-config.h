@@ -31,8 +31,8 @@ struct agent_config {
     char lxd_pool[64];
     char lxd_profile[64];
     char lxd_target[64];
-    char lxd_product[16];   /* "lxd" or "incus": header spelling */
-    int call_timeout_s;     /* one REST call */
+    char lxd_product[16];    /* "lxd" or "incus": header spelling */
+    int call_timeout_s;      /* one REST call */
     int operation_timeout_s; /* one async operation */
     int ipv4_timeout_s;
     int request_read_timeout_s;

@@ -132,8 +132,8 @@ out:
         char msg[CT_ERROR_DETAIL_MAX + 256];
         ct_error_format(&err, msg, sizeof(msg));
         log_info("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
-                 have_request ? request_op_name(req.op) : "-",
-                 have_request ? req.caller.uid : "-", have_request ? req.caller.client : "-",
+                 have_request ? request_op_name(req.op) : "-", have_request ? req.caller.uid : "-",
+                 have_request ? req.caller.client : "-",
                  have_request ? req.caller.key_fingerprint : "-",
                  have_request && req.hostname[0] ? req.hostname : "-", ct_err_code(rc),
                  rc != CT_OK ? " " : "", rc != CT_OK ? msg : "");

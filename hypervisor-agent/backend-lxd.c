@@ -64,11 +64,10 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (a->tmpl->memory[0] != '\0') {
         json_object_set_new(config, "limits.memory", json_string(a->tmpl->memory));
     }
-    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}",
-                             "name", a->name, "type", "container", "source", "type", "image",
-                             "alias", a->tmpl->image, "profiles", cfg->lxd_profile, "config",
-                             config, "devices", "root", "type", "disk", "path", "/", "pool",
-                             cfg->lxd_pool);
+    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}", "name",
+                             a->name, "type", "container", "source", "type", "image", "alias",
+                             a->tmpl->image, "profiles", cfg->lxd_profile, "config", config,
+                             "devices", "root", "type", "disk", "path", "/", "pool", cfg->lxd_pool);
     if (body == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
@@ -111,15 +110,13 @@ static void first_ipv4(json_t *state, char *out, size_t len)
     const char *ifname;
     json_t *iface;
     out[0] = '\0';
-    json_object_foreach(json_object_get(state, "network"), ifname, iface)
-    {
+    json_object_foreach (json_object_get(state, "network"), ifname, iface) {
         if (strcmp(ifname, "lo") == 0) {
             continue;
         }
         size_t i;
         json_t *addr;
-        json_array_foreach(json_object_get(iface, "addresses"), i, addr)
-        {
+        json_array_foreach (json_object_get(iface, "addresses"), i, addr) {
             const char *family = json_string_value(json_object_get(addr, "family"));
             const char *scope = json_string_value(json_object_get(addr, "scope"));
             const char *ip = json_string_value(json_object_get(addr, "address"));
@@ -224,8 +221,7 @@ static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_
     json_t *output = json_object_get(json_object_get(op, "metadata"), "output");
     const char *key;
     json_t *value;
-    json_object_foreach(output, key, value)
-    {
+    json_object_foreach (output, key, value) {
         const char *log = json_string_value(value);
         if (log == NULL || strncmp(log, "/1.0/", 5) != 0 || strlen(log) > 400) {
             continue;
@@ -236,8 +232,8 @@ static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_
             buf_init(&text, 64 * 1024);
             if (lxd_get_raw(&b->lxd, log, &text, &ignored) == CT_OK && text.data != NULL) {
                 size_t o = 0;
-                for (size_t i = 0; i < text.len && text.data[i] != '\n' &&
-                                   o + 1 < sizeof(ex->stderr_excerpt);
+                for (size_t i = 0;
+                     i < text.len && text.data[i] != '\n' && o + 1 < sizeof(ex->stderr_excerpt);
                      i++) {
                     char c = text.data[i];
                     ex->stderr_excerpt[o++] = (c >= ' ' && c <= '~') ? c : '?';
@@ -299,8 +295,8 @@ static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_ex
     if (rc != CT_OK) {
         goto out;
     }
-    ex->exit_status = (int)json_integer_value(json_object_get(json_object_get(op, "metadata"),
-                                                              "return"));
+    ex->exit_status =
+        (int)json_integer_value(json_object_get(json_object_get(op, "metadata"), "return"));
     collect_exec_logs(b, op, ex);
 out:
     if (stdin_path[0] != '\0') {
@@ -400,7 +396,8 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
     json_t *reply = NULL;
     *out = NULL;
     *n = 0;
-    enum ct_err rc = lxd_call(&b->lxd, "GET", "/1.0/instances?recursion=2", NULL, &reply, NULL, err);
+    enum ct_err rc =
+        lxd_call(&b->lxd, "GET", "/1.0/instances?recursion=2", NULL, &reply, NULL, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -413,8 +410,7 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
     }
     size_t i;
     json_t *inst;
-    json_array_foreach(list, i, inst)
-    {
+    json_array_foreach (list, i, inst) {
         instance_from_json(inst, json_object_get(inst, "state"), &all[*n]);
         if (all[*n].managed) {
             (*n)++;
@@ -449,4 +445,3 @@ const struct backend_ops *backend_find(const char *name)
     }
     return NULL;
 }
-

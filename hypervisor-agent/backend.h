@@ -19,8 +19,8 @@
 
 struct backend_instance {
     char name[CT_HOSTNAME_MAX + 1];
-    char state[24];  /* "Running", "Stopped", ... as the backend says */
-    char ipv4[48];   /* "" when none */
+    char state[24]; /* "Running", "Stopped", ... as the backend says */
+    char ipv4[48];  /* "" when none */
     char owner[CT_UID_MAX + 1];
     char request_id[CT_REQUEST_ID_MAX + 1];
     char template_name[CT_TEMPLATE_MAX + 1];
@@ -37,8 +37,8 @@ struct backend_create {
 };
 
 struct backend_exec {
-    const char *const *argv;  /* NULL-terminated; never a shell line with user text */
-    const void *stdin_file;   /* when not NULL: pushed to a root-only file and fed as stdin */
+    const char *const *argv; /* NULL-terminated; never a shell line with user text */
+    const void *stdin_file;  /* when not NULL: pushed to a root-only file and fed as stdin */
     size_t stdin_len;
     int exit_status;          /* out */
     char stderr_excerpt[160]; /* out: first line of stderr, for error details */

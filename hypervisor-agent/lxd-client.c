@@ -142,8 +142,8 @@ enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json
             return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         }
     }
-    enum ct_err rc = lxd_call_raw(lxd, method, path, headers, text, text ? strlen(text) : 0,
-                                  reply, status, err);
+    enum ct_err rc =
+        lxd_call_raw(lxd, method, path, headers, text, text ? strlen(text) : 0, reply, status, err);
     curl_slist_free_all(headers);
     if (text != NULL) {
         void (*free_fn)(void *) = NULL;
@@ -163,8 +163,7 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
     return rc;
 }
 
-enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
-                     struct ct_error *err)
+enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, struct ct_error *err)
 {
     const char *op = json_string_value(json_object_get(async_reply, "operation"));
     if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {

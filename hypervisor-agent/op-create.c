@@ -87,9 +87,8 @@ static enum ct_err run_in_container(struct create_ctx *c, const char *const *arg
         return rc;
     }
     if (ex.exit_status != 0) {
-        return ct_error_set(err, CT_ERR_BACKEND, "%s exited with %d%s%s", argv[0],
-                            ex.exit_status, ex.stderr_excerpt[0] ? ": " : "",
-                            ex.stderr_excerpt);
+        return ct_error_set(err, CT_ERR_BACKEND, "%s exited with %d%s%s", argv[0], ex.exit_status,
+                            ex.stderr_excerpt[0] ? ": " : "", ex.stderr_excerpt);
     }
     return CT_OK;
 }
@@ -100,7 +99,7 @@ static enum ct_err step_account(void *p, struct ct_error *err)
     char uid[24];
     snprintf(uid, sizeof(uid), "%lld", c->req->caller.uid_number);
     /* The name is validated and comes after "--": it can never be an option. */
-    const char *const argv[] = {"useradd", "-m", "-u", uid, "-s", c->tmpl->shell, "--",
+    const char *const argv[] = {"useradd",          "-m", "-u", uid, "-s", c->tmpl->shell, "--",
                                 c->req->caller.uid, NULL};
     return run_in_container(c, argv, NULL, 0, err);
 }
@@ -163,8 +162,7 @@ static const struct step create_steps[] = {
     {"password", step_password, NULL},
 };
 
-static void report_progress(void *p, const char *step, const char *state, long ms,
-                            const char *msg)
+static void report_progress(void *p, const char *step, const char *state, long ms, const char *msg)
 {
     struct create_ctx *c = p;
     proto_progress(c->agent->out, step, state, ms, msg);

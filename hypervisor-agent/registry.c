@@ -94,8 +94,8 @@ static enum ct_err save(const char *dir, json_t *reg, struct ct_error *err)
     if (fd < 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
     }
-    int ok = json_dumpfd(reg, fd, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 && write(fd, "\n", 1) == 1 &&
-             fsync(fd) == 0;
+    int ok = json_dumpfd(reg, fd, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 &&
+             write(fd, "\n", 1) == 1 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -126,8 +126,8 @@ enum ct_err registry_reserve(const char *dir, const char *hostname, const char *
         rc = ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", hostname);
         goto out;
     }
-    json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", owner, "request_id", request_id,
-                              "reserved", when);
+    json_t *entry =
+        json_pack("{s:s, s:s, s:s}", "owner", owner, "request_id", request_id, "reserved", when);
     if (entry == NULL || json_object_set_new(names, hostname, entry) != 0) {
         rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         goto out;

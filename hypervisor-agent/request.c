@@ -102,8 +102,7 @@ static enum ct_err parse_caller(json_t *obj, struct caller *c, struct ct_error *
     if (!json_is_object(obj)) {
         return bad(err, "wrong type for", "caller");
     }
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach (obj, key, value) {
         bool known = false;
         for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
             known = known || strcmp(allowed[i], key) == 0;
@@ -136,8 +135,7 @@ static enum ct_err parse_caller(json_t *obj, struct caller *c, struct ct_error *
         }
         size_t i;
         json_t *g;
-        json_array_foreach(groups, i, g)
-        {
+        json_array_foreach (groups, i, g) {
             const char *name = json_string_value(g);
             if (name == NULL || !validate_name(name, CT_GROUP_MAX)) {
                 return bad(err, "invalid value for", "caller.groups");
@@ -188,8 +186,7 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         rc = ct_error_set(err, CT_ERR_BAD_REQUEST, "unknown operation");
         goto out;
     }
-    json_object_foreach(root, key, value)
-    {
+    json_object_foreach (root, key, value) {
         const struct field *f = find_field(key);
         if (f == NULL || (f->allowed & BIT(out->op)) == 0) {
             /* Name the field only when it is printable and short: it is attacker text. */
@@ -206,8 +203,8 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
     if ((rc = parse_caller(json_object_get(root, "caller"), &out->caller, err)) != CT_OK ||
         (rc = get_string(root, "request_id", out->request_id, sizeof(out->request_id),
                          validate_request_id, CT_ERR_BAD_REQUEST, err)) != CT_OK ||
-        (rc = get_string(root, "hostname", out->hostname, sizeof(out->hostname),
-                         validate_hostname, CT_ERR_BAD_HOSTNAME, err)) != CT_OK ||
+        (rc = get_string(root, "hostname", out->hostname, sizeof(out->hostname), validate_hostname,
+                         CT_ERR_BAD_HOSTNAME, err)) != CT_OK ||
         (rc = get_string(root, "template", out->template_name, sizeof(out->template_name),
                          check_template, CT_ERR_BAD_TEMPLATE, err)) != CT_OK) {
         goto out;

@@ -14,10 +14,11 @@ struct err_entry {
 static const struct err_entry table[CT_ERR__COUNT] = {
     [CT_OK] = {"ok", "success", CT_EXIT_OK},
     [CT_ERR_BAD_REQUEST] = {"bad_request", "invalid request", CT_EXIT_BAD_INPUT},
-    [CT_ERR_BAD_HOSTNAME] = {"invalid_hostname",
-                             "invalid hostname (lower-case letters, digits and '-', 1-63 characters, "
-                             "not starting or ending with '-')",
-                             CT_EXIT_BAD_INPUT},
+    [CT_ERR_BAD_HOSTNAME] =
+        {"invalid_hostname",
+         "invalid hostname (lower-case letters, digits and '-', 1-63 characters, "
+         "not starting or ending with '-')",
+         CT_EXIT_BAD_INPUT},
     [CT_ERR_BAD_TEMPLATE] = {"unknown_template", "unknown template", CT_EXIT_BAD_INPUT},
     [CT_ERR_BAD_PUBKEY] = {"invalid_pubkey", "invalid public key", CT_EXIT_BAD_INPUT},
     [CT_ERR_NOT_AUTHENTICATED] = {"not_authenticated", "authentication failed",

@@ -105,8 +105,8 @@ bool pubkey_parse(const char *line, size_t len, struct pubkey *out, const char *
         return fail(why, "out of memory");
     }
     const char *end = NULL;
-    if (sodium_base642bin(out->blob, max_bin, line + b64_start, b64_len, NULL, &out->blob_len,
-                          &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (sodium_base642bin(out->blob, max_bin, line + b64_start, b64_len, NULL, &out->blob_len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != line + b64_start + b64_len) {
         pubkey_free(out);
         return fail(why, "key data is not valid base64");

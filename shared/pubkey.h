@@ -18,8 +18,8 @@
 
 struct pubkey {
     char type[48];
-    char *blob_b64;        /* canonical base64 of blob */
-    unsigned char *blob;   /* decoded key blob */
+    char *blob_b64;      /* canonical base64 of blob */
+    unsigned char *blob; /* decoded key blob */
     size_t blob_len;
     char comment[PUBKEY_COMMENT_MAX + 1];
 };

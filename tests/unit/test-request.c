@@ -64,8 +64,7 @@ static void test_rejects(void **state)
     expect("{\"v\":1,\"op\":\"info\"," CALLER "}", CT_ERR_BAD_REQUEST);
     expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"A\"}", CT_ERR_BAD_HOSTNAME);
     expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":7}", CT_ERR_BAD_REQUEST);
-    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"a\\u0000b\"}",
-           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"a\\u0000b\"}", CT_ERR_BAD_REQUEST);
     expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"alice\",\"uid_number\":0}}",
            CT_ERR_BAD_REQUEST);
     expect("{\"v\":1,\"op\":\"list\",\"caller\":{\"uid\":\"-x\",\"uid_number\":1000}}",

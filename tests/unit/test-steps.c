@@ -27,11 +27,11 @@ static void note(struct trace *t, const char *what)
         struct trace *t = p;                                                                       \
         note(t, "run" #n);                                                                         \
         if (t->fail_at == n) {                                                                     \
-            return ct_error_set(err, CT_ERR_BACKEND, "step %d broke", n);                         \
+            return ct_error_set(err, CT_ERR_BACKEND, "step %d broke", n);                          \
         }                                                                                          \
         return CT_OK;                                                                              \
     }                                                                                              \
-    __attribute__((unused)) static void undo_##n(void *p)                                                                \
+    __attribute__((unused)) static void undo_##n(void *p)                                          \
     {                                                                                              \
         note(p, "undo" #n);                                                                        \
     }
@@ -107,16 +107,15 @@ static void test_reports(void **state)
     struct ct_error err = {0};
     struct step_runner r = {steps, 3, &t, report, &t, NULL};
     assert_int_equal(steps_run(&r, &err), CT_ERR_BACKEND);
-    assert_string_equal(t.log, "zero:begin run0 zero:done one:begin run1 one:fail undo0 zero:undo ");
+    assert_string_equal(t.log,
+                        "zero:begin run0 zero:done one:begin run1 one:fail undo0 zero:undo ");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_all_succeed),
-        cmocka_unit_test(test_failure_undoes_in_reverse),
-        cmocka_unit_test(test_first_step_fails),
-        cmocka_unit_test(test_injected_failure),
+        cmocka_unit_test(test_all_succeed),      cmocka_unit_test(test_failure_undoes_in_reverse),
+        cmocka_unit_test(test_first_step_fails), cmocka_unit_test(test_injected_failure),
         cmocka_unit_test(test_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
