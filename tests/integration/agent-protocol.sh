@@ -66,8 +66,11 @@ ssh_agent_account() {
 out=$(ssh_agent_account "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" 'id; echo pwned' </dev/null 2>/dev/null)
 check_eq "a command word runs the agent, not the command" bad_request "$(jq -r .error.code <<<"$out")"
 check_not "no shell output" grep -q pwned <<<"$out"
-ssh_agent_account -N -L "127.0.0.1:22799:127.0.0.1:$CTGATE_SSH_PORT" \
-    "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" </dev/null >/dev/null 2>&1 &
+# Started directly (not through the function) so that $! is the ssh client itself.
+ssh -T -N -i "$CTGATE_GATEWAY_KEY" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null \
+    -o UserKnownHostsFile="$CTGATE_KNOWN_HOSTS" -o StrictHostKeyChecking=yes -p "$CTGATE_SSH_PORT" \
+    -L "127.0.0.1:22799:127.0.0.1:$CTGATE_SSH_PORT" "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" \
+    </dev/null >/dev/null 2>&1 &
 fwd=$!
 sleep 1
 banner=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22799 && head -c 7 <&3' 2>/dev/null)
