@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,12 @@ int agent_serve(const char *config_path)
     struct agent_ctx ctx = {.out = stdout};
     enum ct_err rc;
 
+    /*
+     * A gateway that goes away must not kill us between two steps: writes
+     * then fail with EPIPE and the create still finishes or rolls back.
+     */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     json_secure_init();
     log_open("ctgate-agent", false);
     buf_init(&text, PROTO_REQUEST_MAX);

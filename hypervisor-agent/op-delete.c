@@ -4,35 +4,55 @@
 #include "registry.h"
 #include "steps.h"
 
+struct delete_ctx {
+    struct agent_ctx *agent;
+    const struct request *req;
+};
+
+static enum ct_err step_destroy(void *p, struct ct_error *err)
+{
+    struct delete_ctx *d = p;
+    return d->agent->backend->destroy(d->agent->handle, d->req->hostname, err);
+}
+
+static enum ct_err step_release(void *p, struct ct_error *err)
+{
+    struct delete_ctx *d = p;
+    return registry_release(d->agent->cfg->state_dir, d->req->hostname, NULL, err);
+}
+
+/* Nothing to undo: a half-deleted container is not brought back. */
+static const struct step delete_steps[] = {
+    {"destroy", step_destroy, NULL},
+    {"release", step_release, NULL},
+};
+
+static void report_progress(void *p, const char *step, const char *state, long ms, const char *msg)
+{
+    struct delete_ctx *d = p;
+    proto_progress(d->agent->out, step, state, ms, msg);
+}
+
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,
                       struct ct_error *err)
 {
     struct backend_instance inst;
-    enum ct_err rc = ctx->backend->get(ctx->handle, req->hostname, &inst, err);
-    if (rc == CT_ERR_NOT_FOUND || (rc == CT_OK && !ops_may_access(ctx, req, &inst))) {
-        return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", req->hostname);
-    }
+    struct delete_ctx d = {ctx, req};
+    enum ct_err rc = ops_get_own(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
     }
-    long start = steps_now_ms();
-    proto_progress(ctx->out, "destroy", "begin", 0, NULL);
-    rc = ctx->backend->destroy(ctx->handle, req->hostname, err);
-    if (rc != CT_OK) {
-        err->step = "destroy";
-        proto_progress(ctx->out, "destroy", "fail", steps_now_ms() - start, NULL);
+    struct step_runner runner = {
+        .steps = delete_steps,
+        .nsteps = sizeof(delete_steps) / sizeof(delete_steps[0]),
+        .ctx = &d,
+        .report = report_progress,
+        .report_ctx = &d,
+        .fail_after = ctx->fail_after,
+    };
+    if ((rc = steps_run(&runner, err)) != CT_OK) {
         return rc;
     }
-    proto_progress(ctx->out, "destroy", "done", steps_now_ms() - start, NULL);
-    start = steps_now_ms();
-    proto_progress(ctx->out, "release", "begin", 0, NULL);
-    rc = registry_release(ctx->cfg->state_dir, req->hostname, NULL, err);
-    if (rc != CT_OK) {
-        err->step = "release";
-        proto_progress(ctx->out, "release", "fail", steps_now_ms() - start, NULL);
-        return rc;
-    }
-    proto_progress(ctx->out, "release", "done", steps_now_ms() - start, NULL);
     *data = json_pack("{s:s, s:b}", "name", req->hostname, "deleted", 1);
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }

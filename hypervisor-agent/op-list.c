@@ -27,11 +27,7 @@ enum ct_err op_info(struct agent_ctx *ctx, const struct request *req, json_t **d
                     struct ct_error *err)
 {
     struct backend_instance inst;
-    enum ct_err rc = ctx->backend->get(ctx->handle, req->hostname, &inst, err);
-    if (rc == CT_ERR_NOT_FOUND || (rc == CT_OK && !ops_may_access(ctx, req, &inst))) {
-        /* "not yours" and "not there" must look the same. */
-        return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", req->hostname);
-    }
+    enum ct_err rc = ops_get_own(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
     }

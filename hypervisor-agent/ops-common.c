@@ -14,6 +14,16 @@ bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
            request_caller_in_group(req, ctx->cfg->admin_group);
 }
 
+enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
+                        struct backend_instance *inst, struct ct_error *err)
+{
+    enum ct_err rc = ctx->backend->get(ctx->handle, req->hostname, inst, err);
+    if (rc == CT_ERR_NOT_FOUND || (rc == CT_OK && !ops_may_access(ctx, req, inst))) {
+        return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", req->hostname);
+    }
+    return rc;
+}
+
 json_t *ops_instance_json(const struct backend_instance *inst)
 {
     return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "name", inst->name, "state",

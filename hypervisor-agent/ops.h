@@ -41,6 +41,12 @@ enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t *
 /* Shared by the ops: may this caller see/touch this instance? */
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
                     const struct backend_instance *inst);
+/*
+ * Look up req->hostname and check that the caller may access it.  "Not
+ * there" and "not yours" both give CT_ERR_NOT_FOUND with the same detail.
+ */
+enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
+                        struct backend_instance *inst, struct ct_error *err);
 /* JSON description of an instance (no secrets). */
 json_t *ops_instance_json(const struct backend_instance *inst);
 /* Current UTC time as RFC 3339. */

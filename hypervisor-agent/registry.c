@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -109,61 +110,85 @@ static enum ct_err save(const char *dir, json_t *reg, struct ct_error *err)
     return CT_OK;
 }
 
-enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct ct_error *err)
+/*
+ * Run change() on the "hostnames" object under the lock; save when it says
+ * the registry changed.  Every mutation goes through here.
+ */
+typedef enum ct_err (*registry_change_fn)(json_t *names, const void *arg, bool *changed,
+                                          struct ct_error *err);
+
+static enum ct_err registry_update(const char *dir, registry_change_fn change, const void *arg,
+                                   struct ct_error *err)
 {
     json_t *reg = NULL;
+    bool changed = false;
     int lock = lock_registry(dir, err);
     if (lock < 0) {
         return err->code;
     }
     enum ct_err rc = load(dir, &reg, err);
-    if (rc != CT_OK) {
-        goto out;
+    if (rc == CT_OK) {
+        rc = change(json_object_get(reg, "hostnames"), arg, &changed, err);
     }
-    json_t *names = json_object_get(reg, "hostnames");
-    if (json_object_get(names, hostname) != NULL) {
-        rc = ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", hostname);
-        goto out;
+    if (rc == CT_OK && changed) {
+        rc = save(dir, reg, err);
     }
-    json_t *entry =
-        json_pack("{s:s, s:s, s:s}", "owner", owner, "request_id", request_id, "reserved", when);
-    if (entry == NULL || json_object_set_new(names, hostname, entry) != 0) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-        goto out;
-    }
-    rc = save(dir, reg, err);
-out:
     json_decref(reg);
     close(lock); /* releases the flock */
     return rc;
 }
 
+struct reservation {
+    const char *hostname;
+    const char *owner;
+    const char *request_id;
+    const char *when;
+};
+
+static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
+                                   struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    if (json_object_get(names, r->hostname) != NULL) {
+        return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
+    }
+    json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
+                              "reserved", r->when);
+    if (entry == NULL || json_object_set_new(names, r->hostname, entry) != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    *changed = true;
+    return CT_OK;
+}
+
+static enum ct_err drop_reservation(json_t *names, const void *arg, bool *changed,
+                                    struct ct_error *err)
+{
+    (void)err;
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    if (entry == NULL) {
+        return CT_OK;
+    }
+    const char *holder = json_string_value(json_object_get(entry, "request_id"));
+    if (r->request_id != NULL && (holder == NULL || strcmp(holder, r->request_id) != 0)) {
+        return CT_OK; /* somebody else's reservation */
+    }
+    json_object_del(names, r->hostname);
+    *changed = true;
+    return CT_OK;
+}
+
+enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
+                             const char *request_id, const char *when, struct ct_error *err)
+{
+    struct reservation r = {hostname, owner, request_id, when};
+    return registry_update(dir, add_reservation, &r, err);
+}
+
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    json_t *reg = NULL;
-    int lock = lock_registry(dir, err);
-    if (lock < 0) {
-        return err->code;
-    }
-    enum ct_err rc = load(dir, &reg, err);
-    if (rc != CT_OK) {
-        goto out;
-    }
-    json_t *names = json_object_get(reg, "hostnames");
-    json_t *entry = json_object_get(names, hostname);
-    if (entry == NULL) {
-        goto out;
-    }
-    const char *owner_request = json_string_value(json_object_get(entry, "request_id"));
-    if (request_id != NULL && (owner_request == NULL || strcmp(owner_request, request_id) != 0)) {
-        goto out;
-    }
-    json_object_del(names, hostname);
-    rc = save(dir, reg, err);
-out:
-    json_decref(reg);
-    close(lock);
-    return rc;
+    struct reservation r = {hostname, NULL, request_id, NULL};
+    return registry_update(dir, drop_reservation, &r, err);
 }

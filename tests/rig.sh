@@ -109,7 +109,7 @@ lxd = {
   pool = "$POOL";
   profile = "default";
 };
-timeouts = { call = 30; operation = 120; ipv4 = 30; request_read = 30; };
+timeouts = { call = 30; operation = 120; ipv4 = 30; request_read = 5; };
 state_dir = "$RIG/agent-state";
 admin_group = "ctgate-admins";
 root_password = "random";

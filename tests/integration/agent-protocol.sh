@@ -50,6 +50,14 @@ expect_reserved() {
 }
 expect_reserved
 
+echo "a gateway that sends half a request and then nothing"
+{ printf '{"v":1,"op":"list"'; sleep 9; } | ssh -T -i "$CTGATE_GATEWAY_KEY" -o IdentitiesOnly=yes -o BatchMode=yes \
+    -F /dev/null -o UserKnownHostsFile="$CTGATE_KNOWN_HOSTS" -p "$CTGATE_SSH_PORT" \
+    "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" >"$TMP/slow.out" 2>"$TMP/slow.err"
+echo $? >"$TMP/slow.rc"
+check_eq "gets a timeout result (request_read = 5 s in the rig)" timeout "$(result_field "$TMP/slow" .error.code)"
+check_eq "exit 7" 7 "$(cat "$TMP/slow.rc")"
+
 echo "a key comment with control characters is cleaned"
 key=$(cut -d' ' -f1,2 "$CTGATE_KEY_alice.pub")
 agent_send "$(jq -c --arg k "$key comment"$'\e'"[31mred" '.pubkey = $k' <<<"$good")" "$TMP/k2"
