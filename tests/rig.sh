@@ -39,9 +39,13 @@ PIDS=$RIG/pids
 log() { printf 'rig: %s\n' "$*" >&2; }
 die() { printf 'rig: error: %s\n' "$*" >&2; exit 1; }
 
+# A recorded pid counts only while it is alive AND its command line names this
+# rig's directory: after a reboot the number may belong to somebody else.
 pid_alive() {
-    local f=$PIDS/$1.pid
-    [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+    local f=$PIDS/$1.pid pid
+    [ -s "$f" ] || return 1
+    pid=$(cat "$f")
+    kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$RIG/"
 }
 
 wait_port() { # host port seconds
@@ -391,11 +395,11 @@ EOF
     return 0
 }
 
-stop_pid() { # name [command before kill]
+stop_pid() { # name
     local f=$PIDS/$1.pid pid i
     [ -s "$f" ] || return 0
     pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$1"; then
         kill "$pid" 2>/dev/null || true
         for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
