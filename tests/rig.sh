@@ -317,28 +317,21 @@ setup_lxd() {
         echo $! > "$PIDS/lxd.pid"
     fi
     LXD_DIR=$LXD_DIR_RIG lxd waitready --timeout 60 || die "LXD did not become ready (see $RIG/lxd.log)"
+    # Each piece on its own, so a half-made set-up from an interrupted run is completed.
     if ! lxc_rig network show "$BRIDGE" >/dev/null 2>&1; then
-        LXD_DIR=$LXD_DIR_RIG lxd init --preseed <<EOF || die "lxd init --preseed failed"
-config: {}
-networks:
-- name: $BRIDGE
-  type: bridge
-  config:
-    ipv4.address: $BRIDGE_NET.1/24
-    ipv4.nat: "false"
-    ipv6.address: none
-storage_pools:
-- name: $POOL
-  driver: btrfs
-  config:
-    size: 20GiB
-profiles:
-- name: default
-  devices:
-    root: {path: /, pool: $POOL, type: disk}
-    eth0: {name: eth0, network: $BRIDGE, type: nic}
-EOF
+        lxc_rig network create "$BRIDGE" ipv4.address="$BRIDGE_NET.1/24" ipv4.nat=false \
+            ipv6.address=none >/dev/null || die "cannot create bridge $BRIDGE"
     fi
+    if ! lxc_rig storage show "$POOL" >/dev/null 2>&1; then
+        # btrfs makes clones near-instant; fall back to dir where btrfs cannot be used.
+        lxc_rig storage create "$POOL" btrfs size=20GiB >/dev/null 2>&1 ||
+            { log "btrfs pool failed, using the dir driver"; lxc_rig storage create "$POOL" dir >/dev/null; } ||
+            die "cannot create storage pool $POOL"
+    fi
+    local devices
+    devices=$(lxc_rig profile device list default)
+    grep -qx root <<<"$devices" || lxc_rig profile device add default root disk path=/ pool="$POOL" >/dev/null
+    grep -qx eth0 <<<"$devices" || lxc_rig profile device add default eth0 nic name=eth0 network="$BRIDGE" >/dev/null
     local img fp
     img=$("$HERE/rig/build-image.sh" "$CACHE")
     fp=$(sha256sum "$img/meta.tar.gz" "$img/rootfs.tar.gz" | cut -c1-64 | tr -d '\n' | sha256sum | cut -c1-64)
