@@ -5,15 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void write_line(FILE *out, json_t *obj)
+/* Write obj as one line and release it; a NULL obj (a failed json_pack) writes nothing. */
+static void emit_line(FILE *out, json_t *obj)
 {
-    /* json_dumpb into memory we own, so it can be wiped whatever allocator jansson uses. */
-    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-    if (len == 0) {
+    if (obj == NULL) {
         return;
     }
-    char *text = malloc(len);
+    /* json_dumpb into memory we own, so it can be wiped whatever allocator jansson uses. */
+    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+    char *text = len > 0 ? malloc(len) : NULL;
     if (text == NULL) {
+        json_decref(obj);
         return;
     }
     if (json_dumpb(obj, text, len, JSON_COMPACT) == len) {
@@ -23,6 +25,7 @@ static void write_line(FILE *out, json_t *obj)
     }
     sodium_memzero(text, len);
     free(text);
+    json_decref(obj);
 }
 
 void proto_progress(FILE *out, const char *step, const char *state, long ms, const char *msg)
@@ -35,19 +38,13 @@ void proto_progress(FILE *out, const char *step, const char *state, long ms, con
     if (msg != NULL) {
         json_object_set_new(obj, "msg", json_string(msg));
     }
-    write_line(out, obj);
-    json_decref(obj);
+    emit_line(out, obj);
 }
 
 void proto_result_ok(FILE *out, json_t *data)
 {
-    json_t *obj = json_pack("{s:i, s:s, s:b, s:O}", "v", PROTO_VERSION, "type", "result", "ok", 1,
-                            "data", data);
-    if (obj == NULL) {
-        return;
-    }
-    write_line(out, obj);
-    json_decref(obj);
+    emit_line(out, json_pack("{s:i, s:s, s:b, s:O}", "v", PROTO_VERSION, "type", "result", "ok", 1,
+                             "data", data));
 }
 
 void proto_result_error(FILE *out, const struct ct_error *err)
@@ -61,11 +58,6 @@ void proto_result_error(FILE *out, const struct ct_error *err)
     if (err->step != NULL) {
         json_object_set_new(error, "step", json_string(err->step));
     }
-    json_t *obj = json_pack("{s:i, s:s, s:b, s:o}", "v", PROTO_VERSION, "type", "result", "ok", 0,
-                            "error", error);
-    if (obj == NULL) {
-        return;
-    }
-    write_line(out, obj);
-    json_decref(obj);
+    emit_line(out, json_pack("{s:i, s:s, s:b, s:o}", "v", PROTO_VERSION, "type", "result", "ok", 0,
+                             "error", error));
 }
