@@ -188,6 +188,7 @@ static enum ct_err lxd_backend_push_file(void *h, const char *name, const struct
     }
     /* LXD stores an empty file for any other content type, and still says 200. */
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    headers = curl_slist_append(headers, "Expect:");
     snprintf(line, sizeof(line), "%stype: %s", pfx, f->data != NULL ? "file" : "directory");
     headers = curl_slist_append(headers, line);
     snprintf(line, sizeof(line), "%smode: 0%o", pfx, (unsigned)f->mode);

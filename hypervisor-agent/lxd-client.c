@@ -132,6 +132,8 @@ enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json
 {
     char *text = NULL;
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    /* No "Expect: 100-continue" round trip for larger bodies. */
+    headers = headers != NULL ? curl_slist_append(headers, "Expect:") : NULL;
     if (headers == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A create that fails at any step leaves nothing behind: no instance in LXD,
 # no reservation in the registry, and the caller learns which step failed.
-# Failures are injected after each step in turn (test builds only), and one
-# real backend failure (a template whose image does not exist) is provoked.
+# Failures are injected after each step in turn (test builds only), and two
+# real failures are provoked: a template whose image does not exist, and an
+# account whose uid number the image already uses.
 source "$(dirname "$0")/../lib.sh"
 
 steps="reserve clone start network account keys password"
@@ -31,6 +32,17 @@ agent_send "$(req_create alice "$name" | jq -c '.template = "missing-image"')" "
 check_eq "result not ok" false "$(result_field "$TMP/img" .ok)"
 check_eq "failed at clone" clone "$(result_field "$TMP/img" .error.step)"
 check_eq "backend_error" backend_error "$(result_field "$TMP/img" .error.code)"
+check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
+check_not "the registry holds no reservation" registry_has "$name"
+
+echo "a real failure inside the container: the uid number is taken (65534, nobody, in the image)"
+name=$(name_for fail-uid)
+CREATED_NAMES+=("$name")
+agent_send "$(req_create alice "$name" | jq -c '.caller.uid_number = 65534')" "$TMP/uid"
+check_eq "result not ok" false "$(result_field "$TMP/uid" .ok)"
+check_eq "failed at account" account "$(result_field "$TMP/uid" .error.step)"
+check "the message carries useradd's own words" grep -q 'UID 65534 is not unique' \
+    <<<"$(result_field "$TMP/uid" .error.message)"
 check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
 check_not "the registry holds no reservation" registry_has "$name"
 
