@@ -65,6 +65,21 @@ static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct c
     }
 }
 
+/* One syslog line per request: who, what, outcome.  Never a secret. */
+static void log_outcome(const struct request *req, enum ct_err rc, const struct ct_error *err)
+{
+    char msg[CT_ERROR_DETAIL_MAX + 256] = "";
+    if (rc != CT_OK) {
+        ct_error_format(err, msg, sizeof(msg));
+    }
+    log_info("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
+             req != NULL ? request_op_name(req->op) : "-", req != NULL ? req->caller.uid : "-",
+             req != NULL && req->caller.client[0] ? req->caller.client : "-",
+             req != NULL && req->caller.key_fingerprint[0] ? req->caller.key_fingerprint : "-",
+             req != NULL && req->hostname[0] ? req->hostname : "-", ct_err_code(rc),
+             rc != CT_OK ? " " : "", msg);
+}
+
 int agent_check_config(const char *config_path)
 {
     struct agent_config cfg;
@@ -135,16 +150,7 @@ out:
     } else {
         proto_result_error(stdout, &err);
     }
-    {
-        char msg[CT_ERROR_DETAIL_MAX + 256];
-        ct_error_format(&err, msg, sizeof(msg));
-        log_info("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
-                 have_request ? request_op_name(req.op) : "-", have_request ? req.caller.uid : "-",
-                 have_request ? req.caller.client : "-",
-                 have_request ? req.caller.key_fingerprint : "-",
-                 have_request && req.hostname[0] ? req.hostname : "-", ct_err_code(rc),
-                 rc != CT_OK ? " " : "", rc != CT_OK ? msg : "");
-    }
+    log_outcome(have_request ? &req : NULL, rc, &err);
     json_decref(data);
     if (have_request) {
         request_free(&req);
