@@ -72,12 +72,13 @@ static void log_outcome(const struct request *req, enum ct_err rc, const struct 
     if (rc != CT_OK) {
         ct_error_format(err, msg, sizeof(msg));
     }
-    log_info("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
-             req != NULL ? request_op_name(req->op) : "-", req != NULL ? req->caller.uid : "-",
-             req != NULL && req->caller.client[0] ? req->caller.client : "-",
-             req != NULL && req->caller.key_fingerprint[0] ? req->caller.key_fingerprint : "-",
-             req != NULL && req->hostname[0] ? req->hostname : "-", ct_err_code(rc),
-             rc != CT_OK ? " " : "", msg);
+    void (*log_fn)(const char *, ...) = rc == CT_OK ? log_info : log_error;
+    log_fn("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
+           req != NULL ? request_op_name(req->op) : "-", req != NULL ? req->caller.uid : "-",
+           req != NULL && req->caller.client[0] ? req->caller.client : "-",
+           req != NULL && req->caller.key_fingerprint[0] ? req->caller.key_fingerprint : "-",
+           req != NULL && req->hostname[0] ? req->hostname : "-", ct_err_code(rc),
+           rc != CT_OK ? " " : "", msg);
 }
 
 int agent_check_config(const char *config_path)

@@ -45,26 +45,10 @@ int buf_append(struct buf *b, const void *data, size_t len)
     return 0;
 }
 
-void buf_reset(struct buf *b)
-{
-    if (b->data != NULL) {
-        sodium_memzero(b->data, b->cap);
-    }
-    b->len = 0;
-}
-
 void buf_free(struct buf *b)
 {
     free(b->data);
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
-}
-
-void buf_free_secret(struct buf *b)
-{
-    if (b->data != NULL) {
-        sodium_memzero(b->data, b->cap);
-    }
-    buf_free(b);
 }

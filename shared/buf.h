@@ -4,7 +4,8 @@
  * Every buffer filled from outside input (a request, an HTTP reply, a file)
  * is a struct buf with a maximum: appending past it fails instead of growing.
  * The data is always NUL-terminated (the NUL is not counted in len).
- * buf_free() releases it; buf_free_secret() zeroes it first.
+ * buf_free() releases it without wiping; growth copies into a new block and
+ * wipes the old one.
  */
 #ifndef CTGATE_BUF_H
 #define CTGATE_BUF_H
@@ -21,8 +22,6 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 /* 0 on success, -1 when the result would exceed max or memory ran out. */
 int buf_append(struct buf *b, const void *data, size_t len);
-void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
-void buf_free_secret(struct buf *b);
 
 #endif
