@@ -435,14 +435,3 @@ const struct backend_ops backend_lxd = {
     .get = lxd_backend_get,
     .list = lxd_backend_list,
 };
-
-const struct backend_ops *backend_find(const char *name)
-{
-    static const struct backend_ops *const all[] = {&backend_lxd};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (strcmp(all[i]->name, name) == 0) {
-            return all[i];
-        }
-    }
-    return NULL;
-}

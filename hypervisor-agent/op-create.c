@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "ops.h"
-#include "proto.h"
 #include "registry.h"
 #include "steps.h"
 
@@ -162,12 +161,6 @@ static const struct step create_steps[] = {
     {"password", step_password, NULL},
 };
 
-static void report_progress(void *p, const char *step, const char *state, long ms, const char *msg)
-{
-    struct create_ctx *c = p;
-    proto_progress(c->agent->out, step, state, ms, msg);
-}
-
 static void new_request_id(char *out, size_t len)
 {
     unsigned char rnd[16];
@@ -195,15 +188,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     ops_now_rfc3339(c.created, sizeof(c.created));
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
 
-    struct step_runner runner = {
-        .steps = create_steps,
-        .nsteps = sizeof(create_steps) / sizeof(create_steps[0]),
-        .ctx = &c,
-        .report = report_progress,
-        .report_ctx = &c,
-        .fail_after = ctx->fail_after,
-    };
-    enum ct_err rc = steps_run(&runner, err);
+    enum ct_err rc =
+        ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
     if (rc == CT_OK) {
         *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", req->hostname, "ipv4",
                           c.ipv4, "template", c.tmpl->name, "owner", req->caller.uid, "user",

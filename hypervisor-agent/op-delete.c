@@ -1,6 +1,5 @@
 /* op-delete.c - the "delete" operation: destroy an own container, free its name. */
 #include "ops.h"
-#include "proto.h"
 #include "registry.h"
 #include "steps.h"
 
@@ -27,12 +26,6 @@ static const struct step delete_steps[] = {
     {"release", step_release, NULL},
 };
 
-static void report_progress(void *p, const char *step, const char *state, long ms, const char *msg)
-{
-    struct delete_ctx *d = p;
-    proto_progress(d->agent->out, step, state, ms, msg);
-}
-
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,
                       struct ct_error *err)
 {
@@ -42,15 +35,8 @@ enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t *
     if (rc != CT_OK) {
         return rc;
     }
-    struct step_runner runner = {
-        .steps = delete_steps,
-        .nsteps = sizeof(delete_steps) / sizeof(delete_steps[0]),
-        .ctx = &d,
-        .report = report_progress,
-        .report_ctx = &d,
-        .fail_after = ctx->fail_after,
-    };
-    if ((rc = steps_run(&runner, err)) != CT_OK) {
+    rc = ops_run_steps(ctx, delete_steps, sizeof(delete_steps) / sizeof(delete_steps[0]), &d, err);
+    if (rc != CT_OK) {
         return rc;
     }
     *data = json_pack("{s:s, s:b}", "name", req->hostname, "deleted", 1);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "ops.h"
+#include "proto.h"
 
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
                     const struct backend_instance *inst)
@@ -22,6 +23,26 @@ enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
         return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", req->hostname);
     }
     return rc;
+}
+
+static void report_progress(void *out, const char *step, const char *state, long ms,
+                            const char *msg)
+{
+    proto_progress(out, step, state, ms, msg);
+}
+
+enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_t nsteps,
+                          void *step_ctx, struct ct_error *err)
+{
+    struct step_runner runner = {
+        .steps = steps,
+        .nsteps = nsteps,
+        .ctx = step_ctx,
+        .report = report_progress,
+        .report_ctx = ctx->out,
+        .fail_after = ctx->fail_after,
+    };
+    return steps_run(&runner, err);
 }
 
 json_t *ops_instance_json(const struct backend_instance *inst)

@@ -17,6 +17,7 @@
 #include "agent-config.h"
 #include "backend.h"
 #include "request.h"
+#include "steps.h"
 
 struct agent_ctx {
     const struct agent_config *cfg;
@@ -47,6 +48,12 @@ bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
  */
 enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
                         struct backend_instance *inst, struct ct_error *err);
+/*
+ * Run an operation's steps (steps.h) with progress lines on ctx->out and
+ * the test build's fault injection; step_ctx is passed to every step.
+ */
+enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_t nsteps,
+                          void *step_ctx, struct ct_error *err);
 /* JSON description of an instance (no secrets). */
 json_t *ops_instance_json(const struct backend_instance *inst);
 /* Current UTC time as RFC 3339. */

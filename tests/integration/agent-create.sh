@@ -41,7 +41,9 @@ passwd_line=$(lxd_file "$name" /etc/passwd | grep '^alice:')
 check_eq "account alice with the LDAP uid number" "alice:x:10001" "$(cut -d: -f1-3 <<<"$passwd_line")"
 shadow_root=$(lxd_file "$name" /etc/shadow | grep '^root:' | cut -d: -f2)
 check "root has a SHA-512 password hash" grep -q '^\$6\$' <<<"$shadow_root"
-check_eq "no stdin file is left in /run" "" "$(lxd_get "/1.0/instances/$name/files?path=/run" | jq -r '.metadata[]?' | grep ctgate || true)"
+run_listing=$(lxd_get "/1.0/instances/$name/files?path=/run")
+check_eq "LXD lists /run in the container" 200 "$(jq -r .status_code <<<"$run_listing")"
+check_eq "no stdin file is left in /run" "" "$(jq -r '.metadata[]' <<<"$run_listing" | grep ctgate)"
 salt=$(cut -d'$' -f3 <<<"$shadow_root")
 check_eq "the hash is of the returned password" "$shadow_root" \
     "$(printf '%s\n' "$password" | busybox mkpasswd -m sha512 -S "$salt" -P 0)"
