@@ -6,35 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgread.h"
 #include "validate.h"
-
-static enum ct_err copy_string(const config_t *conf, const char *path, char *dst, size_t len,
-                               const char *fallback, struct ct_error *err)
-{
-    const char *value = NULL;
-    if (config_lookup_string(conf, path, &value) != CONFIG_TRUE) {
-        if (fallback == NULL) {
-            return ct_error_set(err, CT_ERR_CONFIG, "missing setting '%s'", path);
-        }
-        value = fallback;
-    }
-    if (strlen(value) >= len) {
-        return ct_error_set(err, CT_ERR_CONFIG, "setting '%s' is too long", path);
-    }
-    memcpy(dst, value, strlen(value) + 1);
-    return CT_OK;
-}
-
-static enum ct_err lookup_seconds(const config_t *conf, const char *path, int fallback, int *out,
-                                  struct ct_error *err)
-{
-    int value = fallback;
-    if (config_lookup_int(conf, path, &value) == CONFIG_TRUE && (value < 1 || value > 3600)) {
-        return ct_error_set(err, CT_ERR_CONFIG, "'%s' must be 1..3600 seconds", path);
-    }
-    *out = value;
-    return CT_OK;
-}
 
 static enum ct_err member_string(config_setting_t *s, const char *name, char *dst, size_t len,
                                  bool required, struct ct_error *err)
@@ -159,30 +132,24 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     enum ct_err rc = CT_OK;
     const char *root_password = NULL;
 
-    if (config_read_file(&conf, path) != CONFIG_TRUE) {
-        if (config_error_type(&conf) == CONFIG_ERR_FILE_IO) {
-            rc = ct_error_set(err, CT_ERR_CONFIG, "cannot read %s", path);
-        } else {
-            rc = ct_error_set(err, CT_ERR_CONFIG, "%s:%d: %s", path, config_error_line(&conf),
-                              config_error_text(&conf));
-        }
+    if ((rc = cfgread_file(&conf, path, err)) != CT_OK) {
         goto out;
     }
-    if ((rc = copy_string(&conf, "backend", cfg->backend, sizeof(cfg->backend), "lxd", err)) !=
+    if ((rc = cfgread_string(&conf, "backend", cfg->backend, sizeof(cfg->backend), "lxd", err)) !=
             CT_OK ||
-        (rc = copy_string(&conf, "lxd.socket", cfg->lxd_socket, sizeof(cfg->lxd_socket),
+        (rc = cfgread_string(&conf, "lxd.socket", cfg->lxd_socket, sizeof(cfg->lxd_socket),
                           "/var/lib/lxd/unix.socket", err)) != CT_OK ||
-        (rc = copy_string(&conf, "lxd.pool", cfg->lxd_pool, sizeof(cfg->lxd_pool), "default",
+        (rc = cfgread_string(&conf, "lxd.pool", cfg->lxd_pool, sizeof(cfg->lxd_pool), "default",
                           err)) != CT_OK ||
-        (rc = copy_string(&conf, "lxd.profile", cfg->lxd_profile, sizeof(cfg->lxd_profile),
+        (rc = cfgread_string(&conf, "lxd.profile", cfg->lxd_profile, sizeof(cfg->lxd_profile),
                           "default", err)) != CT_OK ||
-        (rc = copy_string(&conf, "lxd.target", cfg->lxd_target, sizeof(cfg->lxd_target), "",
+        (rc = cfgread_string(&conf, "lxd.target", cfg->lxd_target, sizeof(cfg->lxd_target), "",
                           err)) != CT_OK ||
-        (rc = copy_string(&conf, "lxd.product", cfg->lxd_product, sizeof(cfg->lxd_product), "lxd",
+        (rc = cfgread_string(&conf, "lxd.product", cfg->lxd_product, sizeof(cfg->lxd_product), "lxd",
                           err)) != CT_OK ||
-        (rc = copy_string(&conf, "state_dir", cfg->state_dir, sizeof(cfg->state_dir),
+        (rc = cfgread_string(&conf, "state_dir", cfg->state_dir, sizeof(cfg->state_dir),
                           "/var/lib/ctgate", err)) != CT_OK ||
-        (rc = copy_string(&conf, "admin_group", cfg->admin_group, sizeof(cfg->admin_group), "",
+        (rc = cfgread_string(&conf, "admin_group", cfg->admin_group, sizeof(cfg->admin_group), "",
                           err)) != CT_OK) {
         goto out;
     }
@@ -208,11 +175,11 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         rc = ct_error_set(err, CT_ERR_CONFIG, "state_dir and lxd.socket must be absolute paths");
         goto out;
     }
-    if ((rc = lookup_seconds(&conf, "timeouts.call", 30, &cfg->call_timeout_s, err)) != CT_OK ||
-        (rc = lookup_seconds(&conf, "timeouts.operation", 120, &cfg->operation_timeout_s, err)) !=
+    if ((rc = cfgread_seconds(&conf, "timeouts.call", 30, &cfg->call_timeout_s, err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "timeouts.operation", 120, &cfg->operation_timeout_s, err)) !=
             CT_OK ||
-        (rc = lookup_seconds(&conf, "timeouts.ipv4", 30, &cfg->ipv4_timeout_s, err)) != CT_OK ||
-        (rc = lookup_seconds(&conf, "timeouts.request_read", 30, &cfg->request_read_timeout_s,
+        (rc = cfgread_seconds(&conf, "timeouts.ipv4", 30, &cfg->ipv4_timeout_s, err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "timeouts.request_read", 30, &cfg->request_read_timeout_s,
                              err)) != CT_OK) {
         goto out;
     }

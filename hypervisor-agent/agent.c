@@ -22,6 +22,7 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_LIST] = op_list,
     [OP_INFO] = op_info,
     [OP_DELETE] = op_delete,
+    [OP_CHECK] = op_check,
 };
 
 /* One line (or everything up to EOF) from fd, bounded in size and time. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json-secure.h"
 #include "steps.h"
 
 enum ct_err lxd_open(struct lxd *lxd, const char *socket, bool incus, int call_timeout_s,
@@ -147,11 +148,7 @@ enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json
     enum ct_err rc =
         lxd_call_raw(lxd, method, path, headers, text, text ? strlen(text) : 0, reply, status, err);
     curl_slist_free_all(headers);
-    if (text != NULL) {
-        void (*free_fn)(void *) = NULL;
-        json_get_alloc_funcs(NULL, &free_fn);
-        free_fn(text);
-    }
+    json_secure_free_text(text);
     return rc;
 }
 

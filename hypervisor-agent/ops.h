@@ -38,6 +38,8 @@ enum ct_err op_info(struct agent_ctx *ctx, const struct request *req, json_t **d
                     struct ct_error *err);
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,
                       struct ct_error *err);
+enum ct_err op_check(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                     struct ct_error *err);
 
 /* Shared by the ops: may this caller see/touch this instance? */
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,

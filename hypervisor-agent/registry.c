@@ -143,6 +143,7 @@ struct reservation {
     const char *owner;
     const char *request_id;
     const char *when;
+    bool *found; /* lookups only */
 };
 
 static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
@@ -182,13 +183,31 @@ static enum ct_err drop_reservation(json_t *names, const void *arg, bool *change
 enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
                              const char *request_id, const char *when, struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when};
+    struct reservation r = {hostname, owner, request_id, when, NULL};
     return registry_update(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL};
     return registry_update(dir, drop_reservation, &r, err);
+}
+
+static enum ct_err find_reservation(json_t *names, const void *arg, bool *changed,
+                                    struct ct_error *err)
+{
+    (void)changed;
+    (void)err;
+    const struct reservation *r = arg;
+    *r->found = json_object_get(names, r->hostname) != NULL;
+    return CT_OK;
+}
+
+enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
+                                 struct ct_error *err)
+{
+    struct reservation r = {hostname, NULL, NULL, NULL, taken};
+    *taken = false;
+    return registry_update(dir, find_reservation, &r, err);
 }

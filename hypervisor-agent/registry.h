@@ -10,6 +10,8 @@
 #ifndef CTGATE_REGISTRY_H
 #define CTGATE_REGISTRY_H
 
+#include <stdbool.h>
+
 #include "error.h"
 
 #define REGISTRY_MAX (16 * 1024 * 1024)
@@ -24,5 +26,8 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
  */
 enum ct_err registry_release(const char *state_dir, const char *hostname, const char *request_id,
                              struct ct_error *err);
+/* *taken = whether hostname is reserved now (a snapshot: reserve decides). */
+enum ct_err registry_is_reserved(const char *state_dir, const char *hostname, bool *taken,
+                                 struct ct_error *err);
 
 #endif

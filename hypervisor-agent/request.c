@@ -19,9 +19,9 @@ static const struct field fields[] = {
     {"op", ~0u, ~0u},
     {"caller", ~0u, ~0u},
     {"request_id", BIT(OP_CREATE) | BIT(OP_DELETE), 0},
-    {"hostname", BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE),
+    {"hostname", BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_CHECK),
      BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE)},
-    {"template", BIT(OP_CREATE), BIT(OP_CREATE)},
+    {"template", BIT(OP_CREATE) | BIT(OP_CHECK), BIT(OP_CREATE)},
     {"pubkey", BIT(OP_CREATE), BIT(OP_CREATE)},
 };
 
@@ -30,6 +30,7 @@ static const char *const op_names[OP__COUNT] = {
     [OP_LIST] = "list",
     [OP_INFO] = "info",
     [OP_DELETE] = "delete",
+    [OP_CHECK] = "check",
 };
 
 const char *request_op_name(enum request_op op)

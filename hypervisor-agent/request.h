@@ -19,7 +19,7 @@
 
 #define REQUEST_GROUPS_MAX 64
 
-enum request_op { OP_CREATE, OP_LIST, OP_INFO, OP_DELETE, OP__COUNT };
+enum request_op { OP_CREATE, OP_LIST, OP_INFO, OP_DELETE, OP_CHECK, OP__COUNT };
 
 struct caller {
     char uid[CT_UID_MAX + 1];

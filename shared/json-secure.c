@@ -35,3 +35,12 @@ void json_secure_init(void)
 {
     json_set_alloc_funcs(secure_malloc, secure_free);
 }
+
+void json_secure_free_text(char *text)
+{
+    if (text != NULL) {
+        json_free_t free_fn = NULL;
+        json_get_alloc_funcs(NULL, &free_fn);
+        free_fn(text);
+    }
+}

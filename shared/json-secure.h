@@ -10,5 +10,7 @@
 #define CTGATE_JSON_SECURE_H
 
 void json_secure_init(void);
+/* Release text returned by json_dumps() with jansson's current allocator (wiping it). */
+void json_secure_free_text(char *text);
 
 #endif

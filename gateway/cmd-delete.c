@@ -1,0 +1,105 @@
+/* cmd-delete.c - `delete NAME [--yes]`: destroy a container and free its name. */
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+#include "output.h"
+#include "progress.h"
+#include "prompt.h"
+
+static const struct flag_def delete_flags[] = {
+    {"yes", "CT_YES", NULL, "do not ask for confirmation (needed without a terminal)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* On a terminal the person types the name; without one, --yes is required. */
+static enum ct_err confirm(struct session *s, const struct cmd_args *args, const char *name,
+                           struct ct_error *err)
+{
+    char answer[PROMPT_LINE_MAX + 1];
+    if (args_switch(s, &cmd_delete_entry, args, "yes")) {
+        return CT_OK;
+    }
+    if (!s->tty_in || s->json) {
+        return ct_error_set(err, CT_ERR_BAD_REQUEST,
+                            "deleting %s needs confirmation: add --yes (or CT_YES=1)", name);
+    }
+    printf("This destroys %s and everything in it.\n", name);
+    enum ct_err rc = prompt_ask("Type its name to confirm: ", true, s->cfg.prompt_timeout_s,
+                                answer, sizeof(answer), err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (strcmp(answer, name) != 0) {
+        return ct_error_set(err, CT_ERR_BAD_REQUEST, "not confirmed; %s was not deleted", name);
+    }
+    return CT_OK;
+}
+
+static int delete_exec(struct session *s, const struct cmd_args *args)
+{
+    struct ct_error err = {0};
+    char name[CT_HOSTNAME_MAX + 1];
+    json_t *req = NULL;
+    json_t *result = NULL;
+    json_t *data = NULL;
+    struct progress progress;
+    int code = cmd_named_request(s, &cmd_delete_entry, args, "delete", name, sizeof(name), &req,
+                                 &err);
+    if (code != 0) {
+        goto out;
+    }
+    /*
+     * Ownership first (info), so that "not yours" is answered before anyone is
+     * asked to confirm: the agent checks it again when deleting.
+     */
+    json_t *info = session_request(s, "info");
+    json_object_set_new(info, "hostname", json_string(name));
+    enum ct_err rc = session_call(s, info, NULL, &result, &err);
+    json_decref(info);
+    if (rc != CT_OK) {
+        code = output_error(s, &err);
+        goto out;
+    }
+    if ((code = output_agent_result(s, result, &data)) != 0) {
+        goto out;
+    }
+    json_decref(result);
+    result = NULL;
+    if (confirm(s, args, name, &err) != CT_OK) {
+        code = output_error(s, &err);
+        goto out;
+    }
+    progress_init(&progress, s->tty_out, s->json);
+    struct agent_events events = progress_events(&progress);
+    rc = session_call(s, req, &events, &result, &err);
+    progress_end(&progress);
+    if (rc != CT_OK) {
+        code = output_error(s, &err);
+        goto out;
+    }
+    code = output_agent_result(s, result, &data);
+    if (code == 0) {
+        if (s->json) {
+            output_json_ok(data);
+        } else {
+            printf("Deleted %s.\n", name);
+        }
+    }
+out:
+    json_decref(result);
+    json_decref(req);
+    return code;
+}
+
+const struct cmd_entry cmd_delete_entry = {
+    .name = "delete",
+    .args_usage = "NAME",
+    .summary = "destroy one of your containers and free its name",
+    .details = "On a terminal you confirm by typing the name; otherwise --yes is required.",
+    .min_args = 1,
+    .max_args = 1,
+    .needs_auth = true,
+    .flags = delete_flags,
+    .exec = delete_exec,
+};

@@ -1,0 +1,66 @@
+/* cmd-list.c - `list`: the caller's containers (an admin's: all of them). */
+#include <stdio.h>
+
+#include "command.h"
+#include "output.h"
+
+static const char *field(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v != NULL ? v : "-";
+}
+
+static int list_exec(struct session *s, const struct cmd_args *args)
+{
+    struct ct_error err = {0};
+    json_t *result = NULL;
+    json_t *data = NULL;
+    json_t *req = NULL;
+    int code;
+
+    if (cmd_login(s, &cmd_list_entry, args, &err) != CT_OK) {
+        return output_error(s, &err);
+    }
+    req = session_request(s, "list");
+    if (session_call(s, req, NULL, &result, &err) != CT_OK) {
+        code = output_error(s, &err);
+        goto out;
+    }
+    code = output_agent_result(s, result, &data);
+    if (code != 0) {
+        goto out;
+    }
+    if (s->json) {
+        output_json_ok(data);
+        goto out;
+    }
+    json_t *list = json_object_get(data, "containers");
+    if (json_array_size(list) == 0) {
+        printf("You have no containers.  Create one with: ssh -t create-container@GATEWAY\n");
+        goto out;
+    }
+    printf("%-24s %-9s %-16s %-12s %s\n", "NAME", "STATE", "ADDRESS", "TEMPLATE", "CREATED");
+    size_t i;
+    json_t *c;
+    json_array_foreach (list, i, c) {
+        char n[64], st[16], ip[48], t[40], cr[40];
+        printf("%-24s %-9s %-16s %-12s %s\n", output_clean(field(c, "name"), n, sizeof(n)),
+               output_clean(field(c, "state"), st, sizeof(st)),
+               output_clean(field(c, "ipv4"), ip, sizeof(ip)),
+               output_clean(field(c, "template"), t, sizeof(t)),
+               output_clean(field(c, "created"), cr, sizeof(cr)));
+    }
+out:
+    json_decref(result);
+    json_decref(req);
+    return code;
+}
+
+const struct cmd_entry cmd_list_entry = {
+    .name = "list",
+    .args_usage = "",
+    .summary = "list your containers",
+    .max_args = 0,
+    .needs_auth = true,
+    .exec = list_exec,
+};

@@ -1,0 +1,90 @@
+/*
+ * command.h - the user's commands: one file each (cmd-*.c), one table
+ * (commands.c), one parser for their words (args.c).
+ *
+ * A command is a const struct cmd_entry: its name, what it takes, its
+ * flags (each with the CT_* variable that may stand in for it) and its exec
+ * function.  Adding a command is one new file plus one line in the table;
+ * `help` is generated from the table, so it cannot drift from the code.
+ */
+#ifndef CTGATE_COMMAND_H
+#define CTGATE_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "session.h"
+#include "tokenize.h"
+
+#define CMD_FLAGS_MAX 32
+#define CMD_POSITIONAL_MAX 4
+
+struct flag_def {
+    const char *name;    /* "hostname" for --hostname */
+    const char *env;     /* "CT_HOSTNAME", or NULL */
+    const char *metavar; /* "NAME"; NULL for a switch */
+    const char *help;
+};
+
+struct cmd_args {
+    const char *positional[CMD_POSITIONAL_MAX];
+    size_t npositional;
+    const char *names[CMD_FLAGS_MAX]; /* flags given, in order */
+    const char *values[CMD_FLAGS_MAX]; /* their values; "" for a switch */
+    size_t nflags;
+};
+
+struct cmd_entry {
+    const char *name;
+    const char *args_usage; /* "NAME", or "" */
+    const char *summary;
+    const char *details;    /* extra paragraph for `help NAME`, or NULL */
+    size_t min_args;
+    size_t max_args;
+    bool needs_auth;             /* --user and --password-stdin apply */
+    const struct flag_def *flags; /* own flags, NULL-terminated by name, or NULL */
+    int (*exec)(struct session *s, const struct cmd_args *args);
+};
+
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_whoami_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+/* The table, NULL-terminated, in the order help shows it. */
+extern const struct cmd_entry *const commands[];
+/* Flags every command takes (--json, --help) and those of commands that log in. */
+extern const struct flag_def common_flags[];
+extern const struct flag_def auth_flags[];
+
+const struct cmd_entry *commands_find(const char *name);
+
+/*
+ * Parse words[first..] for cmd.  Strings point into words.  On error
+ * CT_ERR_BAD_REQUEST with a message naming the word.
+ */
+enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, size_t first,
+                       struct cmd_args *out, struct ct_error *err);
+/* The value of --name, or NULL when not given. */
+const char *args_flag(const struct cmd_args *args, const char *name);
+/* Whether --name was given, or (for a switch with an env var) CT_X is "1"/"yes"/"true". */
+bool args_switch(const struct session *s, const struct cmd_entry *cmd,
+                 const struct cmd_args *args, const char *name);
+/* Log in with the command's --user / --password-stdin (session_authenticate). */
+enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                      struct ct_error *err);
+/*
+ * For commands acting on one named container: check NAME (lower-cased into
+ * name), log in, build the request {"op":op,"hostname":name}.  Returns 0,
+ * or an exit code whose error is already printed.
+ */
+int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                      const char *op, char *name, size_t len, json_t **req, struct ct_error *err);
+/* The help of one command (for COMMAND --help). */
+void cmd_help_show(const struct cmd_entry *c);
+
+#endif

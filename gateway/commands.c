@@ -1,0 +1,68 @@
+/* commands.c - the command table and what several commands share. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+#include "output.h"
+#include "validate.h"
+
+const struct cmd_entry *const commands[] = {
+    &cmd_create_entry, &cmd_list_entry, &cmd_info_entry,    &cmd_delete_entry,
+    &cmd_whoami_entry, &cmd_help_entry, &cmd_version_entry, NULL,
+};
+
+const struct flag_def common_flags[] = {
+    {"json", NULL, NULL, "print one JSON document on stdout and nothing else"},
+    {"help", NULL, NULL, "show the help of this command"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct flag_def auth_flags[] = {
+    {"user", "CT_USER", "UID",
+     "your LDAP user (default: the one whose sshPublicKey is the key you logged in with)"},
+    {"password-stdin", NULL, NULL,
+     "read your LDAP password as one line on stdin (never from arguments or variables)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cmd_entry *commands_find(const char *name)
+{
+    for (size_t i = 0; commands[i] != NULL; i++) {
+        if (strcmp(commands[i]->name, name) == 0) {
+            return commands[i];
+        }
+    }
+    return NULL;
+}
+
+enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                      struct ct_error *err)
+{
+    return session_authenticate(s, args_flag(args, "user"),
+                                args_switch(s, cmd, args, "password-stdin"), err);
+}
+
+int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                      const char *op, char *name, size_t len, json_t **req, struct ct_error *err)
+{
+    *req = NULL;
+    snprintf(name, len, "%s", args->positional[0]);
+    for (char *p = name; *p != '\0'; p++) {
+        *p = (char)tolower((unsigned char)*p);
+    }
+    if (strlen(args->positional[0]) >= len || !validate_hostname(name)) {
+        ct_error_set(err, CT_ERR_BAD_HOSTNAME, "'%s' is not a container name",
+                     validate_token(name, 63) ? name : "?");
+        return output_error(s, err);
+    }
+    if (cmd_login(s, cmd, args, err) != CT_OK) {
+        return output_error(s, err);
+    }
+    *req = session_request(s, op);
+    if (*req == NULL || json_object_set_new(*req, "hostname", json_string(name)) != 0) {
+        ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        return output_error(s, err);
+    }
+    return 0;
+}

@@ -1,0 +1,112 @@
+/* gw-config.c - see gw-config.h. */
+#include "gw-config.h"
+
+#include <libconfig.h>
+#include <string.h>
+
+#include "cfgread.h"
+#include "log.h"
+
+static bool is_absolute(const char *path)
+{
+    return path[0] == '/';
+}
+
+static enum ct_err check(const struct gw_config *cfg, struct ct_error *err)
+{
+    if (strncmp(cfg->ldap_uri, "ldaps://", 8) != 0 && strncmp(cfg->ldap_uri, "ldap://", 7) != 0) {
+        return ct_error_set(err, CT_ERR_CONFIG, "ldap.uri must start with ldaps:// or ldap://");
+    }
+    if (strchr(cfg->ldap_uri, ' ') != NULL) {
+        return ct_error_set(err, CT_ERR_CONFIG, "ldap.uri must be one URI");
+    }
+    if (cfg->ldap_user_filter[0] != '(') {
+        return ct_error_set(err, CT_ERR_CONFIG, "ldap.user_filter must be a filter in parentheses");
+    }
+    if (!validate_name(cfg->ldap_users_group, CT_GROUP_MAX)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "ldap.users_group is not a group name");
+    }
+    if (!is_absolute(cfg->ldap_ca_file) ||
+        !is_absolute(cfg->agent_key) || !is_absolute(cfg->agent_known_hosts) ||
+        (cfg->ldap_bind_password_file[0] != '\0' && !is_absolute(cfg->ldap_bind_password_file))) {
+        return ct_error_set(err, CT_ERR_CONFIG, "file names in the configuration must be absolute");
+    }
+    if ((cfg->ldap_bind_dn[0] != '\0') != (cfg->ldap_bind_password_file[0] != '\0')) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "ldap.bind_dn and ldap.bind_password_file go together");
+    }
+    if (!validate_token(cfg->agent_host, sizeof(cfg->agent_host) - 1) ||
+        !validate_uid(cfg->agent_user)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "agent.host or agent.user is invalid");
+    }
+    if (!validate_name(cfg->default_template, CT_TEMPLATE_MAX)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "create.default_template is not a template name");
+    }
+    if (cfg->ssh_host_hint[0] != '\0' &&
+        !validate_token(cfg->ssh_host_hint, sizeof(cfg->ssh_host_hint) - 1)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "create.ssh_host_hint must be one word");
+    }
+    return CT_OK;
+}
+
+enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    config_t conf;
+    config_init(&conf);
+    enum ct_err rc;
+
+    if ((rc = cfgread_file(&conf, path, err)) != CT_OK) {
+        goto out;
+    }
+    if ((rc = cfgread_string(&conf, "ldap.uri", cfg->ldap_uri, sizeof(cfg->ldap_uri), NULL,
+                             err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.base", cfg->ldap_base, sizeof(cfg->ldap_base), NULL,
+                             err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.group_base", cfg->ldap_group_base,
+                             sizeof(cfg->ldap_group_base), cfg->ldap_base, err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.user_filter", cfg->ldap_user_filter,
+                             sizeof(cfg->ldap_user_filter), "(objectClass=posixAccount)", err)) !=
+            CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.users_group", cfg->ldap_users_group,
+                             sizeof(cfg->ldap_users_group), NULL, err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.ca_file", cfg->ldap_ca_file, sizeof(cfg->ldap_ca_file),
+                             "/etc/ssl/certs/ca-certificates.crt", err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.bind_dn", cfg->ldap_bind_dn, sizeof(cfg->ldap_bind_dn),
+                             "", err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "ldap.bind_password_file", cfg->ldap_bind_password_file,
+                             sizeof(cfg->ldap_bind_password_file), "", err)) != CT_OK ||
+        (rc = cfgread_bool(&conf, "ldap.tls_verify", true, &cfg->ldap_tls_verify, err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "ldap.timeout", 10, &cfg->ldap_timeout_s, err)) != CT_OK ||
+        (rc = cfgread_int(&conf, "ldap.key_search_limit", 1, 100000, 5000,
+                          &cfg->ldap_key_search_limit, err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "agent.host", cfg->agent_host, sizeof(cfg->agent_host), NULL,
+                             err)) != CT_OK ||
+        (rc = cfgread_int(&conf, "agent.port", 1, 65535, 22, &cfg->agent_port, err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "agent.user", cfg->agent_user, sizeof(cfg->agent_user), "ctgate",
+                             err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "agent.key", cfg->agent_key, sizeof(cfg->agent_key),
+                             "/etc/ctgate/agent_key", err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "agent.known_hosts", cfg->agent_known_hosts,
+                             sizeof(cfg->agent_known_hosts), "/etc/ctgate/agent_known_hosts",
+                             err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "agent.connect_timeout", 10, &cfg->agent_connect_timeout_s,
+                              err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "agent.idle_timeout", 300, &cfg->agent_idle_timeout_s,
+                              err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "create.default_template", cfg->default_template,
+                             sizeof(cfg->default_template), NULL, err)) != CT_OK ||
+        (rc = cfgread_string(&conf, "create.ssh_host_hint", cfg->ssh_host_hint,
+                             sizeof(cfg->ssh_host_hint), "", err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "prompt_timeout", 120, &cfg->prompt_timeout_s, err)) !=
+            CT_OK) {
+        goto out;
+    }
+    rc = check(cfg, err);
+    if (rc == CT_OK && !cfg->ldap_tls_verify) {
+        log_warn("ldap.tls_verify is false: LDAP server certificates are NOT checked");
+    }
+out:
+    config_destroy(&conf);
+    return rc;
+}

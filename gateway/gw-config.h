@@ -1,0 +1,48 @@
+/*
+ * gw-config.h - the gateway's configuration (conf/gateway.conf, libconfig).
+ *
+ * gwconf_load() fills a struct gw_config that holds no heap memory; every
+ * value is checked at load time.  The path comes from the admin's
+ * ForceCommand line (`ctgate --config FILE`), never from the user.
+ */
+#ifndef CTGATE_GW_CONFIG_H
+#define CTGATE_GW_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "validate.h"
+
+#define GW_CONFIG_DEFAULT "/etc/ctgate/gateway.conf"
+
+struct gw_config {
+    /* ldap */
+    char ldap_uri[256];         /* ldaps://… (TLS) or ldap://… (StartTLS, always) */
+    char ldap_base[256];        /* where users are searched (subtree) */
+    char ldap_group_base[256];  /* where groups are searched; default ldap_base */
+    char ldap_user_filter[256]; /* ANDed with (uid=…) */
+    char ldap_users_group[CT_GROUP_MAX + 1]; /* membership required to use ctgate */
+    char ldap_ca_file[PATH_MAX];
+    char ldap_bind_dn[256];              /* optional service account for searches */
+    char ldap_bind_password_file[PATH_MAX];
+    bool ldap_tls_verify;   /* false only with a logged warning */
+    int ldap_timeout_s;     /* every LDAP call */
+    int ldap_key_search_limit;
+    /* agent */
+    char agent_host[256];
+    int agent_port;
+    char agent_user[64];
+    char agent_key[PATH_MAX];
+    char agent_known_hosts[PATH_MAX];
+    int agent_connect_timeout_s;
+    int agent_idle_timeout_s; /* longest silence from the agent during an operation */
+    /* user interaction */
+    char default_template[CT_TEMPLATE_MAX + 1];
+    char ssh_host_hint[256]; /* how users reach containers, shown in the summary; may be "" */
+    int prompt_timeout_s;
+};
+
+enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err);
+
+#endif

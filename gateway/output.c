@@ -1,0 +1,105 @@
+/* output.c - see output.h. */
+#include "output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *output_clean(const char *text, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (text == NULL) {
+        return NULL;
+    }
+    for (; text[n] != '\0' && n + 1 < len; n++) {
+        unsigned char c = (unsigned char)text[n];
+        buf[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static int print_error(const struct session *s, const char *code, const char *message,
+                       const char *step, int exit_code)
+{
+    if (s != NULL && s->json) {
+        json_t *doc = json_pack("{s:b, s:{s:s, s:s, s:s?}}", "ok", 0, "error", "code", code,
+                                "message", message, "step", step);
+        if (doc != NULL) {
+            json_dumpf(doc, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+            json_decref(doc);
+        }
+    } else {
+        char clean[512];
+        fflush(stdout);
+        if (step != NULL) {
+            fprintf(stderr, "ctgate: %s (step: %s)\n", output_clean(message, clean, sizeof(clean)),
+                    step);
+        } else {
+            fprintf(stderr, "ctgate: %s\n", output_clean(message, clean, sizeof(clean)));
+        }
+    }
+    fflush(stdout);
+    return exit_code;
+}
+
+int output_error(const struct session *s, const struct ct_error *err)
+{
+    char message[CT_ERROR_DETAIL_MAX + 128];
+    ct_error_format(err, message, sizeof(message));
+    return print_error(s, ct_err_code(err->code), message, err->step, ct_err_exit(err->code));
+}
+
+int output_agent_result(const struct session *s, json_t *result, json_t **data)
+{
+    *data = NULL;
+    if (json_is_true(json_object_get(result, "ok"))) {
+        *data = json_object_get(result, "data");
+        if (json_is_object(*data)) {
+            return 0;
+        }
+        struct ct_error err = {0};
+        ct_error_set(&err, CT_ERR_BACKEND, "the agent's answer has no data");
+        return output_error(s, &err);
+    }
+    json_t *e = json_object_get(result, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *message = json_string_value(json_object_get(e, "message"));
+    const char *step = json_string_value(json_object_get(e, "step"));
+    enum ct_err known = ct_err_from_code(code != NULL ? code : "");
+    char clean_step[32];
+    return print_error(s, ct_err_code(known), message != NULL ? message : ct_err_message(known),
+                       output_clean(step, clean_step, sizeof(clean_step)), ct_err_exit(known));
+}
+
+int output_json_ok(json_t *data)
+{
+    json_t *doc = json_pack("{s:b, s:O}", "ok", 1, "data", data);
+    if (doc != NULL) {
+        json_dumpf(doc, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(doc);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+void output_field(const char *label, const char *value)
+{
+    char clean[1024];
+    if (value != NULL) {
+        printf("  %-14s %s\n", label, output_clean(value, clean, sizeof(clean)));
+    }
+}
+
+void output_instance(json_t *inst)
+{
+    static const char *const keys[][2] = {
+        {"name", "name"},         {"state", "state"},     {"ipv4", "address"},
+        {"owner", "owner"},       {"template", "template"}, {"created", "created"},
+        {"request_id", "request id"},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        output_field(keys[i][1], json_string_value(json_object_get(inst, keys[i][0])));
+    }
+}

@@ -1,0 +1,137 @@
+/* prompt.c - see prompt.h. */
+#include "prompt.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct termios saved_termios;
+static volatile sig_atomic_t echo_is_off;
+
+static void restore_echo(void)
+{
+    if (echo_is_off) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+        echo_is_off = 0;
+    }
+}
+
+static void on_signal(int sig)
+{
+    restore_echo(); /* tcsetattr is async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int echo_off(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
+        return -1;
+    }
+    t = saved_termios;
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    echo_is_off = 1;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0) {
+        echo_is_off = 0;
+        return -1;
+    }
+    return 0;
+}
+
+bool prompt_is_tty(void)
+{
+    return isatty(STDIN_FILENO) == 1;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Byte by byte, so nothing after the newline is consumed. */
+enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_error *err)
+{
+    long deadline = now_ms() + (long)timeout_s * 1000;
+    size_t n = 0;
+    bool too_long = false;
+    out[0] = '\0';
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            out[0] = '\0';
+            return ct_error_set(err, CT_ERR_TIMEOUT, "no answer within %d seconds", timeout_s);
+        }
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int ready = poll(&pfd, 1, (int)left);
+        if (ready < 0 && errno != EINTR) {
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "cannot read input");
+        }
+        if (ready <= 0) {
+            continue;
+        }
+        char c;
+        ssize_t r = read(STDIN_FILENO, &c, 1);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (r <= 0) {
+            if (n == 0 || too_long) {
+                out[0] = '\0';
+                return ct_error_set(err, CT_ERR_BAD_REQUEST, "end of input");
+            }
+            break; /* a last line without a newline */
+        }
+        if (c == '\n' || c == '\r') {
+            break;
+        }
+        if (n + 1 >= len || n >= PROMPT_LINE_MAX) {
+            too_long = true; /* keep reading to the newline so the next prompt starts clean */
+            continue;
+        }
+        out[n++] = c;
+        out[n] = '\0';
+    }
+    if (too_long) {
+        memset(out, 0, len);
+        return ct_error_set(err, CT_ERR_BAD_REQUEST, "answer longer than %d bytes",
+                            PROMPT_LINE_MAX);
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)out[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            memset(out, 0, len);
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "control character in the answer");
+        }
+    }
+    return CT_OK;
+}
+
+enum ct_err prompt_ask(const char *question, bool echo, int timeout_s, char *out, size_t len,
+                       struct ct_error *err)
+{
+    fputs(question, stdout);
+    fflush(stdout);
+    if (!echo && echo_off() != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot turn terminal echo off");
+    }
+    enum ct_err rc = prompt_read_line(timeout_s, out, len, err);
+    if (!echo) {
+        restore_echo();
+        fputs("\n", stdout);
+    }
+    return rc;
+}

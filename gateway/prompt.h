@@ -1,0 +1,32 @@
+/*
+ * prompt.h - questions on the user's terminal, and one line from stdin.
+ *
+ * Every read is bounded (PROMPT_LINE_MAX bytes) and timed (the caller's
+ * timeout covers the whole answer, so slow typing cannot hold a session
+ * forever).  With echo off the terminal is restored on every exit path,
+ * including SIGINT/SIGTERM/SIGHUP.  Answers may be secrets: callers wipe
+ * them with sodium_memzero() once used.  Not thread-safe.
+ */
+#ifndef CTGATE_PROMPT_H
+#define CTGATE_PROMPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define PROMPT_LINE_MAX 1024
+
+/* Whether stdin is a terminal (prompts are allowed only then). */
+bool prompt_is_tty(void);
+/*
+ * Print question on stdout, read one line from stdin into out (without the
+ * newline).  echo=false turns terminal echo off for the answer.  Errors:
+ * CT_ERR_TIMEOUT, CT_ERR_BAD_REQUEST (too long, end of input, control chars).
+ */
+enum ct_err prompt_ask(const char *question, bool echo, int timeout_s, char *out, size_t len,
+                       struct ct_error *err);
+/* One line from stdin without a question (--password-stdin). */
+enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_error *err);
+
+#endif
