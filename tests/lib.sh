@@ -56,6 +56,35 @@ agent_send() {
     check_no_sanitizer_report "$out.err"
 }
 
+# gw USER [ssh options ...] -- [command words ...]
+# ssh to the gateway account with the rig user's key, as that person would.
+# Leaves stdout on stdout and stderr on stderr; the exit status is ctgate's.
+gw() {
+    local user=$1 key opts=()
+    shift
+    key=$(eval echo "\$CTGATE_KEY_$user")
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    ssh -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null \
+        -o UserKnownHostsFile="$CTGATE_KNOWN_HOSTS" -o StrictHostKeyChecking=yes \
+        -p "$CTGATE_SSH_PORT" "${opts[@]}" "$CTGATE_GATEWAY_USER@$CTGATE_SSH_HOST" "$@"
+}
+
+# gw_run PREFIX USER [ssh options] -- words: gw with stdin from /dev/null unless
+# PREFIX.in exists; leaves PREFIX.out, PREFIX.err, PREFIX.rc; checks for sanitizer reports.
+gw_run() {
+    local out=$1 input=/dev/null
+    shift
+    [ -f "$out.in" ] && input=$out.in
+    gw "$@" <"$input" >"$out.out" 2>"$out.err"
+    echo $? >"$out.rc"
+    check_no_sanitizer_report "$out.err"
+}
+
+jq_true() { jq -e "$@" >/dev/null 2>&1; } # jq arguments: succeeds when the filter is true
+
+password_of() { eval echo "\$CTGATE_PASSWORD_$1"; }
+
 # caller_json USER: the identity block the gateway would send for a rig user.
 caller_json() {
     local uid=$1 n groups
