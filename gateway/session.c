@@ -11,29 +11,21 @@
 
 #define PROMPT_TRIES 5
 
-static enum ct_err ask_user(struct session *s, const char *fallback, char *user, size_t len,
-                            struct ct_error *err)
+static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct_error *err)
 {
-    char question[128];
     char answer[PROMPT_LINE_MAX + 1];
-    if (fallback[0] != '\0') {
-        snprintf(question, sizeof(question), "LDAP user [%s]: ", fallback);
-    } else {
-        snprintf(question, sizeof(question), "LDAP user: ");
-    }
     for (int i = 0; i < PROMPT_TRIES; i++) {
-        enum ct_err rc = prompt_ask(question, true, s->cfg.prompt_timeout_s, answer,
+        enum ct_err rc = prompt_ask("LDAP user: ", true, s->cfg.prompt_timeout_s, answer,
                                     sizeof(answer), err);
         if (rc != CT_OK) {
             return rc;
         }
-        const char *pick = answer[0] != '\0' ? answer : fallback;
-        if (validate_uid(pick) && strlen(pick) < len) {
-            strcpy(user, pick);
+        if (validate_uid(answer) && strlen(answer) < len) {
+            strcpy(user, answer);
             return CT_OK;
         }
-        printf("  '%s' is not a user name (lower-case letters, digits, _ and -; at most %d)\n",
-               validate_token(pick, 64) ? pick : "?", CT_UID_MAX);
+        printf("  not a user name (lower-case letters, digits, _ and -; at most %d)\n",
+               CT_UID_MAX);
     }
     return ct_error_set(err, CT_ERR_BAD_REQUEST, "no valid user name after %d tries",
                         PROMPT_TRIES);
@@ -60,8 +52,9 @@ static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const ch
         (rc = ldap_dir_uid_for_key(dir, &s->login_key, by_key, sizeof(by_key), err)) != CT_OK) {
         return rc;
     }
-    if (s->tty_in) {
-        return ask_user(s, by_key, user, len, err);
+    if (by_key[0] == '\0' && s->tty_in) {
+        /* The login key names nobody: ask (a key that does name someone is not questioned). */
+        return ask_user(s, user, len, err);
     }
     if (by_key[0] == '\0') {
         return ct_error_set(err, CT_ERR_BAD_REQUEST,
