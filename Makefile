@@ -95,9 +95,11 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/libexec/ctgate $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)/etc/ctgate
 	install -m 0755 $(BUILD)/ctgate $(BUILD)/ctgate-agent $(DESTDIR)$(PREFIX)/libexec/ctgate/
-	install -m 0644 docs/ctgate-agent.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/ctgate.8 docs/ctgate-agent.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	test -e $(DESTDIR)/etc/ctgate/agent.conf || \
 	  install -m 0644 conf/agent.conf $(DESTDIR)/etc/ctgate/agent.conf
+	test -e $(DESTDIR)/etc/ctgate/gateway.conf || \
+	  install -m 0644 conf/gateway.conf $(DESTDIR)/etc/ctgate/gateway.conf
 
 demo: all
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh

@@ -50,7 +50,7 @@ static void draw_running(struct progress *p)
 {
     static const char spinner[] = "|/-\\";
     double s = (double)(now_ms() - p->started_ms) / 1000.0;
-    printf("\r  %c  %-24s %5.1f s", spinner[p->spin++ % 4], label_of(p->step), s);
+    printf("\r  %c      %-24s %6.1f s", spinner[p->spin++ % 4], label_of(p->step), s);
     fflush(stdout);
 }
 

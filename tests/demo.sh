@@ -1,25 +1,30 @@
 #!/bin/bash
-# tests/demo.sh - bring up the rig (sshd + slapd + LXD + agent on this machine)
-# with the built binaries and print what to try.  Run as root: `make demo`.
+# tests/demo.sh - bring up the rig (sshd + slapd + LXD + agent + gateway on this
+# machine) with the built binaries and print the ssh line to try.  Run as root:
+# `make demo`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/rig.sh" up
 eval "$("$here/rig.sh" env)"
-key=$(cat "$CTGATE_KEY_alice.pub")
+ssh_opts="-i $CTGATE_KEY_alice -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS"
 cat <<EOF
 
-ctgate demo is up: sshd on $CTGATE_SSH_HOST:$CTGATE_SSH_PORT, slapd, LXD ($CTGATE_LXD_DIR).
+ctgate demo is up: gateway sshd on $CTGATE_SSH_HOST:$CTGATE_SSH_PORT, slapd (LDAP users alice, bob,
+carol, dave), the agent, and LXD ($CTGATE_LXD_DIR, template "busybox").
 
-The gateway account answers (create through it arrives with the gateway issue):
+Get a container (you are alice; her key is in LDAP, so no password is asked):
 
-  ssh -i $CTGATE_KEY_alice -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS create-container@127.0.0.1 help
+  ssh -t $ssh_opts create-container@127.0.0.1
 
-Create a container as alice through the agent, exactly as the gateway will:
+The same without questions, then list and remove it:
 
-  echo '{"v":1,"op":"create","caller":{"uid":"alice","uid_number":10001},"hostname":"demo1","template":"busybox","pubkey":"$key"}' \\
-    | ssh -T -i $CTGATE_GATEWAY_KEY -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS $CTGATE_AGENT_USER@127.0.0.1
+  ssh $ssh_opts create-container@127.0.0.1 create --hostname demo1
+  ssh $ssh_opts create-container@127.0.0.1 list
+  ssh $ssh_opts create-container@127.0.0.1 delete demo1 --yes
 
-List and delete it the same way with {"v":1,"op":"list",...} and {"v":1,"op":"delete",...,"hostname":"demo1"}
-(see docs/protocol.md).  LXD itself: LXD_DIR=$CTGATE_LXD_DIR lxc list
+Everything the gateway understands: ... create-container@127.0.0.1 help
+As bob (password login): ssh -t -i $CTGATE_KEY_bob -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS create-container@127.0.0.1
+  (passwords of the demo users: $CTGATE_RIG_DIR/passwords)
+LXD itself: LXD_DIR=$CTGATE_LXD_DIR lxc list
 Stop everything: tests/rig.sh down
 EOF

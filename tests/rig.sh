@@ -30,6 +30,7 @@ POOL=ctgrig
 IMAGE_ALIAS=ctgrig-busybox
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
+BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
 LXD_GROUP=ctgrig-lxd
 TEST_USERS="alice bob carol dave"
 
@@ -68,8 +69,12 @@ setup_accounts() {
         useradd --system --create-home --home-dir "/home/$AGENT_USER" --shell /bin/sh \
             --groups "$LXD_GROUP" "$AGENT_USER"
     fi
+    if ! getent passwd "$BENCH_USER" >/dev/null; then
+        useradd --system --create-home --home-dir "/home/$BENCH_USER" --shell /bin/sh "$BENCH_USER"
+    fi
     usermod -p '*' "$GATEWAY_USER"
     usermod -p '*' "$AGENT_USER"
+    usermod -p '*' "$BENCH_USER"
 }
 
 setup_keys() {
@@ -167,6 +172,7 @@ setup_sshd() {
     : > "$d/authorized_keys/$GATEWAY_USER.new"
     for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$GATEWAY_USER.new"; done
     mv -f "$d/authorized_keys/$GATEWAY_USER.new" "$d/authorized_keys/$GATEWAY_USER"
+    cp "$d/authorized_keys/$GATEWAY_USER" "$d/authorized_keys/$BENCH_USER"
     # The agent account: only the gateway's key, only the agent.
     printf 'restrict,command="%s --config %s" %s\n' "$RIG/bin/ctgate-agent" "$RIG/agent.conf" \
         "$(cat "$RIG/keys/gateway_key.pub")" > "$d/authorized_keys/$AGENT_USER"
@@ -187,7 +193,7 @@ KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 PermitRootLogin no
 AuthorizedKeysFile $d/authorized_keys/%u
-AllowUsers $GATEWAY_USER $AGENT_USER
+AllowUsers $GATEWAY_USER $AGENT_USER $BENCH_USER
 ExposeAuthInfo yes
 AcceptEnv CT_*
 PermitUserEnvironment no
@@ -200,6 +206,11 @@ Match User $GATEWAY_USER
     DisableForwarding yes
     PermitTTY yes
     PermitUserRC no
+
+Match User $BENCH_USER
+    ForceCommand /bin/true
+    DisableForwarding yes
+    PermitTTY no
 
 Match User $AGENT_USER
     DisableForwarding yes
@@ -399,6 +410,7 @@ export CTGATE_KNOWN_HOSTS=$RIG/keys/known_hosts
 export CTGATE_AGENT_KNOWN_HOSTS=$RIG/keys/agent_known_hosts
 export CTGATE_GATEWAY_USER=$GATEWAY_USER
 export CTGATE_AGENT_USER=$AGENT_USER
+export CTGATE_BENCH_USER=$BENCH_USER
 export CTGATE_GATEWAY_KEY=$RIG/keys/gateway_key
 export CTGATE_AGENT_CONF=$RIG/agent.conf
 export CTGATE_GATEWAY_CONF=$RIG/gateway.conf
