@@ -10,7 +10,6 @@
 #include "command.h"
 #include "output.h"
 #include "param.h"
-#include "progress.h"
 #include "validate.h"
 
 /* --- checks -------------------------------------------------------------- */
@@ -130,8 +129,9 @@ static const struct flag_def create_flags[] = {
 
 /* --- the summary --------------------------------------------------------- */
 
-static void print_summary(const struct session *s, json_t *data)
+static void print_summary(const struct session *s, json_t *data, const void *ctx)
 {
+    (void)ctx;
     const char *name = json_string_value(json_object_get(data, "name"));
     const char *ip = json_string_value(json_object_get(data, "ipv4"));
     const char *user = json_string_value(json_object_get(data, "user"));
@@ -165,10 +165,7 @@ static int create_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
     struct param_values values;
-    struct progress progress;
     json_t *req = NULL;
-    json_t *result = NULL;
-    json_t *data = NULL;
     int code;
 
     if (param_resolve(s, create_params, P_COUNT, args, &values, &err) != CT_OK) {
@@ -187,29 +184,13 @@ static int create_exec(struct session *s, const struct cmd_args *args)
         code = output_error(s, &err);
         goto out;
     }
-    progress_init(&progress, s->tty_out, s->json);
     if (!s->json) {
         printf("Creating %s from template %s for %s:\n", values.v[P_HOSTNAME],
                values.v[P_TEMPLATE], s->id.uid);
         fflush(stdout);
     }
-    struct agent_events events = progress_events(&progress);
-    enum ct_err rc = session_call(s, req, &events, &result, &err);
-    progress_end(&progress);
-    if (rc != CT_OK) {
-        code = output_error(s, &err);
-        goto out;
-    }
-    code = output_agent_result(s, result, &data);
-    if (code == 0) {
-        if (s->json) {
-            output_json_ok(data);
-        } else {
-            print_summary(s, data);
-        }
-    }
+    code = cmd_run(s, req, true, print_summary, NULL);
 out:
-    json_decref(result); /* jansson's allocator wipes the root password (json-secure.h) */
     json_decref(req);
     param_values_free(&values, P_COUNT);
     return code;

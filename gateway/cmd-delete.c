@@ -4,7 +4,6 @@
 
 #include "command.h"
 #include "output.h"
-#include "progress.h"
 #include "prompt.h"
 
 static const struct flag_def delete_flags[] = {
@@ -24,7 +23,7 @@ static enum ct_err confirm(struct session *s, const struct cmd_args *args, const
         return ct_error_set(err, CT_ERR_BAD_REQUEST,
                             "deleting %s needs confirmation: add --yes (or CT_YES=1)", name);
     }
-    printf("This destroys %s and everything in it.\n", name);
+    fprintf(stderr, "This destroys %s and everything in it.\n", name);
     enum ct_err rc = prompt_ask("Type its name to confirm: ", true, s->cfg.prompt_timeout_s,
                                 answer, sizeof(answer), err);
     if (rc != CT_OK) {
@@ -36,6 +35,13 @@ static enum ct_err confirm(struct session *s, const struct cmd_args *args, const
     return CT_OK;
 }
 
+static void print_deleted(const struct session *s, json_t *data, const void *ctx)
+{
+    (void)s;
+    (void)data;
+    printf("Deleted %s.\n", (const char *)ctx);
+}
+
 static int delete_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
@@ -43,7 +49,6 @@ static int delete_exec(struct session *s, const struct cmd_args *args)
     json_t *req = NULL;
     json_t *result = NULL;
     json_t *data = NULL;
-    struct progress progress;
     int code = cmd_named_request(s, &cmd_delete_entry, args, "delete", name, sizeof(name), &req,
                                  &err);
     if (code != 0) {
@@ -70,22 +75,7 @@ static int delete_exec(struct session *s, const struct cmd_args *args)
         code = output_error(s, &err);
         goto out;
     }
-    progress_init(&progress, s->tty_out, s->json);
-    struct agent_events events = progress_events(&progress);
-    rc = session_call(s, req, &events, &result, &err);
-    progress_end(&progress);
-    if (rc != CT_OK) {
-        code = output_error(s, &err);
-        goto out;
-    }
-    code = output_agent_result(s, result, &data);
-    if (code == 0) {
-        if (s->json) {
-            output_json_ok(data);
-        } else {
-            printf("Deleted %s.\n", name);
-        }
-    }
+    code = cmd_run(s, req, true, print_deleted, name);
 out:
     json_decref(result);
     json_decref(req);

@@ -4,31 +4,22 @@
 #include "command.h"
 #include "output.h"
 
+static void print_info(const struct session *s, json_t *data, const void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    output_instance(data);
+}
+
 static int info_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
     char name[CT_HOSTNAME_MAX + 1];
     json_t *req = NULL;
-    json_t *result = NULL;
-    json_t *data = NULL;
     int code = cmd_named_request(s, &cmd_info_entry, args, "info", name, sizeof(name), &req, &err);
-    if (code != 0) {
-        goto out;
-    }
-    if (session_call(s, req, NULL, &result, &err) != CT_OK) {
-        code = output_error(s, &err);
-        goto out;
-    }
-    code = output_agent_result(s, result, &data);
     if (code == 0) {
-        if (s->json) {
-            output_json_ok(data);
-        } else {
-            output_instance(data);
-        }
+        code = cmd_run(s, req, false, print_info, NULL);
     }
-out:
-    json_decref(result);
     json_decref(req);
     return code;
 }

@@ -10,34 +10,14 @@ static const char *field(json_t *obj, const char *key)
     return v != NULL ? v : "-";
 }
 
-static int list_exec(struct session *s, const struct cmd_args *args)
+static void print_list(const struct session *s, json_t *data, const void *ctx)
 {
-    struct ct_error err = {0};
-    json_t *result = NULL;
-    json_t *data = NULL;
-    json_t *req = NULL;
-    int code;
-
-    if (cmd_login(s, &cmd_list_entry, args, &err) != CT_OK) {
-        return output_error(s, &err);
-    }
-    req = session_request(s, "list");
-    if (session_call(s, req, NULL, &result, &err) != CT_OK) {
-        code = output_error(s, &err);
-        goto out;
-    }
-    code = output_agent_result(s, result, &data);
-    if (code != 0) {
-        goto out;
-    }
-    if (s->json) {
-        output_json_ok(data);
-        goto out;
-    }
+    (void)s;
+    (void)ctx;
     json_t *list = json_object_get(data, "containers");
     if (json_array_size(list) == 0) {
         printf("You have no containers.  Create one with: ssh -t create-container@GATEWAY\n");
-        goto out;
+        return;
     }
     printf("%-24s %-9s %-16s %-12s %s\n", "NAME", "STATE", "ADDRESS", "TEMPLATE", "CREATED");
     size_t i;
@@ -50,8 +30,16 @@ static int list_exec(struct session *s, const struct cmd_args *args)
                output_clean(field(c, "template"), t, sizeof(t)),
                output_clean(field(c, "created"), cr, sizeof(cr)));
     }
-out:
-    json_decref(result);
+}
+
+static int list_exec(struct session *s, const struct cmd_args *args)
+{
+    struct ct_error err = {0};
+    if (cmd_login(s, &cmd_list_entry, args, &err) != CT_OK) {
+        return output_error(s, &err);
+    }
+    json_t *req = session_request(s, "list");
+    int code = cmd_run(s, req, false, print_list, NULL);
     json_decref(req);
     return code;
 }

@@ -84,6 +84,15 @@ enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const stru
  */
 int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
                       const char *op, char *name, size_t len, json_t **req, struct ct_error *err);
+/* How a command shows a successful answer's data as text. */
+typedef void (*cmd_print_fn)(const struct session *s, json_t *data, const void *ctx);
+/*
+ * Send req to the agent (live progress when with_progress) and show the
+ * answer: with --json one document, else print(s, data, ctx); errors as
+ * output_error does.  Returns the exit code.  req stays the caller's.
+ */
+int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn print,
+            const void *ctx);
 /* The help of one command (for COMMAND --help). */
 void cmd_help_show(const struct cmd_entry *c);
 

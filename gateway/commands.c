@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "progress.h"
 #include "validate.h"
 
 const struct cmd_entry *const commands[] = {
@@ -65,4 +66,32 @@ int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const stru
         return output_error(s, err);
     }
     return 0;
+}
+
+int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn print,
+            const void *ctx)
+{
+    struct ct_error err = {0};
+    struct progress progress;
+    json_t *result = NULL;
+    json_t *data = NULL;
+    int code;
+
+    progress_init(&progress, s->tty_out, s->json || !with_progress);
+    struct agent_events events = progress_events(&progress);
+    enum ct_err rc = session_call(s, req, &events, &result, &err);
+    progress_end(&progress);
+    if (rc != CT_OK) {
+        return output_error(s, &err);
+    }
+    code = output_agent_result(s, result, &data);
+    if (code == 0) {
+        if (s->json) {
+            output_json_ok(data);
+        } else {
+            print(s, data, ctx);
+        }
+    }
+    json_decref(result); /* jansson's allocator wipes any secret in it (json-secure.h) */
+    return code;
 }

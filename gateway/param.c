@@ -93,7 +93,7 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
         }
         const char *pick = answer[0] != '\0' ? answer : fallback;
         if (pick[0] == '\0') {
-            printf("  a value is required\n");
+            fprintf(stderr, "  a value is required\n");
             continue;
         }
         char *value = strdup(pick);
@@ -107,8 +107,7 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
         }
         free(value);
         char clean[256];
-        printf("  %s\n", output_clean(why, clean, sizeof(clean)));
-        fflush(stdout);
+        fprintf(stderr, "  %s\n", output_clean(why, clean, sizeof(clean)));
     }
     return ct_error_set(err, CT_ERR_BAD_REQUEST, "no acceptable %s after %d tries", d->flag,
                         PARAM_TRIES);

@@ -123,15 +123,15 @@ enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_err
 enum ct_err prompt_ask(const char *question, bool echo, int timeout_s, char *out, size_t len,
                        struct ct_error *err)
 {
-    fputs(question, stdout);
     fflush(stdout);
+    fputs(question, stderr); /* stdout may have to hold one JSON document */
     if (!echo && echo_off() != 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "cannot turn terminal echo off");
     }
     enum ct_err rc = prompt_read_line(timeout_s, out, len, err);
     if (!echo) {
         restore_echo();
-        fputs("\n", stdout);
+        fputs("\n", stderr);
     }
     return rc;
 }

@@ -20,7 +20,7 @@
 /* Whether stdin is a terminal (prompts are allowed only then). */
 bool prompt_is_tty(void);
 /*
- * Print question on stdout, read one line from stdin into out (without the
+ * Print question on stderr (stdout may hold a --json document), read one line from stdin into out (without the
  * newline).  echo=false turns terminal echo off for the answer.  Errors:
  * CT_ERR_TIMEOUT, CT_ERR_BAD_REQUEST (too long, end of input, control chars).
  */

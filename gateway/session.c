@@ -24,8 +24,8 @@ static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct
             strcpy(user, answer);
             return CT_OK;
         }
-        printf("  not a user name (lower-case letters, digits, _ and -; at most %d)\n",
-               CT_UID_MAX);
+        fprintf(stderr, "  not a user name (lower-case letters, digits, _ and -; at most %d)\n",
+                CT_UID_MAX);
     }
     return ct_error_set(err, CT_ERR_BAD_REQUEST, "no valid user name after %d tries",
                         PROMPT_TRIES);
