@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "json-secure.h"
 #include "log.h"
 
@@ -18,13 +18,6 @@ struct agent_link {
     ssh_session session;
     const struct gw_config *cfg;
 };
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static enum ct_err check_host_key(struct agent_link *link, struct ct_error *err)
 {
@@ -184,7 +177,7 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
         rc = ct_error_set(err, CT_ERR_BACKEND, "cannot send the request to the agent");
         goto out;
     }
-    long last_data = now_ms();
+    long last_data = clock_now_ms();
     while (*result == NULL) {
         int avail = ssh_channel_poll_timeout(ch, TICK_MS, 0);
         if (avail == SSH_ERROR) {
@@ -211,7 +204,7 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
                 goto out;
             }
             if (n > 0) {
-                last_data = now_ms();
+                last_data = clock_now_ms();
                 if (buf_append(&pending, chunk, (size_t)n) != 0) {
                     rc = ct_error_set(err, CT_ERR_BACKEND, "the agent's answer is too long");
                     goto out;
@@ -225,7 +218,7 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
         if (events != NULL && events->tick != NULL) {
             events->tick(events->ctx);
         }
-        if (now_ms() - last_data > (long)link->cfg->agent_idle_timeout_s * 1000) {
+        if (clock_now_ms() - last_data > (long)link->cfg->agent_idle_timeout_s * 1000) {
             rc = ct_error_set(err, CT_ERR_TIMEOUT, "the agent said nothing for %d seconds",
                               link->cfg->agent_idle_timeout_s);
             goto out;

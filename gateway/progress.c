@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "output.h"
 
 static const struct {
@@ -32,13 +32,6 @@ static const char *label_of(const char *step)
     return step;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void progress_init(struct progress *p, bool tty, bool quiet)
 {
     memset(p, 0, sizeof(*p));
@@ -49,7 +42,7 @@ void progress_init(struct progress *p, bool tty, bool quiet)
 static void draw_running(struct progress *p)
 {
     static const char spinner[] = "|/-\\";
-    double s = (double)(now_ms() - p->started_ms) / 1000.0;
+    double s = (double)(clock_now_ms() - p->started_ms) / 1000.0;
     printf("\r  %c      %-24s %6.1f s", spinner[p->spin++ % 4], label_of(p->step), s);
     fflush(stdout);
 }
@@ -78,7 +71,7 @@ static void on_progress(void *ctx, json_t *line)
     const char *mark = NULL;
     if (strcmp(state, "begin") == 0) {
         strcpy(p->step, step);
-        p->started_ms = now_ms();
+        p->started_ms = clock_now_ms();
         p->running = true;
         if (p->tty) {
             draw_running(p);

@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 static struct termios saved_termios;
 static volatile sig_atomic_t echo_is_off;
@@ -55,22 +56,15 @@ bool prompt_is_tty(void)
     return isatty(STDIN_FILENO) == 1;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Byte by byte, so nothing after the newline is consumed. */
 enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_error *err)
 {
-    long deadline = now_ms() + (long)timeout_s * 1000;
+    long deadline = clock_now_ms() + (long)timeout_s * 1000;
     size_t n = 0;
     bool too_long = false;
     out[0] = '\0';
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - clock_now_ms();
         if (left <= 0) {
             out[0] = '\0';
             return ct_error_set(err, CT_ERR_TIMEOUT, "no answer within %d seconds", timeout_s);

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fault.h"
 #include "json-secure.h"
 #include "log.h"
 #include "ops.h"
 #include "proto.h"
-#include "steps.h"
 
 static const op_fn op_table[OP__COUNT] = {
     [OP_CREATE] = op_create,
@@ -28,10 +28,10 @@ static const op_fn op_table[OP__COUNT] = {
 /* One line (or everything up to EOF) from fd, bounded in size and time. */
 static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct ct_error *err)
 {
-    long deadline = steps_now_ms() + (long)timeout_s * 1000;
+    long deadline = clock_now_ms() + (long)timeout_s * 1000;
     char chunk[4096];
     for (;;) {
-        long left = deadline - steps_now_ms();
+        long left = deadline - clock_now_ms();
         if (left <= 0) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "no complete request within %ds", timeout_s);
         }

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "lxd-client.h"
-#include "steps.h"
 
 struct lxd_backend {
     struct lxd lxd;
@@ -147,7 +147,7 @@ static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **s
 static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_s, char *out,
                                          size_t len, struct ct_error *err)
 {
-    long deadline = steps_now_ms() + (long)timeout_s * 1000;
+    long deadline = clock_now_ms() + (long)timeout_s * 1000;
     for (;;) {
         json_t *state = NULL;
         enum ct_err rc = get_state(h, name, &state, NULL, err);
@@ -159,7 +159,7 @@ static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_
         if (out[0] != '\0') {
             return CT_OK;
         }
-        if (steps_now_ms() >= deadline) {
+        if (clock_now_ms() >= deadline) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
         }
         struct timespec pause = {0, 100 * 1000 * 1000};

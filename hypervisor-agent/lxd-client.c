@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "json-secure.h"
-#include "steps.h"
+#include "clock.h"
 
 enum ct_err lxd_open(struct lxd *lxd, const char *socket, bool incus, int call_timeout_s,
                      int operation_timeout_s, struct ct_error *err)
@@ -168,9 +168,9 @@ enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, s
     if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {
         return ct_error_set(err, CT_ERR_BACKEND, "LXD reply names no operation");
     }
-    long deadline = steps_now_ms() + (long)lxd->operation_timeout_s * 1000;
+    long deadline = clock_now_ms() + (long)lxd->operation_timeout_s * 1000;
     for (;;) {
-        long left_s = (deadline - steps_now_ms()) / 1000;
+        long left_s = (deadline - clock_now_ms()) / 1000;
         if (left_s <= 0) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "LXD operation still running after %ds",
                                 lxd->operation_timeout_s);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "steps.h"
+#include "clock.h"
 
 #define LOCK_WAIT_MS 15000
 
@@ -27,14 +27,14 @@ static int lock_registry(const char *dir, struct ct_error *err)
         ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    long deadline = steps_now_ms() + LOCK_WAIT_MS;
+    long deadline = clock_now_ms() + LOCK_WAIT_MS;
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             ct_error_set(err, CT_ERR_INTERNAL, "cannot lock the registry: %s", strerror(errno));
             close(fd);
             return -1;
         }
-        if (steps_now_ms() > deadline) {
+        if (clock_now_ms() > deadline) {
             ct_error_set(err, CT_ERR_TIMEOUT, "the registry stayed locked for %d ms", LOCK_WAIT_MS);
             close(fd);
             return -1;

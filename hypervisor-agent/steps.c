@@ -2,14 +2,8 @@
 #include "steps.h"
 
 #include <string.h>
-#include <time.h>
 
-long steps_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 static void report(const struct step_runner *r, const char *step, const char *state, long ms,
                    const char *msg)
@@ -27,7 +21,7 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
     for (size_t i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
         registered = i + 1; /* the undo is armed before the step starts */
-        long start = steps_now_ms();
+        long start = clock_now_ms();
         report(r, s->name, "begin", 0, NULL);
         rc = s->run(r->ctx, err);
         if (rc == CT_OK && r->fail_after != NULL && strcmp(r->fail_after, s->name) == 0) {
@@ -37,10 +31,10 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
             char msg[CT_ERROR_DETAIL_MAX + 256];
             err->step = s->name;
             ct_error_format(err, msg, sizeof(msg));
-            report(r, s->name, "fail", steps_now_ms() - start, msg);
+            report(r, s->name, "fail", clock_now_ms() - start, msg);
             break;
         }
-        report(r, s->name, "done", steps_now_ms() - start, NULL);
+        report(r, s->name, "done", clock_now_ms() - start, NULL);
     }
     if (rc == CT_OK) {
         return CT_OK;
@@ -48,9 +42,9 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
     while (registered > 0) {
         const struct step *s = &r->steps[--registered];
         if (s->undo != NULL) {
-            long start = steps_now_ms();
+            long start = clock_now_ms();
             s->undo(r->ctx);
-            report(r, s->name, "undo", steps_now_ms() - start, NULL);
+            report(r, s->name, "undo", clock_now_ms() - start, NULL);
         }
     }
     return rc;

@@ -38,7 +38,4 @@ struct step_runner {
  */
 enum ct_err steps_run(const struct step_runner *runner, struct ct_error *err);
 
-/* Milliseconds from a monotonic clock. */
-long steps_now_ms(void);
-
 #endif
