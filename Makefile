@@ -6,6 +6,8 @@
 #   make valgrind             unit tests under valgrind (leak check)
 #   make install              honours DESTDIR and PREFIX
 #   make demo                 bring up the rig and print the ssh line to try
+#   make fuzz FUZZ_SECONDS=N  build the libFuzzer harnesses (clang) and run each for N seconds
+#   make lint                 clang-tidy and cppcheck with the checked-in configuration
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -54,7 +56,7 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 GW_OBJ     := $(GW_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration valgrind install clean demo format
+.PHONY: all check unit integration valgrind install clean demo format fuzz lint
 
 all: $(BUILD)/ctgate $(BUILD)/ctgate-agent
 
@@ -103,6 +105,41 @@ install: all
 
 demo: all
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh
+
+# libFuzzer: every parser that reads outside input, built with ASan+UBSan.
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_CFLAGS  := -g -O1 -std=c17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent -Igateway \
+                $(PKG_CFLAGS)
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(wildcard shared/*.h hypervisor-agent/*.h gateway/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  if ! build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
+	      -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	      >build/fuzz/$$t.log 2>&1; then tail -n 60 build/fuzz/$$t.log; exit 1; fi; \
+	  grep -E '^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+[[:space:]]+DONE)' build/fuzz/$$t.log; \
+	done
+
+# Static analysis: clang-tidy (.clang-tidy) and cppcheck (.cppcheck-suppressions), both clean.
+LINT_SRC   := $(SHARED_SRC) $(wildcard hypervisor-agent/*.c gateway/*.c tests/fuzz/*.c)
+LINT_FLAGS := -std=c17 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent \
+              -Igateway $(PKG_CFLAGS)
+
+lint:
+	clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS)
+	clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS) -DCTGATE_FAULT_INJECTION
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
+	  --inline-suppr --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE \
+	  -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Igateway -Ihypervisor-agent \
+	  shared gateway hypervisor-agent tests/fuzz
 
 format:
 	clang-format -i shared/*.[ch] hypervisor-agent/*.[ch] gateway/*.[ch] tests/unit/*.[ch]

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "json-secure.h"
 #include "log.h"
+#include "proto.h"
 
 #define TICK_MS 100
 #define STDERR_KEEP 2048
@@ -120,23 +121,20 @@ static enum ct_err take_lines(struct buf *pending, const struct agent_events *ev
     while (*result == NULL &&
            (nl = memchr(pending->data + start, '\n', pending->len - start)) != NULL) {
         size_t len = (size_t)(nl - (pending->data + start));
-        json_t *line = json_loadb(pending->data + start, len, JSON_REJECT_DUPLICATES, NULL);
+        json_t *line = NULL;
+        enum proto_line kind = proto_parse_line(pending->data + start, len, &line);
         start += len + 1;
-        const char *type = json_string_value(json_object_get(line, "type"));
-        if (line == NULL || type == NULL) {
-            json_decref(line);
+        if (kind == PROTO_LINE_INVALID) {
             return ct_error_set(err, CT_ERR_BACKEND, "the agent sent something that is not "
                                                      "the protocol");
         }
-        if (strcmp(type, "progress") == 0) {
+        if (kind == PROTO_LINE_PROGRESS) {
             if (ev != NULL && ev->progress != NULL) {
                 ev->progress(ev->ctx, line);
             }
             json_decref(line);
-        } else if (strcmp(type, "result") == 0) {
-            *result = line;
         } else {
-            json_decref(line);
+            *result = line;
         }
     }
     /* Keep the partial line; the wiped copy never lingers (buf wipes on growth). */

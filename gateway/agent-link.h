@@ -17,7 +17,7 @@
 #include "error.h"
 #include "gw-config.h"
 
-#define AGENT_LINE_MAX (256 * 1024)
+#define AGENT_LINE_MAX ((size_t)256 * 1024)
 
 struct agent_link; /* opaque */
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strcopy.h"
 
 struct ldap_dir {
     LDAP *ld;
@@ -202,8 +203,8 @@ enum ct_err ldap_dir_uid_for_key(struct ldap_dir *dir, const struct pubkey *key,
         char found[CT_UID_MAX + 1];
         if (entry_has_key(dir->ld, e, key) && first_value(dir->ld, e, "uid", found, sizeof(found)) &&
             validate_uid(found)) {
-            if (matches++ == 0 && strlen(found) < len) {
-                strcpy(uid, found);
+            if (matches++ == 0) {
+                str_copy(uid, len, found);
             }
         }
     }
@@ -246,7 +247,7 @@ enum ct_err ldap_dir_lookup(struct ldap_dir *dir, const char *uid, const struct 
         errno = 0;
         long long n = strtoll(number, &end, 10);
         if (errno == 0 && end != number && *end == '\0' && n >= 1000 && n <= 2147483647LL) {
-            strcpy(out->dn, dn);
+            str_copy(out->dn, sizeof(out->dn), dn);
             out->uid_number = n;
             out->found = true;
             out->key_matches = key != NULL && entry_has_key(dir->ld, e, key);

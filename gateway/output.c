@@ -12,7 +12,10 @@ const char *output_clean(const char *text, char *buf, size_t len)
     }
     for (; text[n] != '\0' && n + 1 < len; n++) {
         unsigned char c = (unsigned char)text[n];
-        buf[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        buf[n] = text[n];
+        if (c < 0x20 || c == 0x7f) {
+            buf[n] = '?';
+        }
     }
     buf[n] = '\0';
     return buf;
@@ -86,8 +89,8 @@ int output_json_ok(json_t *data)
 
 void output_field(const char *label, const char *value)
 {
-    char clean[1024];
     if (value != NULL) {
+        char clean[1024];
         printf("  %-14s %s\n", label, output_clean(value, clean, sizeof(clean)));
     }
 }

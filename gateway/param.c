@@ -48,8 +48,8 @@ enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_
             out->ask[i] = true;
         } else {
             char fallback[PARAM_VALUE_MAX] = "";
-            char shown[128];
             if (d->fallback != NULL) {
+                char shown[128];
                 d->fallback(s, fallback, sizeof(fallback), shown, sizeof(shown));
             }
             if (fallback[0] != '\0') {

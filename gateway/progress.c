@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "output.h"
+#include "strcopy.h"
 
 static const struct {
     const char *step;
@@ -70,7 +71,7 @@ static void on_progress(void *ctx, json_t *line)
     output_clean(json_string_value(json_object_get(line, "msg")), msg, sizeof(msg));
     const char *mark = NULL;
     if (strcmp(state, "begin") == 0) {
-        strcpy(p->step, step);
+        str_copy(p->step, sizeof(p->step), step);
         p->started_ms = clock_now_ms();
         p->running = true;
         if (p->tty) {

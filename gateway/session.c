@@ -8,6 +8,7 @@
 #include "log.h"
 #include "prompt.h"
 #include "validate.h"
+#include "strcopy.h"
 
 #define PROMPT_TRIES 5
 
@@ -20,8 +21,7 @@ static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct
         if (rc != CT_OK) {
             return rc;
         }
-        if (validate_uid(answer) && strlen(answer) < len) {
-            strcpy(user, answer);
+        if (validate_uid(answer) && str_copy(user, len, answer)) {
             return CT_OK;
         }
         fprintf(stderr, "  not a user name (lower-case letters, digits, _ and -; at most %d)\n",
@@ -45,8 +45,8 @@ static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const ch
                                 "_ and -; at most %d)",
                                 CT_UID_MAX);
         }
-        strcpy(user, given);
-        return CT_OK;
+        return str_copy(user, len, given) ? CT_OK
+                                          : ct_error_set(err, CT_ERR_BAD_REQUEST, "user too long");
     }
     if (s->has_login_key &&
         (rc = ldap_dir_uid_for_key(dir, &s->login_key, by_key, sizeof(by_key), err)) != CT_OK) {
@@ -61,8 +61,8 @@ static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const ch
                             "missing LDAP user: give --user NAME or CT_USER=NAME (no directory "
                             "entry lists the key you logged in with)");
     }
-    strcpy(user, by_key);
-    return CT_OK;
+    return str_copy(user, len, by_key) ? CT_OK
+                                       : ct_error_set(err, CT_ERR_BAD_REQUEST, "user too long");
 }
 
 static enum ct_err get_password(struct session *s, bool password_stdin, const char *user,
@@ -143,8 +143,8 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
         err->detail[0] = '\0';
         goto out;
     }
-    strcpy(s->id.uid, entry.uid);
-    strcpy(s->id.dn, entry.dn);
+    str_copy(s->id.uid, sizeof(s->id.uid), entry.uid); /* same sizes: always fits */
+    str_copy(s->id.dn, sizeof(s->id.dn), entry.dn);
     s->id.uid_number = entry.uid_number;
     s->id.by_key = entry.key_matches;
     s->authenticated = true;

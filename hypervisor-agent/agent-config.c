@@ -8,6 +8,7 @@
 
 #include "cfgread.h"
 #include "validate.h"
+#include "strcopy.h"
 
 static enum ct_err member_string(config_setting_t *s, const char *name, char *dst, size_t len,
                                  bool required, struct ct_error *err)
@@ -80,7 +81,7 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid image", line);
         }
         if (t->shell[0] == '\0') {
-            strcpy(t->shell, "/bin/sh");
+            str_copy(t->shell, sizeof(t->shell), "/bin/sh");
         }
         if (t->shell[0] != '/' || !validate_token(t->shell, sizeof(t->shell) - 1)) {
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: shell must be a path",

@@ -57,7 +57,7 @@ static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct c
         char *nl = memchr(chunk, '\n', (size_t)n);
         size_t take = nl != NULL ? (size_t)(nl - chunk) : (size_t)n;
         if (buf_append(out, chunk, take) != 0) {
-            return ct_error_set(err, CT_ERR_BAD_REQUEST, "request larger than %d bytes",
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "request larger than %zu bytes",
                                 PROTO_REQUEST_MAX);
         }
         if (nl != NULL) {
@@ -86,8 +86,8 @@ int agent_check_config(const char *config_path)
 {
     struct agent_config cfg;
     struct ct_error err = {0};
-    char msg[512];
     if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
+        char msg[512];
         ct_error_format(&err, msg, sizeof(msg));
         fprintf(stderr, "ctgate-agent: %s\n", msg);
         return ct_err_exit(err.code);

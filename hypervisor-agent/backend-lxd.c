@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "lxd-client.h"
+#include "strcopy.h"
 
 struct lxd_backend {
     struct lxd lxd;
@@ -121,8 +122,7 @@ static void first_ipv4(json_t *state, char *out, size_t len)
             const char *scope = json_string_value(json_object_get(addr, "scope"));
             const char *ip = json_string_value(json_object_get(addr, "address"));
             if (family != NULL && strcmp(family, "inet") == 0 && scope != NULL &&
-                strcmp(scope, "global") == 0 && ip != NULL && strlen(ip) < len) {
-                strcpy(out, ip);
+                strcmp(scope, "global") == 0 && ip != NULL && str_copy(out, len, ip)) {
                 return;
             }
         }
@@ -162,7 +162,7 @@ static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_
         if (clock_now_ms() >= deadline) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
         }
-        struct timespec pause = {0, 100 * 1000 * 1000};
+        struct timespec pause = {0, 100L * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
 }
@@ -230,14 +230,17 @@ static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_
         struct ct_error ignored = {0};
         if (strcmp(key, "2") == 0) {
             struct buf text;
-            buf_init(&text, 64 * 1024);
+            buf_init(&text, (size_t)64 * 1024);
             if (lxd_get_raw(&b->lxd, log, &text, &ignored) == CT_OK && text.data != NULL) {
                 size_t o = 0;
                 for (size_t i = 0;
                      i < text.len && text.data[i] != '\n' && o + 1 < sizeof(ex->stderr_excerpt);
                      i++) {
                     char c = text.data[i];
-                    ex->stderr_excerpt[o++] = (c >= ' ' && c <= '~') ? c : '?';
+                    if (c < ' ' || c > '~') {
+                        c = '?';
+                    }
+                    ex->stderr_excerpt[o++] = c;
                 }
                 ex->stderr_excerpt[o] = '\0';
             }
@@ -267,8 +270,9 @@ static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_ex
         /* No stdin without websockets: the data goes to a root-only file first. */
         unsigned char rnd[8];
         randombytes_buf(rnd, sizeof(rnd));
-        strcpy(stdin_path, "/run/ctgate-stdin-");
-        sodium_bin2hex(stdin_path + strlen(stdin_path), 17, rnd, sizeof(rnd));
+        char hex[sizeof(rnd) * 2 + 1];
+        sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+        snprintf(stdin_path, sizeof(stdin_path), "/run/ctgate-stdin-%s", hex);
         struct backend_file f = {stdin_path, ex->stdin_file, ex->stdin_len, 0600, 0, 0};
         if ((rc = lxd_backend_push_file(h, name, &f, err)) != CT_OK) {
             goto out;
@@ -325,16 +329,16 @@ static void instance_from_json(json_t *inst, json_t *state, struct backend_insta
     };
     const char *name = json_string_value(json_object_get(inst, "name"));
     const char *status = json_string_value(json_object_get(inst, "status"));
-    if (name != NULL && strlen(name) < sizeof(out->name)) {
-        strcpy(out->name, name);
+    if (name != NULL) {
+        str_copy(out->name, sizeof(out->name), name);
     }
-    if (status != NULL && strlen(status) < sizeof(out->state)) {
-        strcpy(out->state, status);
+    if (status != NULL) {
+        str_copy(out->state, sizeof(out->state), status);
     }
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         const char *v = json_string_value(json_object_get(config, map[i].key));
-        if (v != NULL && strlen(v) < map[i].len) {
-            strcpy(map[i].dst, v);
+        if (v != NULL) {
+            str_copy(map[i].dst, map[i].len, v);
         }
     }
     out->managed = out->owner[0] != '\0';

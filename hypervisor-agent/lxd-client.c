@@ -7,15 +7,15 @@
 
 #include "json-secure.h"
 #include "clock.h"
+#include "strcopy.h"
 
 enum ct_err lxd_open(struct lxd *lxd, const char *socket, bool incus, int call_timeout_s,
                      int operation_timeout_s, struct ct_error *err)
 {
     memset(lxd, 0, sizeof(*lxd));
-    if (strlen(socket) >= sizeof(lxd->socket)) {
+    if (!str_copy(lxd->socket, sizeof(lxd->socket), socket)) {
         return ct_error_set(err, CT_ERR_CONFIG, "LXD socket path too long");
     }
-    strcpy(lxd->socket, socket);
     lxd->header_prefix = incus ? "X-Incus-" : "X-LXD-";
     lxd->call_timeout_s = call_timeout_s;
     lxd->operation_timeout_s = operation_timeout_s;

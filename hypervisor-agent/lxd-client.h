@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "error.h"
 
-#define LXD_REPLY_MAX (16 * 1024 * 1024)
+#define LXD_REPLY_MAX ((size_t)16 * 1024 * 1024)
 
 struct lxd {
     CURL *curl;

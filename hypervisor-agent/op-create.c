@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "registry.h"
 #include "steps.h"
+#include "strcopy.h"
 
 #define ROOT_PASSWORD_LEN 20
 
@@ -116,7 +117,9 @@ static enum ct_err step_keys(void *p, struct ct_error *err)
     if (!pubkey_format(&c->req->pubkey, line, sizeof(line) - 1)) {
         return ct_error_set(err, CT_ERR_BAD_PUBKEY, "key too long");
     }
-    strcat(line, "\n");
+    size_t n = strlen(line);
+    line[n] = '\n'; /* room was kept for it: sizeof(line) - 1 above */
+    line[n + 1] = '\0';
     struct backend_file d = {dir, NULL, 0, 0700, id, id};
     struct backend_file f = {path, line, strlen(line), 0600, id, id};
     enum ct_err rc = c->agent->backend->push_file(c->agent->handle, c->req->hostname, &d, err);
@@ -181,7 +184,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
     }
     if (req->request_id[0] != '\0') {
-        strcpy(c.request_id, req->request_id);
+        str_copy(c.request_id, sizeof(c.request_id), req->request_id);
     } else {
         new_request_id(c.request_id, sizeof(c.request_id));
     }

@@ -39,7 +39,7 @@ static int lock_registry(const char *dir, struct ct_error *err)
             close(fd);
             return -1;
         }
-        struct timespec pause = {0, 5 * 1000 * 1000};
+        struct timespec pause = {0, 5L * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
     return fd;

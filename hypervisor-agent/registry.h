@@ -14,7 +14,7 @@
 
 #include "error.h"
 
-#define REGISTRY_MAX (16 * 1024 * 1024)
+#define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
 
 /* CT_ERR_HOSTNAME_TAKEN when the name is reserved already. */
 enum ct_err registry_reserve(const char *state_dir, const char *hostname, const char *owner,

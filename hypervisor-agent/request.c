@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "strcopy.h"
 
 #define BIT(op) (1u << (op))
 
@@ -141,7 +142,7 @@ static enum ct_err parse_caller(json_t *obj, struct caller *c, struct ct_error *
             if (name == NULL || !validate_name(name, CT_GROUP_MAX)) {
                 return bad(err, "invalid value for", "caller.groups");
             }
-            strcpy(c->groups[i], name);
+            str_copy(c->groups[i], sizeof(c->groups[i]), name);
             c->ngroups = i + 1;
         }
     }
@@ -158,7 +159,7 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
     enum ct_err rc = CT_OK;
 
     if (len > PROTO_REQUEST_MAX) {
-        return ct_error_set(err, CT_ERR_BAD_REQUEST, "request larger than %d bytes",
+        return ct_error_set(err, CT_ERR_BAD_REQUEST, "request larger than %zu bytes",
                             PROTO_REQUEST_MAX);
     }
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -2,6 +2,7 @@
 #include "proto.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,52 @@ void proto_result_error(FILE *out, const struct ct_error *err)
     }
     emit_line(out, json_pack("{s:i, s:s, s:b, s:o}", "v", PROTO_VERSION, "type", "result", "ok", 0,
                              "error", error));
+}
+
+static bool optional_string(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return v == NULL || json_is_string(v);
+}
+
+static enum proto_line classify(json_t *line)
+{
+    json_t *v = json_object_get(line, "v");
+    const char *type = json_string_value(json_object_get(line, "type"));
+    if (!json_is_object(line) || !json_is_integer(v) || json_integer_value(v) != PROTO_VERSION ||
+        type == NULL) {
+        return PROTO_LINE_INVALID;
+    }
+    if (strcmp(type, "progress") == 0) {
+        return json_is_string(json_object_get(line, "step")) &&
+                       json_is_string(json_object_get(line, "state")) &&
+                       json_is_integer(json_object_get(line, "ms")) &&
+                       optional_string(line, "msg")
+                   ? PROTO_LINE_PROGRESS
+                   : PROTO_LINE_INVALID;
+    }
+    if (strcmp(type, "result") == 0) {
+        json_t *ok = json_object_get(line, "ok");
+        if (json_is_true(ok)) {
+            return json_is_object(json_object_get(line, "data")) ? PROTO_LINE_RESULT
+                                                                  : PROTO_LINE_INVALID;
+        }
+        json_t *e = json_object_get(line, "error");
+        return json_is_false(ok) && json_is_string(json_object_get(e, "code")) &&
+                       json_is_string(json_object_get(e, "message")) && optional_string(e, "step")
+                   ? PROTO_LINE_RESULT
+                   : PROTO_LINE_INVALID;
+    }
+    return PROTO_LINE_INVALID;
+}
+
+enum proto_line proto_parse_line(const char *text, size_t len, json_t **obj)
+{
+    *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+    enum proto_line kind = *obj != NULL ? classify(*obj) : PROTO_LINE_INVALID;
+    if (kind == PROTO_LINE_INVALID) {
+        json_decref(*obj);
+        *obj = NULL;
+    }
+    return kind;
 }

@@ -15,7 +15,7 @@
 #include "error.h"
 
 #define PROTO_VERSION 1
-#define PROTO_REQUEST_MAX (64 * 1024)
+#define PROTO_REQUEST_MAX ((size_t)64 * 1024)
 
 /* state is "begin", "done" or "fail"; msg may be NULL. */
 void proto_progress(FILE *out, const char *step, const char *state, long ms, const char *msg);
@@ -23,5 +23,17 @@ void proto_progress(FILE *out, const char *step, const char *state, long ms, con
 void proto_result_ok(FILE *out, json_t *data);
 /* {"v":1,"type":"result","ok":false,"error":{"code","message","step"}} */
 void proto_result_error(FILE *out, const struct ct_error *err);
+
+enum proto_line { PROTO_LINE_INVALID, PROTO_LINE_PROGRESS, PROTO_LINE_RESULT };
+
+/*
+ * Parse one answer line (len bytes, no newline) as the gateway reads it.
+ * Only well-formed lines are accepted: v 1; a progress line with string
+ * step and state, integer ms, optional string msg; a result line with ok
+ * true and an object data, or ok false and an error object with string code
+ * and message and optional string step.  On success *obj holds the line
+ * (the caller releases it); on PROTO_LINE_INVALID *obj is NULL.
+ */
+enum proto_line proto_parse_line(const char *text, size_t len, json_t **obj);
 
 #endif

@@ -156,7 +156,7 @@ void pubkey_fingerprint(const struct pubkey *key, char out[PUBKEY_FINGERPRINT_LE
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, key->blob, key->blob_len);
-    memcpy(out, "SHA256:", 7);
+    memcpy(out, "SHA256:", sizeof("SHA256:")); /* with its NUL; the base64 follows it */
     sodium_bin2base64(out + 7, PUBKEY_FINGERPRINT_LEN - 7, digest, sizeof(digest),
                       sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 }
