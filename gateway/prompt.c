@@ -93,8 +93,11 @@ enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_err
             break;
         }
         if (n + 1 >= len || n >= PROMPT_LINE_MAX) {
-            too_long = true; /* keep reading to the newline so the next prompt starts clean */
-            continue;
+            too_long = true;
+            if (!isatty(STDIN_FILENO)) {
+                break; /* a pipe may never send a newline: fail now */
+            }
+            continue; /* a terminal line is short: read to its end so the next prompt starts clean */
         }
         out[n++] = c;
         out[n] = '\0';
