@@ -84,6 +84,14 @@ banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; head -c 8 <&3" 2>/
 kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 check_ne "-L: nothing comes through the tunnel" "SSH-2.0-" "$banner"
 check "-L: sshd refused the channel" grep -q "prohibited" "$TMP/L.err"
+dport=$((port + 2))
+gw alice -N -D "127.0.0.1:$dport" -- </dev/null >/dev/null 2>"$TMP/D.err" &
+dpid=$!
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$dport") 2>/dev/null && break; sleep 0.1; done
+socks=$(curl -s --max-time 5 --socks5 "127.0.0.1:$dport" "telnet://127.0.0.1:$CTGATE_SSH_PORT" </dev/null 2>&1 | head -c 8)
+kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
+check_ne "-D: nothing comes through the SOCKS tunnel" "SSH-2.0-" "$socks"
+check "-D: sshd refused the channel" grep -q "prohibited" "$TMP/D.err"
 gw alice -N -o ExitOnForwardFailure=yes -R "127.0.0.1:$((port + 1)):127.0.0.1:22" -- </dev/null >/dev/null 2>"$TMP/R.err"
 check_ne "-R: refused" 0 "$?"
 timeout 10 ssh -i "$CTGATE_KEY_alice" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null \
