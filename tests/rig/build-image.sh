@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin "$root"/etc \
     "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/root "$root"/home \
-    "$root"/run "$root"/var/log "$root"/usr/share/udhcpc
+    "$root"/run "$root"/var/log "$root"/usr/share/udhcpc "$root"/usr/local/bin
 chmod 1777 "$root/tmp"
 chmod 0700 "$root/root"
 cp "$busybox" "$root/bin/busybox"
@@ -29,6 +29,7 @@ install -m 0644 "$here/image/inittab" "$root/etc/inittab"
 install -m 0755 "$here/image/default.script" "$root/usr/share/udhcpc/default.script"
 install -m 0755 "$here/image/useradd" "$root/usr/sbin/useradd"
 install -m 0755 "$here/image/chpasswd" "$root/usr/sbin/chpasswd"
+install -m 0755 "$here/image/fake-sshd" "$root/usr/local/bin/fake-sshd"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
