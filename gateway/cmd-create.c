@@ -136,9 +136,16 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     const char *ip = json_string_value(json_object_get(data, "ipv4"));
     const char *user = json_string_value(json_object_get(data, "user"));
     const char *password = json_string_value(json_object_get(data, "root_password"));
+    const char *ssh_host = json_string_value(json_object_get(data, "ssh_host"));
+    json_int_t ssh_port = json_integer_value(json_object_get(data, "ssh_port"));
     char clean[128];
     char ssh[512] = "";
-    if (ip != NULL && user != NULL) {
+    if (ssh_host != NULL && ssh_port > 0 && user != NULL) {
+        char u[64];
+        char h[256];
+        snprintf(ssh, sizeof(ssh), "ssh -p %lld %s@%s", (long long)ssh_port,
+                 output_clean(user, u, sizeof(u)), output_clean(ssh_host, h, sizeof(h)));
+    } else if (ip != NULL && user != NULL) {
         char u[64];
         char h[64];
         output_clean(user, u, sizeof(u));
@@ -150,6 +157,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_field("name", name);
     output_field("address", ip);
     output_field("login", ssh[0] ? ssh : NULL);
+    output_field("url", json_string_value(json_object_get(data, "url")));
     output_field("user", user);
     output_field("template", json_string_value(json_object_get(data, "template")));
     output_field("created", json_string_value(json_object_get(data, "created")));

@@ -19,14 +19,18 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
         printf("You have no containers.  Create one with: ssh -t create-container@GATEWAY\n");
         return;
     }
-    printf("%-24s %-9s %-16s %-12s %s\n", "NAME", "STATE", "ADDRESS", "TEMPLATE", "CREATED");
+    printf("%-24s %-9s %-16s %-6s %-12s %s\n", "NAME", "STATE", "ADDRESS", "SSH", "TEMPLATE",
+           "CREATED");
     size_t i;
     json_t *c;
     json_array_foreach (list, i, c) {
-        char n[64], st[16], ip[48], t[40], cr[40];
-        printf("%-24s %-9s %-16s %-12s %s\n", output_clean(field(c, "name"), n, sizeof(n)),
+        char n[64], st[16], ip[48], t[40], cr[40], port[8] = "-";
+        if (json_integer_value(json_object_get(c, "ssh_port")) > 0) {
+            snprintf(port, sizeof(port), "%d", (int)json_integer_value(json_object_get(c, "ssh_port")));
+        }
+        printf("%-24s %-9s %-16s %-6s %-12s %s\n", output_clean(field(c, "name"), n, sizeof(n)),
                output_clean(field(c, "state"), st, sizeof(st)),
-               output_clean(field(c, "ipv4"), ip, sizeof(ip)),
+               output_clean(field(c, "ipv4"), ip, sizeof(ip)), port,
                output_clean(field(c, "template"), t, sizeof(t)),
                output_clean(field(c, "created"), cr, sizeof(cr)));
     }

@@ -105,4 +105,12 @@ void output_instance(json_t *inst)
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         output_field(keys[i][1], json_string_value(json_object_get(inst, keys[i][0])));
     }
+    json_int_t port = json_integer_value(json_object_get(inst, "ssh_port"));
+    const char *host = json_string_value(json_object_get(inst, "ssh_host"));
+    if (port > 0 && host != NULL) {
+        char line[300];
+        snprintf(line, sizeof(line), "ssh -p %lld USER@%s", (long long)port, host);
+        output_field("ssh", line);
+    }
+    output_field("url", json_string_value(json_object_get(inst, "url")));
 }

@@ -21,6 +21,8 @@ static const struct {
     {"password", "set the root password"},
     {"destroy", "destroy the container"},
     {"release", "free the hostname"},
+    {"publish", "publish its name and ports"},
+    {"unpublish", "withdraw its name and ports"},
 };
 
 static const char *label_of(const char *step)
@@ -44,7 +46,7 @@ static void draw_running(struct progress *p)
 {
     static const char spinner[] = "|/-\\";
     double s = (double)(clock_now_ms() - p->started_ms) / 1000.0;
-    printf("\r  %c      %-24s %6.1f s", spinner[p->spin++ % 4], label_of(p->step), s);
+    printf("\r  %c      %-28s %6.1f s", spinner[p->spin++ % 4], label_of(p->step), s);
     fflush(stdout);
 }
 
@@ -91,7 +93,7 @@ static void on_progress(void *ctx, json_t *line)
     if (p->tty) {
         printf("\r\033[K");
     }
-    printf("  %-6s %-24s %6.2f s", mark, label_of(step), (double)ms / 1000.0);
+    printf("  %-6s %-28s %6.2f s", mark, label_of(step), (double)ms / 1000.0);
     if (strcmp(state, "fail") == 0 && json_object_get(line, "msg") != NULL) {
         printf("  %s", msg);
     }

@@ -125,6 +125,101 @@ static enum ct_err load_reserved(config_t *conf, struct agent_config *cfg, struc
     return CT_OK;
 }
 
+static bool is_domain(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 120 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.') {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+            return false;
+        }
+    }
+    return strstr(s, "..") == NULL;
+}
+
+static enum ct_err load_argv(const config_t *conf, const char *path, char **argv,
+                             struct ct_error *err)
+{
+    config_setting_t *arr = config_lookup(conf, path);
+    int n = arr != NULL && config_setting_is_array(arr) ? config_setting_length(arr) : 0;
+    if (n < 1 || n > PUBLISH_ARGV_MAX) {
+        return ct_error_set(err, CT_ERR_CONFIG, "'%s' must be an array of 1..%d strings", path,
+                            PUBLISH_ARGV_MAX);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *word = config_setting_get_string_elem(arr, i);
+        if (word == NULL || (i == 0 && word[0] != '/')) {
+            return ct_error_set(err, CT_ERR_CONFIG, "'%s': strings only, the first an absolute path",
+                                path);
+        }
+        if ((argv[i] = strdup(word)) == NULL) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+    }
+    return CT_OK;
+}
+
+static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
+                                struct ct_error *err)
+{
+    enum ct_err rc;
+    if (config_lookup(conf, "publish") == NULL) {
+        return CT_OK;
+    }
+    p->enabled = true;
+    config_setting_t *range = config_lookup(conf, "publish.ssh_ports");
+    if ((rc = cfgread_string(conf, "publish.domain", p->domain, sizeof(p->domain), NULL, err)) !=
+            CT_OK ||
+        (rc = cfgread_string(conf, "publish.url_scheme", p->url_scheme, sizeof(p->url_scheme),
+                             "https", err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.ssh_host", p->ssh_host, sizeof(p->ssh_host), NULL,
+                             err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.listen_address", p->listen_address,
+                             sizeof(p->listen_address), "", err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.http_listen", p->http_listen, sizeof(p->http_listen),
+                             "80", err)) != CT_OK ||
+        (rc = cfgread_int(conf, "publish.http_port", 1, 65535, 80, &p->http_port, err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.http_file", p->http_file, sizeof(p->http_file), NULL,
+                             err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.stream_file", p->stream_file, sizeof(p->stream_file),
+                             NULL, err)) != CT_OK ||
+        (rc = cfgread_seconds(conf, "publish.command_timeout", 30, &p->command_timeout_s, err)) !=
+            CT_OK ||
+        (rc = load_argv(conf, "publish.test", p->test_argv, err)) != CT_OK ||
+        (rc = load_argv(conf, "publish.reload", p->reload_argv, err)) != CT_OK) {
+        return rc;
+    }
+    if (range == NULL || !config_setting_is_array(range) || config_setting_length(range) != 2) {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports must be [ FIRST, LAST ]");
+    }
+    p->ssh_port_min = config_setting_get_int_elem(range, 0);
+    p->ssh_port_max = config_setting_get_int_elem(range, 1);
+    if (p->ssh_port_min < 1024 || p->ssh_port_max > 65535 || p->ssh_port_min > p->ssh_port_max) {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports must lie in 1024..65535");
+    }
+    if (!is_domain(p->domain)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.domain is not a domain name");
+    }
+    if (strcmp(p->url_scheme, "http") != 0 && strcmp(p->url_scheme, "https") != 0) {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.url_scheme must be \"http\" or \"https\"");
+    }
+    if (!validate_token(p->ssh_host, sizeof(p->ssh_host) - 1) ||
+        (p->listen_address[0] != '\0' &&
+         !validate_token(p->listen_address, sizeof(p->listen_address) - 1)) ||
+        !validate_token(p->http_listen, sizeof(p->http_listen) - 1) ||
+        strpbrk(p->listen_address, ";{}'\"$") != NULL || strpbrk(p->http_listen, ";{}'\"$") != NULL) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "publish.ssh_host, listen_address or http_listen is invalid");
+    }
+    if (p->http_file[0] != '/' || p->stream_file[0] != '/') {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.http_file and stream_file must be absolute");
+    }
+    return CT_OK;
+}
+
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -194,7 +289,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         }
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
-        (rc = load_templates(&conf, cfg, err)) != CT_OK) {
+        (rc = load_templates(&conf, cfg, err)) != CT_OK ||
+        (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK) {
         goto out;
     }
 out:
@@ -212,6 +308,12 @@ void agent_config_free(struct agent_config *cfg)
     }
     free(cfg->reserved);
     free(cfg->templates);
+    for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {
+        free(cfg->publish.test_argv[i]);
+        free(cfg->publish.reload_argv[i]);
+        cfg->publish.test_argv[i] = NULL;
+        cfg->publish.reload_argv[i] = NULL;
+    }
     cfg->reserved = NULL;
     cfg->templates = NULL;
     cfg->nreserved = 0;

@@ -25,6 +25,26 @@ struct template_def {
     char memory[16]; /* limits.memory, "" for none */
 };
 
+#define PUBLISH_ARGV_MAX 16
+
+/* Publishing through nginx (absent section: nothing is published). */
+struct publish_config {
+    bool enabled;
+    char domain[128];        /* URL host: NAME.domain */
+    char url_scheme[8];      /* "http" or "https" (TLS ends at the admin's proxy) */
+    char ssh_host[256];      /* the host users ssh to for the external port */
+    char listen_address[64]; /* where nginx's stream servers listen, "" = all */
+    char http_listen[64];    /* the listen parameter of the HTTP vhosts, e.g. "80" */
+    int http_port;           /* the app's port inside the container */
+    int ssh_port_min;        /* external SSH ports, one per container */
+    int ssh_port_max;
+    char http_file[PATH_MAX];   /* generated; included in nginx's http {} */
+    char stream_file[PATH_MAX]; /* generated; included in nginx's stream {} */
+    char *test_argv[PUBLISH_ARGV_MAX + 1];   /* e.g. nginx -t; NULL-terminated */
+    char *reload_argv[PUBLISH_ARGV_MAX + 1]; /* e.g. nginx -s reload */
+    int command_timeout_s;
+};
+
 struct agent_config {
     char backend[16];
     char lxd_socket[PATH_MAX];
@@ -43,6 +63,7 @@ struct agent_config {
     size_t nreserved;
     struct template_def *templates;
     size_t ntemplates;
+    struct publish_config publish;
 };
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);

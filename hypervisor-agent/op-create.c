@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "publish.h"
 #include "registry.h"
 #include "steps.h"
 #include "strcopy.h"
@@ -23,13 +24,17 @@ struct create_ctx {
     char ipv4[48];
     char home[CT_UID_MAX + 16];
     char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
+    int ssh_port; /* external SSH port, 0 when nothing is published */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
+    const struct publish_config *pub = &c->agent->cfg->publish;
+    struct port_range ssh = {pub->enabled ? pub->ssh_port_min : 0,
+                             pub->enabled ? pub->ssh_port_max : 0};
     return registry_reserve(c->agent->cfg->state_dir, c->req->hostname, c->req->caller.uid,
-                            c->request_id, c->created, err);
+                            c->request_id, c->created, ssh, &c->ssh_port, err);
 }
 
 static void undo_reserve(void *p)
@@ -154,6 +159,36 @@ static enum ct_err step_password(void *p, struct ct_error *err)
     return rc;
 }
 
+/* Record the address in the registry and regenerate nginx's files from it. */
+static enum ct_err step_publish(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    const struct agent_config *cfg = c->agent->cfg;
+    if (!cfg->publish.enabled) {
+        return CT_OK;
+    }
+    enum ct_err rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id,
+                                          c->ipv4, cfg->publish.http_port, err);
+    if (rc == CT_OK) {
+        bool broken = c->agent->fail_after != NULL &&
+                      strcmp(c->agent->fail_after, "nginx-broken") == 0;
+        rc = publish_apply(cfg, broken, err);
+    }
+    return rc;
+}
+
+static void undo_publish(void *p)
+{
+    struct create_ctx *c = p;
+    const struct agent_config *cfg = c->agent->cfg;
+    struct ct_error ignored = {0};
+    if (cfg->publish.enabled &&
+        registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, NULL, 0,
+                             &ignored) == CT_OK) {
+        publish_apply(cfg, false, &ignored);
+    }
+}
+
 static const struct step create_steps[] = {
     {"reserve", step_reserve, undo_reserve},
     {"clone", step_clone, undo_clone},
@@ -162,6 +197,7 @@ static const struct step create_steps[] = {
     {"account", step_account, NULL},
     {"keys", step_keys, NULL},
     {"password", step_password, NULL},
+    {"publish", step_publish, undo_publish},
 };
 
 static void new_request_id(char *out, size_t len)
@@ -199,8 +235,13 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                           req->caller.uid, "created", c.created, "request_id", c.request_id);
         if (*data == NULL) {
             rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-        } else if (ctx->cfg->root_password_random) {
-            json_object_set_new(*data, "root_password", json_string(c.root_password));
+        } else {
+            if (ctx->cfg->root_password_random) {
+                json_object_set_new(*data, "root_password", json_string(c.root_password));
+            }
+            json_t *entry = json_pack("{s:s, s:i}", "ipv4", c.ipv4, "ssh_port", c.ssh_port);
+            publish_describe(&ctx->cfg->publish, req->hostname, entry, *data);
+            json_decref(entry);
         }
     }
     sodium_memzero(c.root_password, sizeof(c.root_password));

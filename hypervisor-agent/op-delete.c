@@ -1,5 +1,6 @@
 /* op-delete.c - the "delete" operation: destroy an own container, free its name. */
 #include "ops.h"
+#include "publish.h"
 #include "registry.h"
 #include "steps.h"
 
@@ -20,10 +21,18 @@ static enum ct_err step_release(void *p, struct ct_error *err)
     return registry_release(d->agent->cfg->state_dir, d->req->hostname, NULL, err);
 }
 
+/* nginx's files no longer name the container once its reservation is gone. */
+static enum ct_err step_unpublish(void *p, struct ct_error *err)
+{
+    struct delete_ctx *d = p;
+    return publish_apply(d->agent->cfg, false, err);
+}
+
 /* Nothing to undo: a half-deleted container is not brought back. */
 static const struct step delete_steps[] = {
     {"destroy", step_destroy, NULL},
     {"release", step_release, NULL},
+    {"unpublish", step_unpublish, NULL},
 };
 
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,

@@ -8,13 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdbool.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
-#include "clock.h"
+#include "lockfile.h"
 
 #define LOCK_WAIT_MS 15000
 
@@ -22,27 +20,7 @@ static int lock_registry(const char *dir, struct ct_error *err)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/registry.lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    long deadline = clock_now_ms() + LOCK_WAIT_MS;
-    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            ct_error_set(err, CT_ERR_INTERNAL, "cannot lock the registry: %s", strerror(errno));
-            close(fd);
-            return -1;
-        }
-        if (clock_now_ms() > deadline) {
-            ct_error_set(err, CT_ERR_TIMEOUT, "the registry stayed locked for %d ms", LOCK_WAIT_MS);
-            close(fd);
-            return -1;
-        }
-        struct timespec pause = {0, 5L * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    return fd;
+    return lockfile_acquire(path, LOCK_WAIT_MS, err);
 }
 
 static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
@@ -144,7 +122,31 @@ struct reservation {
     const char *request_id;
     const char *when;
     bool *found; /* lookups only */
+    struct port_range ssh;
+    int *ssh_port;
+    const char *ipv4; /* set_address only */
+    int http_port;
 };
+
+/* Lowest port of range that no entry holds as its "ssh_port"; 0 when none is free. */
+static int free_port(json_t *names, struct port_range range)
+{
+    for (int port = range.min; port <= range.max; port++) {
+        const char *key;
+        json_t *entry;
+        bool used = false;
+        json_object_foreach (names, key, entry) {
+            if (json_integer_value(json_object_get(entry, "ssh_port")) == port) {
+                used = true;
+                break;
+            }
+        }
+        if (!used) {
+            return port;
+        }
+    }
+    return 0;
+}
 
 static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
                                    struct ct_error *err)
@@ -153,10 +155,21 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
     if (json_object_get(names, r->hostname) != NULL) {
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
+    int port = 0;
+    if (r->ssh.min != 0 && (port = free_port(names, r->ssh)) == 0) {
+        return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free SSH port in %d-%d", r->ssh.min,
+                            r->ssh.max);
+    }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
                               "reserved", r->when);
+    if (entry != NULL && port != 0) {
+        json_object_set_new(entry, "ssh_port", json_integer(port));
+    }
     if (entry == NULL || json_object_set_new(names, r->hostname, entry) != 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (r->ssh_port != NULL) {
+        *r->ssh_port = port;
     }
     *changed = true;
     return CT_OK;
@@ -181,16 +194,17 @@ static enum ct_err drop_reservation(json_t *names, const void *arg, bool *change
 }
 
 enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct ct_error *err)
+                             const char *request_id, const char *when, struct port_range ssh,
+                             int *ssh_port, struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when, NULL};
+    struct reservation r = {hostname, owner, request_id, when, NULL, ssh, ssh_port, NULL, 0};
     return registry_update(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, {0, 0}, NULL, NULL, 0};
     return registry_update(dir, drop_reservation, &r, err);
 }
 
@@ -207,7 +221,48 @@ static enum ct_err find_reservation(json_t *names, const void *arg, bool *change
 enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
                                  struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, NULL, NULL, taken};
+    struct reservation r = {hostname, NULL, NULL, NULL, taken, {0, 0}, NULL, NULL, 0};
     *taken = false;
     return registry_update(dir, find_reservation, &r, err);
+}
+
+static enum ct_err set_address(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    const char *holder = json_string_value(json_object_get(entry, "request_id"));
+    if (entry == NULL || holder == NULL || strcmp(holder, r->request_id) != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "%s is not reserved by this request",
+                            r->hostname);
+    }
+    if (r->ipv4 == NULL) {
+        json_object_del(entry, "ipv4");
+        json_object_del(entry, "http_port");
+    } else {
+        json_object_set_new(entry, "ipv4", json_string(r->ipv4));
+        json_object_set_new(entry, "http_port", json_integer(r->http_port));
+    }
+    *changed = true;
+    return CT_OK;
+}
+
+enum ct_err registry_set_address(const char *dir, const char *hostname, const char *request_id,
+                                 const char *ipv4, int http_port, struct ct_error *err)
+{
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, {0, 0}, NULL, ipv4, http_port};
+    return registry_update(dir, set_address, &r, err);
+}
+
+static enum ct_err copy_all(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    (void)changed;
+    json_t **out = (json_t **)arg;
+    *out = json_pack("{s:i, s:O}", "v", 1, "hostnames", names);
+    return *out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+}
+
+enum ct_err registry_snapshot(const char *dir, json_t **out, struct ct_error *err)
+{
+    *out = NULL;
+    return registry_update(dir, copy_all, out, err);
 }

@@ -10,15 +10,38 @@
 #ifndef CTGATE_REGISTRY_H
 #define CTGATE_REGISTRY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "error.h"
 
 #define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
 
-/* CT_ERR_HOSTNAME_TAKEN when the name is reserved already. */
+/* An inclusive port range; min == 0 means "no ports to allocate". */
+struct port_range {
+    int min;
+    int max;
+};
+
+/*
+ * Reserve hostname and, when ssh.min != 0, the lowest SSH port of the range
+ * no other reservation holds (into *ssh_port, else 0), in one locked write.
+ * CT_ERR_HOSTNAME_TAKEN when the name is reserved already, CT_ERR_NOT_ALLOWED
+ * when the range has no free port.
+ */
 enum ct_err registry_reserve(const char *state_dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct ct_error *err);
+                             const char *request_id, const char *when, struct port_range ssh,
+                             int *ssh_port, struct ct_error *err);
+/*
+ * Record where a reserved name's container answers (set once its address is
+ * known; ipv4 NULL clears it, so the name is no longer published).  Only the
+ * holder (request_id) may change it.
+ */
+enum ct_err registry_set_address(const char *state_dir, const char *hostname,
+                                 const char *request_id, const char *ipv4, int http_port,
+                                 struct ct_error *err);
+/* A copy of the whole registry ({"v":1,"hostnames":{...}}), read under the lock. */
+enum ct_err registry_snapshot(const char *state_dir, json_t **out, struct ct_error *err);
 /*
  * Frees a reservation.  With request_id not NULL only a reservation made by
  * that request is freed (an undo must never free somebody else's name).

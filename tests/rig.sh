@@ -132,6 +132,19 @@ templates = (
   # A template whose image does not exist: tests provoke a real backend failure with it.
   { name = "missing-image"; image = "ctgrig-no-such-image"; description = "broken on purpose"; }
 );
+publish = {
+  domain = "ctgate.test";
+  url_scheme = "http";
+  ssh_host = "127.0.0.1";
+  listen_address = "127.0.0.1";
+  http_listen = "127.0.0.1:$NGINX_HTTP_PORT";
+  http_port = 80;
+  ssh_ports = [ ${SSH_PORT_RANGE% *}, ${SSH_PORT_RANGE#* } ];
+  http_file = "$RIG/nginx/ctgate/http.conf";
+  stream_file = "$RIG/nginx/ctgate/stream.conf";
+  test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
+  reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
+};
 EOF
     chmod 0644 "$RIG/agent.conf.new"
     mv -f "$RIG/agent.conf.new" "$RIG/agent.conf"

@@ -6,7 +6,9 @@
 # account whose uid number the image already uses.
 source "$(dirname "$0")/../lib.sh"
 
-steps="reserve clone start network account keys password"
+steps="reserve clone start network account keys password publish"
+cp "$CTGATE_NGINX_DIR/ctgate/http.conf" "$TMP/http.before"
+cp "$CTGATE_NGINX_DIR/ctgate/stream.conf" "$TMP/stream.before"
 for step in $steps; do
     name=$(name_for "fail-$step")
     echo "failure injected after step $step"
@@ -21,7 +23,11 @@ for step in $steps; do
         "$(jq -r 'select(.type=="progress" and .state=="fail") | .step' "$TMP/$step.out")"
     check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
     check_not "the registry holds no reservation" registry_has "$name"
+    check "nginx's files are as they were" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf"
+    check "(stream too)" cmp -s "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf"
 done
+check_eq "undo ran for publish, clone and reserve, last first (after publish)" "publish clone reserve" \
+    "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/publish.out" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "undo ran for clone and reserve, last first (after password)" "clone reserve" \
     "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/password.out" | tr '\n' ' ' | sed 's/ $//')"
 

@@ -21,7 +21,8 @@ check_eq "LXD: owner is alice" alice "$(lxd_get "/1.0/instances/$n1" | jq -r '.m
 ak=$(lxd_file "$n1" /home/alice/.ssh/authorized_keys)
 check "login key is in alice's authorized_keys inside" grep -qF "$alice_key" <<<"$ak"
 ip=$(lxd_get "/1.0/instances/$n1/state" | jq -r '.metadata.network.eth0.addresses[] | select(.family=="inet") | .address')
-check "summary shows LXD's address" grep -qF "ssh alice@$ip" "$TMP/c1.out"
+check "summary shows LXD's address" grep -qE "^  address +$ip$" "$TMP/c1.out"
+check "and the published ssh line" grep -qE '^  login +ssh -p [0-9]+ alice@127.0.0.1$' "$TMP/c1.out"
 
 echo "-- scripted create with flags and --json (bob: password on stdin, another key)"
 n2=$(name_for flags)
