@@ -6,6 +6,7 @@
  * code of docs/exit-codes.md.  `check-config` validates the configuration.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "agent-config.h"
 #include "agent.h"
 #include "error.h"
+#include "reconcile.h"
 
 #ifndef CTGATE_VERSION
 #define CTGATE_VERSION "0.0.0"
@@ -23,10 +25,14 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: ctgate-agent [--config FILE] [serve]\n"
             "       ctgate-agent [--config FILE] check-config\n"
+            "       ctgate-agent [--config FILE] reconcile [--fix]\n"
             "       ctgate-agent --help | --version\n"
             "\n"
             "  serve         read one JSON request on stdin, answer with JSON lines (default)\n"
             "  check-config  load and validate the configuration, then exit\n"
+            "  reconcile     compare the registry, the backend and nginx's files; report\n"
+            "                differences (exit 5 when some remain); --fix releases\n"
+            "                reservations whose container is gone and regenerates nginx\n"
             "  --config FILE configuration file (default %s)\n"
             "\n"
             "Meant to be run by sshd as the forced command of the gateway's key;\n"
@@ -40,11 +46,13 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"fix", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     const char *config = AGENT_CONFIG_DEFAULT;
+    bool fix = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:hVf", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config = optarg;
@@ -55,6 +63,9 @@ int main(int argc, char **argv)
         case 'V':
             printf("ctgate-agent %s\n", CTGATE_VERSION);
             return 0;
+        case 'f':
+            fix = true;
+            break;
         default:
             usage(stderr);
             return CT_EXIT_BAD_INPUT;
@@ -70,6 +81,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "check-config") == 0) {
         return agent_check_config(config);
+    }
+    if (strcmp(command, "reconcile") == 0) {
+        return reconcile_run(config, fix);
     }
     fprintf(stderr, "ctgate-agent: unknown command '%s'\n", command);
     usage(stderr);

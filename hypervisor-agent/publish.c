@@ -239,3 +239,34 @@ void publish_describe(const struct publish_config *p, const char *name, json_t *
         json_object_set_new(data, "ssh_host", json_string(p->ssh_host));
     }
 }
+
+enum ct_err publish_in_sync(const struct agent_config *cfg, bool *in_sync, struct ct_error *err)
+{
+    const struct publish_config *p = &cfg->publish;
+    struct buf http, stream, cur_http, cur_stream;
+    json_t *reg = NULL;
+    enum ct_err rc;
+
+    *in_sync = true;
+    if (!p->enabled) {
+        return CT_OK;
+    }
+    buf_init(&http, PUBLISH_FILE_MAX);
+    buf_init(&stream, PUBLISH_FILE_MAX);
+    buf_init(&cur_http, PUBLISH_FILE_MAX);
+    buf_init(&cur_stream, PUBLISH_FILE_MAX);
+    if ((rc = registry_snapshot(cfg->state_dir, &reg, err)) == CT_OK &&
+        (rc = publish_render(p, reg, &http, &stream, err)) == CT_OK &&
+        (rc = read_file(p->http_file, &cur_http, err)) == CT_OK &&
+        (rc = read_file(p->stream_file, &cur_stream, err)) == CT_OK) {
+        *in_sync = http.len == cur_http.len && stream.len == cur_stream.len &&
+                   (http.len == 0 || memcmp(http.data, cur_http.data, http.len) == 0) &&
+                   (stream.len == 0 || memcmp(stream.data, cur_stream.data, stream.len) == 0);
+    }
+    json_decref(reg);
+    buf_free(&http);
+    buf_free(&stream);
+    buf_free(&cur_http);
+    buf_free(&cur_stream);
+    return rc;
+}

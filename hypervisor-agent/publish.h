@@ -26,6 +26,8 @@
 enum ct_err publish_render(const struct publish_config *p, json_t *registry, struct buf *http,
                            struct buf *stream, struct ct_error *err);
 enum ct_err publish_apply(const struct agent_config *cfg, bool broken, struct ct_error *err);
+/* Whether the files on disk are exactly what the registry renders now. */
+enum ct_err publish_in_sync(const struct agent_config *cfg, bool *in_sync, struct ct_error *err);
 /* "URL" and "ssh -p" values of one registry entry into data (when published). */
 void publish_describe(const struct publish_config *p, const char *name, json_t *entry,
                       json_t *data);

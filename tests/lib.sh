@@ -143,7 +143,7 @@ registry_has() { # HOSTNAME
 
 # Remove, through LXD directly, every instance this test created, then report.
 finish() {
-    local n
+    local n cleaned=0
     for n in "${CREATED_NAMES[@]}"; do
         if [ "$(lxd_status_code "/1.0/instances/$n")" = 200 ]; then
             LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$n" >/dev/null 2>&1 || true
@@ -151,8 +151,14 @@ finish() {
         if registry_has "$n"; then
             jq --arg h "$n" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TMP/reg" &&
                 cat "$TMP/reg" > "$CTGATE_AGENT_STATE/registry.json"
+            cleaned=1
         fi
     done
+    # Leftovers were removed behind ctgate's back: bring nginx's files back in line.
+    if [ "$cleaned" = 1 ]; then
+        runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" \
+            --config "$CTGATE_AGENT_CONF" reconcile --fix >/dev/null 2>&1 || true
+    fi
     rm -f "$CTGATE_AGENT_STATE/fault-inject"
     rm -rf "$TMP"
     if [ "$FAILS" -gt 0 ]; then

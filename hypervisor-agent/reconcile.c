@@ -1,0 +1,141 @@
+/* reconcile.c - see reconcile.h. */
+#include "reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent-config.h"
+#include "backend.h"
+#include "json-secure.h"
+#include "log.h"
+#include "publish.h"
+#include "registry.h"
+
+static bool has_instance(const struct backend_instance *all, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Seconds since an RFC 3339 UTC time ("2026-11-23T12:44:53Z"); huge when unreadable. */
+static long age_of(const char *when)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = when != NULL ? strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    if (end == NULL || *end != '\0') {
+        return 1L << 30;
+    }
+    return (long)difftime(time(NULL), timegm(&tm));
+}
+
+static int fail(const struct ct_error *err)
+{
+    char msg[CT_ERROR_DETAIL_MAX + 64];
+    ct_error_format(err, msg, sizeof(msg));
+    fprintf(stderr, "ctgate-agent reconcile: %s\n", msg);
+    return ct_err_exit(err->code);
+}
+
+int reconcile_run(const char *config_path, bool fix)
+{
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    const struct backend_ops *backend = NULL;
+    void *handle = NULL;
+    struct backend_instance *all = NULL;
+    size_t n = 0;
+    json_t *reg = NULL;
+    int drift = 0;
+    int fixed = 0;
+    int code = 0;
+
+    json_secure_init();
+    log_open("ctgate-agent", false);
+    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
+        return fail(&err);
+    }
+    backend = backend_find(cfg.backend);
+    if (backend == NULL || backend->open(&cfg, &handle, &err) != CT_OK ||
+        backend->list(handle, &all, &n, &err) != CT_OK ||
+        registry_snapshot(cfg.state_dir, &reg, &err) != CT_OK) {
+        code = fail(&err);
+        goto out;
+    }
+    const char *name;
+    json_t *entry;
+    json_object_foreach (json_object_get(reg, "hostnames"), name, entry) {
+        if (has_instance(all, n, name)) {
+            continue;
+        }
+        bool published = json_object_get(entry, "ipv4") != NULL;
+        long age = age_of(json_string_value(json_object_get(entry, "reserved")));
+        if (!published && age < RECONCILE_GRACE_S) {
+            continue; /* a create may still be running */
+        }
+        drift++;
+        printf("reservation %s has no container (%s, reserved %lds ago)", name,
+               published ? "published" : "never published", age);
+        if (fix) {
+            const char *rid = json_string_value(json_object_get(entry, "request_id"));
+            struct ct_error e = {0};
+            if (rid != NULL && registry_release(cfg.state_dir, name, rid, &e) == CT_OK) {
+                fixed++;
+                printf(": released");
+                log_warn("reconcile: released %s (no container)", name);
+            } else {
+                printf(": NOT released");
+            }
+        }
+        printf("\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].managed && json_object_get(json_object_get(reg, "hostnames"), all[i].name) == NULL) {
+            drift++;
+            printf("container %s (owner %s) has no reservation: left alone, delete or re-register "
+                   "it by hand\n",
+                   all[i].name, all[i].owner);
+        }
+    }
+    bool in_sync = true;
+    if (publish_in_sync(&cfg, &in_sync, &err) != CT_OK) {
+        code = fail(&err);
+        goto out;
+    }
+    if (!in_sync || (fix && fixed > 0)) {
+        if (!in_sync) {
+            drift++;
+            printf("nginx files differ from the registry");
+        }
+        if (fix) {
+            if (publish_apply(&cfg, false, &err) != CT_OK) {
+                printf(in_sync ? "" : "\n");
+                code = fail(&err);
+                goto out;
+            }
+            if (!in_sync) {
+                fixed++;
+                printf(": regenerated");
+            }
+        }
+        if (!in_sync) {
+            printf("\n");
+        }
+    }
+    printf("reconcile: %d difference%s found, %d fixed\n", drift, drift == 1 ? "" : "s", fixed);
+    code = drift > fixed ? CT_EXIT_CONFLICT : 0;
+out:
+    json_decref(reg);
+    free(all);
+    if (handle != NULL) {
+        backend->close(handle);
+    }
+    agent_config_free(&cfg);
+    return code;
+}
