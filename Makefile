@@ -102,6 +102,8 @@ install: all
 	  install -m 0644 conf/agent.conf $(DESTDIR)/etc/ctgate/agent.conf
 	test -e $(DESTDIR)/etc/ctgate/gateway.conf || \
 	  install -m 0644 conf/gateway.conf $(DESTDIR)/etc/ctgate/gateway.conf
+	test -e $(DESTDIR)/etc/ctgate/protocols || \
+	  install -m 0644 conf/protocols $(DESTDIR)/etc/ctgate/protocols
 
 demo: all
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh

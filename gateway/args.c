@@ -87,7 +87,7 @@ enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, s
         } else if (eq != NULL) {
             return ct_error_set(err, CT_ERR_BAD_REQUEST, "--%s takes no value", f->name);
         }
-        if (args_flag(out, f->name) != NULL) {
+        if (!f->repeatable && args_flag(out, f->name) != NULL) {
             return ct_error_set(err, CT_ERR_BAD_REQUEST, "--%s given twice", f->name);
         }
         if (out->nflags == CMD_FLAGS_MAX) {
@@ -111,6 +111,17 @@ const char *args_flag(const struct cmd_args *args, const char *name)
         }
     }
     return NULL;
+}
+
+size_t args_flag_all(const struct cmd_args *args, const char *name, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < args->nflags && n < max; i++) {
+        if (strcmp(args->names[i], name) == 0) {
+            out[n++] = args->values[i];
+        }
+    }
+    return n;
 }
 
 bool args_switch(const struct session *s, const struct cmd_entry *cmd,

@@ -10,6 +10,8 @@
 #include "command.h"
 #include "output.h"
 #include "param.h"
+#include "protocols.h"
+#include "strcopy.h"
 #include "validate.h"
 
 /* --- checks -------------------------------------------------------------- */
@@ -55,6 +57,38 @@ static bool check_pubkey(struct session *s, char *value, char *why, size_t len)
         snprintf(why, len, "not a usable public key");
     }
     return ok;
+}
+
+/* "a,b,c": names of the protocol catalogue, unique, at most 16; "" means none. */
+static bool check_protocols(struct session *s, char *value, char *why, size_t len)
+{
+    (void)s;
+    char copy[PARAM_VALUE_MAX];
+    char *names[PROTOCOLS_PER_CREATE_MAX + 1];
+    size_t n = 0;
+    char *save = NULL;
+    if (!str_copy(copy, sizeof(copy), value)) {
+        snprintf(why, len, "too long");
+        return false;
+    }
+    for (char *w = strtok_r(copy, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+        if (!validate_name(w, PROTOCOL_NAME_MAX)) {
+            snprintf(why, len, "not a protocol name: a-z, 0-9, '.', '_', '-'; comma-separated");
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(names[i], w) == 0) {
+                snprintf(why, len, "protocol %s named twice", w);
+                return false;
+            }
+        }
+        if (n == PROTOCOLS_PER_CREATE_MAX) {
+            snprintf(why, len, "at most %d protocols", PROTOCOLS_PER_CREATE_MAX);
+            return false;
+        }
+        names[n++] = w;
+    }
+    return true;
 }
 
 /* Ask the agent, while the person is still at the prompt, whether the value would do. */
@@ -107,24 +141,31 @@ static void default_pubkey(struct session *s, char *out, size_t len, char *shown
     }
 }
 
-enum { P_HOSTNAME, P_TEMPLATE, P_PUBKEY, P_COUNT };
+enum { P_HOSTNAME, P_TEMPLATE, P_PUBKEY, P_PROTOCOLS, P_COUNT };
 
 static const struct param_def create_params[P_COUNT] = {
-    [P_HOSTNAME] = {"hostname", "CT_HOSTNAME", "Hostname", true, check_hostname, live_hostname,
-                    NULL},
-    [P_TEMPLATE] = {"template", "CT_TEMPLATE", "Template", true, check_template, live_template,
-                    default_template},
-    [P_PUBKEY] = {"pubkey", "CT_PUBKEY", "Public key", true, check_pubkey, NULL, default_pubkey},
+    [P_HOSTNAME] = {"hostname", "CT_HOSTNAME", "Hostname", true, false, check_hostname,
+                    live_hostname, NULL},
+    [P_TEMPLATE] = {"template", "CT_TEMPLATE", "Template", true, false, check_template,
+                    live_template, default_template},
+    [P_PUBKEY] = {"pubkey", "CT_PUBKEY", "Public key", true, false, check_pubkey, NULL,
+                  default_pubkey},
+    [P_PROTOCOLS] = {"protocol", "CT_PROTOCOLS", "Extra protocols (comma-separated, empty for none)",
+                     false, true, check_protocols, NULL, NULL},
 };
 
 static const struct flag_def create_flags[] = {
     {"hostname", "CT_HOSTNAME", "NAME",
      "the container's name: an RFC 1123 label (a-z, 0-9, '-', at most 63), lower-cased; "
-     "must not be reserved or taken"},
-    {"template", "CT_TEMPLATE", "NAME", "the template to build from (default: the gateway's)"},
+     "must not be reserved or taken", false},
+    {"template", "CT_TEMPLATE", "NAME", "the template to build from (default: the gateway's)", false},
     {"pubkey", "CT_PUBKEY", "KEY",
-     "the OpenSSH public key to install (default: the key you logged in with)"},
-    {NULL, NULL, NULL, NULL},
+     "the OpenSSH public key to install (default: the key you logged in with)", false},
+    {"protocol", "CT_PROTOCOLS", "NAME",
+     "an extra protocol from the gateway's list, each gets its own external port; repeatable "
+     "(CT_PROTOCOLS=a,b)",
+     true},
+    {NULL, NULL, NULL, NULL, false},
 };
 
 /* --- the summary --------------------------------------------------------- */
@@ -158,6 +199,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_field("address", ip);
     output_field("login", ssh[0] ? ssh : NULL);
     output_field("url", json_string_value(json_object_get(data, "url")));
+    output_protocols(data);
     output_field("user", user);
     output_field("template", json_string_value(json_object_get(data, "template")));
     output_field("created", json_string_value(json_object_get(data, "created")));
@@ -167,6 +209,23 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
         printf("\nThe root password is shown only this once: keep it somewhere safe.\n");
     }
     fflush(stdout);
+}
+
+/* "a,b" into "protocols": ["a","b"]; nothing for NULL or "". */
+static int add_protocols(json_t *req, const char *list)
+{
+    if (list == NULL || list[0] == '\0') {
+        return 0;
+    }
+    json_t *arr = json_array();
+    char copy[PARAM_VALUE_MAX];
+    char *save = NULL;
+    snprintf(copy, sizeof(copy), "%s", list);
+    for (char *w = strtok_r(copy, ",", &save); arr != NULL && w != NULL;
+         w = strtok_r(NULL, ",", &save)) {
+        json_array_append_new(arr, json_string(w));
+    }
+    return json_object_set_new(req, "protocols", arr);
 }
 
 static int create_exec(struct session *s, const struct cmd_args *args)
@@ -187,7 +246,8 @@ static int create_exec(struct session *s, const struct cmd_args *args)
     req = session_request(s, "create");
     if (req == NULL || json_object_set_new(req, "hostname", json_string(values.v[P_HOSTNAME])) ||
         json_object_set_new(req, "template", json_string(values.v[P_TEMPLATE])) ||
-        json_object_set_new(req, "pubkey", json_string(values.v[P_PUBKEY]))) {
+        json_object_set_new(req, "pubkey", json_string(values.v[P_PUBKEY])) ||
+        add_protocols(req, values.v[P_PROTOCOLS]) != 0) {
         ct_error_set(&err, CT_ERR_INTERNAL, "out of memory");
         code = output_error(s, &err);
         goto out;

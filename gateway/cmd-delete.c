@@ -7,8 +7,8 @@
 #include "prompt.h"
 
 static const struct flag_def delete_flags[] = {
-    {"yes", "CT_YES", NULL, "do not ask for confirmation (needed without a terminal)"},
-    {NULL, NULL, NULL, NULL},
+    {"yes", "CT_YES", NULL, "do not ask for confirmation (needed without a terminal)", false},
+    {NULL, NULL, NULL, NULL, false},
 };
 
 /* On a terminal the person types the name; without one, --yes is required. */

@@ -25,6 +25,7 @@ struct flag_def {
     const char *env;     /* "CT_HOSTNAME", or NULL */
     const char *metavar; /* "NAME"; NULL for a switch */
     const char *help;
+    bool repeatable; /* may be given several times (values collected in order) */
 };
 
 struct cmd_args {
@@ -71,6 +72,8 @@ enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, s
                        struct cmd_args *out, struct ct_error *err);
 /* The value of --name, or NULL when not given. */
 const char *args_flag(const struct cmd_args *args, const char *name);
+/* Every value of a repeatable --name, in order; returns how many (at most max). */
+size_t args_flag_all(const struct cmd_args *args, const char *name, const char **out, size_t max);
 /* Whether --name was given, or (for a switch with an env var) CT_X is "1"/"yes"/"true". */
 bool args_switch(const struct session *s, const struct cmd_entry *cmd,
                  const struct cmd_args *args, const char *name);

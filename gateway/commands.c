@@ -14,17 +14,17 @@ const struct cmd_entry *const commands[] = {
 };
 
 const struct flag_def common_flags[] = {
-    {"json", NULL, NULL, "print one JSON document on stdout and nothing else"},
-    {"help", NULL, NULL, "show the help of this command"},
-    {NULL, NULL, NULL, NULL},
+    {"json", NULL, NULL, "print one JSON document on stdout and nothing else", false},
+    {"help", NULL, NULL, "show the help of this command", false},
+    {NULL, NULL, NULL, NULL, false},
 };
 
 const struct flag_def auth_flags[] = {
     {"user", "CT_USER", "UID",
-     "your LDAP user (default: the one whose sshPublicKey is the key you logged in with)"},
+     "your LDAP user (default: the one whose sshPublicKey is the key you logged in with)", false},
     {"password-stdin", NULL, NULL,
-     "read your LDAP password as one line on stdin (never from arguments or variables)"},
-    {NULL, NULL, NULL, NULL},
+     "read your LDAP password as one line on stdin (never from arguments or variables)", false},
+    {NULL, NULL, NULL, NULL, false},
 };
 
 const struct cmd_entry *commands_find(const char *name)

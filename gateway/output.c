@@ -113,4 +113,30 @@ void output_instance(json_t *inst)
         output_field("ssh", line);
     }
     output_field("url", json_string_value(json_object_get(inst, "url")));
+    output_protocols(inst);
+}
+
+void output_protocols(json_t *data)
+{
+    const char *host = json_string_value(json_object_get(data, "ssh_host"));
+    size_t i;
+    json_t *p;
+    json_array_foreach (json_object_get(data, "protocols"), i, p) {
+        char label[64];
+        char line[300];
+        char name[40];
+        char h[256];
+        char transport[8];
+        output_clean(json_string_value(json_object_get(p, "name")), name, sizeof(name));
+        snprintf(label, sizeof(label), "%s", name);
+        snprintf(line, sizeof(line), "%s:%lld -> port %lld/%s",
+                 host != NULL ? output_clean(host, h, sizeof(h)) : "?",
+                 (long long)json_integer_value(json_object_get(p, "external_port")),
+                 (long long)json_integer_value(json_object_get(p, "port")),
+                 output_clean(json_string_value(json_object_get(p, "transport")), transport,
+                              sizeof(transport)) != NULL
+                     ? transport
+                     : "?");
+        output_field(label, line);
+    }
 }

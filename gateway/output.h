@@ -26,6 +26,8 @@ int output_agent_result(const struct session *s, json_t *result, json_t **data);
 int output_json_ok(json_t *data);
 /* "  label      value" lines; NULL values are skipped. */
 void output_field(const char *label, const char *value);
+/* One line per published extra protocol of data ("protocols" array). */
+void output_protocols(json_t *data);
 /* The fields of one container (an agent "info" object), as key/value lines. */
 void output_instance(json_t *inst);
 /* Printable text only: control characters become '?'.  Agent text is not trusted blindly. */

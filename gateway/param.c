@@ -36,6 +36,17 @@ enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_
     for (size_t i = 0; i < n && i < PARAM_MAX; i++) {
         const struct param_def *d = &defs[i];
         const char *flag = args_flag(args, d->flag);
+        char joined[PARAM_VALUE_MAX];
+        if (d->list && flag != NULL) {
+            const char *all[CMD_FLAGS_MAX];
+            size_t n_all = args_flag_all(args, d->flag, all, CMD_FLAGS_MAX);
+            size_t used = 0;
+            for (size_t k = 0; k < n_all && used < sizeof(joined); k++) {
+                used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s",
+                                         k ? "," : "", all[k]);
+            }
+            flag = joined;
+        }
         const char *env = startup_ct(&s->env, d->env);
         char source[64];
         enum ct_err rc = CT_OK;
@@ -92,6 +103,10 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
             return rc;
         }
         const char *pick = answer[0] != '\0' ? answer : fallback;
+        if (pick[0] == '\0' && !d->required) {
+            *out = NULL; /* an optional value left empty */
+            return CT_OK;
+        }
         if (pick[0] == '\0') {
             fprintf(stderr, "  a value is required\n");
             continue;

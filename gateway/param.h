@@ -29,6 +29,7 @@ struct param_def {
     const char *env;   /* "CT_HOSTNAME" */
     const char *label; /* prompt text, e.g. "Hostname" */
     bool required;
+    bool list; /* a repeatable flag: its values are joined with ',' (the variable is a,b,c) */
     /*
      * Check (and normalise in place, e.g. lower-case) value; on refusal
      * return false with a reason for people in why.

@@ -162,6 +162,27 @@ static enum ct_err load_argv(const config_t *conf, const char *path, char **argv
     return CT_OK;
 }
 
+/* [ FIRST, LAST ] within 1024..65535; absent is an error only when required. */
+static enum ct_err load_range(const config_t *conf, const char *path, bool required, int *min,
+                              int *max, struct ct_error *err)
+{
+    config_setting_t *range = config_lookup(conf, path);
+    *min = 0;
+    *max = 0;
+    if (range == NULL && !required) {
+        return CT_OK;
+    }
+    if (range == NULL || !config_setting_is_array(range) || config_setting_length(range) != 2) {
+        return ct_error_set(err, CT_ERR_CONFIG, "%s must be [ FIRST, LAST ]", path);
+    }
+    *min = config_setting_get_int_elem(range, 0);
+    *max = config_setting_get_int_elem(range, 1);
+    if (*min < 1024 || *max > 65535 || *min > *max) {
+        return ct_error_set(err, CT_ERR_CONFIG, "%s must lie in 1024..65535", path);
+    }
+    return CT_OK;
+}
+
 static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
                                 struct ct_error *err)
 {
@@ -192,14 +213,17 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
         (rc = load_argv(conf, "publish.reload", p->reload_argv, err)) != CT_OK) {
         return rc;
     }
-    if (range == NULL || !config_setting_is_array(range) || config_setting_length(range) != 2) {
-        return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports must be [ FIRST, LAST ]");
+    if ((rc = load_range(conf, "publish.ssh_ports", true, &p->ssh_port_min, &p->ssh_port_max,
+                         err)) != CT_OK ||
+        (rc = load_range(conf, "publish.protocol_ports", false, &p->protocol_port_min,
+                         &p->protocol_port_max, err)) != CT_OK) {
+        return rc;
     }
-    p->ssh_port_min = config_setting_get_int_elem(range, 0);
-    p->ssh_port_max = config_setting_get_int_elem(range, 1);
-    if (p->ssh_port_min < 1024 || p->ssh_port_max > 65535 || p->ssh_port_min > p->ssh_port_max) {
-        return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports must lie in 1024..65535");
+    if (p->protocol_port_min != 0 && p->protocol_port_min <= p->ssh_port_max &&
+        p->ssh_port_min <= p->protocol_port_max) {
+        return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports and protocol_ports overlap");
     }
+    (void)range;
     if (!is_domain(p->domain)) {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.domain is not a domain name");
     }
@@ -216,6 +240,24 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
     }
     if (p->http_file[0] != '/' || p->stream_file[0] != '/') {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.http_file and stream_file must be absolute");
+    }
+    return CT_OK;
+}
+
+static enum ct_err load_protocols(const config_t *conf, struct agent_config *cfg,
+                                  struct ct_error *err)
+{
+    char path[PATH_MAX];
+    enum ct_err rc = cfgread_string(conf, "protocols_file", path, sizeof(path), "", err);
+    if (rc != CT_OK || path[0] == '\0') {
+        return rc;
+    }
+    if ((rc = protocols_load(path, &cfg->protocols, err)) != CT_OK) {
+        return rc;
+    }
+    if (cfg->protocols.n > 0 && cfg->publish.protocol_port_min == 0) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "protocols_file needs publish.protocol_ports for their external ports");
     }
     return CT_OK;
 }
@@ -290,7 +332,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
-        (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK) {
+        (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
+        (rc = load_protocols(&conf, cfg, err)) != CT_OK) {
         goto out;
     }
 out:

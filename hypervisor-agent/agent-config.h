@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "protocols.h"
 
 #define AGENT_CONFIG_DEFAULT "/etc/ctgate/agent.conf"
 
@@ -38,6 +39,8 @@ struct publish_config {
     int http_port;           /* the app's port inside the container */
     int ssh_port_min;        /* external SSH ports, one per container */
     int ssh_port_max;
+    int protocol_port_min;   /* external ports for extra protocols (0: none) */
+    int protocol_port_max;
     char http_file[PATH_MAX];   /* generated; included in nginx's http {} */
     char stream_file[PATH_MAX]; /* generated; included in nginx's stream {} */
     char *test_argv[PUBLISH_ARGV_MAX + 1];   /* e.g. nginx -t; NULL-terminated */
@@ -64,6 +67,7 @@ struct agent_config {
     struct template_def *templates;
     size_t ntemplates;
     struct publish_config publish;
+    struct protocol_catalog protocols; /* from protocols_file; empty when none */
 };
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);

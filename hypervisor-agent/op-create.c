@@ -24,17 +24,14 @@ struct create_ctx {
     char ipv4[48];
     char home[CT_UID_MAX + 16];
     char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
-    int ssh_port; /* external SSH port, 0 when nothing is published */
+    struct reserve_ports ports; /* external ports asked for and (after reserve) given */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
-    const struct publish_config *pub = &c->agent->cfg->publish;
-    struct port_range ssh = {pub->enabled ? pub->ssh_port_min : 0,
-                             pub->enabled ? pub->ssh_port_max : 0};
     return registry_reserve(c->agent->cfg->state_dir, c->req->hostname, c->req->caller.uid,
-                            c->request_id, c->created, ssh, &c->ssh_port, err);
+                            c->request_id, c->created, &c->ports, err);
 }
 
 static void undo_reserve(void *p)
@@ -219,6 +216,18 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     if (agent_config_is_reserved(ctx->cfg, req->hostname)) {
         return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
     }
+    const struct publish_config *pub = &ctx->cfg->publish;
+    if (pub->enabled) {
+        c.ports.ssh = (struct port_range){pub->ssh_port_min, pub->ssh_port_max};
+        c.ports.proto = (struct port_range){pub->protocol_port_min, pub->protocol_port_max};
+    }
+    for (size_t i = 0; i < req->nprotocols; i++) {
+        const struct protocol *p = protocols_find(&ctx->cfg->protocols, req->protocols[i]);
+        if (p == NULL || !pub->enabled) {
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "unknown protocol %s", req->protocols[i]);
+        }
+        c.ports.proto_list[c.ports.nproto++] = p;
+    }
     if (req->request_id[0] != '\0') {
         str_copy(c.request_id, sizeof(c.request_id), req->request_id);
     } else {
@@ -239,9 +248,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }
-            json_t *entry = json_pack("{s:s, s:i}", "ipv4", c.ipv4, "ssh_port", c.ssh_port);
-            publish_describe(&ctx->cfg->publish, req->hostname, entry, *data);
-            json_decref(entry);
+            json_t *reg = NULL;
+            struct ct_error ignored = {0};
+            if (registry_snapshot(ctx->cfg->state_dir, &reg, &ignored) == CT_OK) {
+                publish_describe(&ctx->cfg->publish, req->hostname,
+                                 json_object_get(json_object_get(reg, "hostnames"), req->hostname),
+                                 *data);
+            }
+            json_decref(reg);
         }
     }
     sodium_memzero(c.root_password, sizeof(c.root_password));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lockfile.h"
+#include "protocols.h"
 #include "registry.h"
 #include "log.h"
 #include "run.h"
@@ -36,6 +37,24 @@ static int appendf(struct buf *b, const char *fmt, ...)
         return -1;
     }
     return buf_append(b, line, (size_t)n);
+}
+
+struct stream_server {
+    int external;
+    int port;
+    bool udp;
+    const char *name;
+    const char *what; /* "ssh" or the protocol's name */
+    const char *ip;
+};
+
+static int compare_servers(const void *a, const void *b)
+{
+    const struct stream_server *x = a;
+    const struct stream_server *y = b;
+    /* Ports are unique per transport; tcp before udp on an equal number. */
+    return x->external != y->external ? (x->external < y->external ? -1 : 1)
+                                      : (int)x->udp - (int)y->udp;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -102,23 +121,49 @@ enum ct_err publish_render(const struct publish_config *p, json_t *registry, str
                        "        proxy_read_timeout 3600s;\n    }\n}\n",
                        p->http_listen, sorted[i], p->domain, ip, http_port);
     }
-    /* Stream servers in port order (the names are already sorted; ports need not be). */
-    for (int port = p->ssh_port_min; port != 0 && port <= p->ssh_port_max; port++) {
-        for (i = 0; i < n; i++) {
-            const char *ip;
-            int http_port;
-            int ssh_port;
-            if (published(names, sorted[i], &ip, &http_port, &ssh_port) == NULL ||
-                ssh_port != port) {
-                continue;
+    /* Stream servers, in port order: SSH to port 22, each protocol to its own port. */
+    struct stream_server *servers = calloc(n * (REGISTRY_PROTOCOLS_MAX + 1) + 1, sizeof(*servers));
+    size_t ns = 0;
+    if (servers == NULL) {
+        free(sorted);
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        const char *ip;
+        int http_port;
+        int ssh_port;
+        json_t *e = published(names, sorted[i], &ip, &http_port, &ssh_port);
+        if (e == NULL) {
+            continue;
+        }
+        if (ssh_port > 0) {
+            servers[ns++] = (struct stream_server){ssh_port, 22, false, sorted[i], "ssh", ip};
+        }
+        const char *pname;
+        json_t *proto;
+        size_t k = 0;
+        json_object_foreach (json_object_get(e, "protocols"), pname, proto) {
+            int ext = (int)json_integer_value(json_object_get(proto, "external"));
+            int port = (int)json_integer_value(json_object_get(proto, "port"));
+            const char *transport = json_string_value(json_object_get(proto, "transport"));
+            if (k++ < REGISTRY_PROTOCOLS_MAX && validate_name(pname, PROTOCOL_NAME_MAX) &&
+                ext > 0 && ext <= 65535 && port > 0 && port <= 65535 && transport != NULL) {
+                servers[ns++] = (struct stream_server){ext, port, strcmp(transport, "udp") == 0,
+                                                       sorted[i], pname, ip};
             }
-            bad |= appendf(stream,
-                           "\n# %s\nserver {\n    listen %s%s%d;\n    proxy_pass %s:22;\n"
-                           "    proxy_connect_timeout 10s;\n    proxy_timeout 3600s;\n}\n",
-                           sorted[i], p->listen_address, p->listen_address[0] ? ":" : "", port,
-                           ip);
         }
     }
+    qsort(servers, ns, sizeof(*servers), compare_servers);
+    for (i = 0; i < ns; i++) {
+        const struct stream_server *v = &servers[i];
+        bad |= appendf(stream,
+                       "\n# %s %s\nserver {\n    listen %s%s%d%s;\n    proxy_pass %s:%d;\n"
+                       "    proxy_connect_timeout 10s;\n    proxy_timeout %s;\n}\n",
+                       v->name, v->what, p->listen_address, p->listen_address[0] ? ":" : "",
+                       v->external, v->udp ? " udp" : "", v->ip, v->port,
+                       v->udp ? "60s" : "3600s");
+    }
+    free(servers);
     free(sorted);
     return bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "generated nginx files too large")
                     : CT_OK;
@@ -237,6 +282,20 @@ void publish_describe(const struct publish_config *p, const char *name, json_t *
     if (ssh_port > 0) {
         json_object_set_new(data, "ssh_port", json_integer(ssh_port));
         json_object_set_new(data, "ssh_host", json_string(p->ssh_host));
+    }
+    json_t *protos = json_object_get(entry, "protocols");
+    if (json_object_size(protos) > 0) {
+        json_t *list = json_array();
+        const char *pname;
+        json_t *proto;
+        json_object_foreach (protos, pname, proto) {
+            json_array_append_new(
+                list, json_pack("{s:s, s:O, s:O, s:O}", "name", pname, "port",
+                                json_object_get(proto, "port"), "external_port",
+                                json_object_get(proto, "external"), "transport",
+                                json_object_get(proto, "transport")));
+        }
+        json_object_set_new(data, "protocols", list);
     }
 }
 

@@ -122,30 +122,69 @@ struct reservation {
     const char *request_id;
     const char *when;
     bool *found; /* lookups only */
-    struct port_range ssh;
-    int *ssh_port;
+    struct reserve_ports *ports; /* reserve only; may be NULL */
     const char *ipv4; /* set_address only */
     int http_port;
 };
 
-/* Lowest port of range that no entry holds as its "ssh_port"; 0 when none is free. */
-static int free_port(json_t *names, struct port_range range)
+static bool port_held(json_t *names, int port, const int *extra, size_t nextra)
 {
-    for (int port = range.min; port <= range.max; port++) {
-        const char *key;
-        json_t *entry;
-        bool used = false;
-        json_object_foreach (names, key, entry) {
-            if (json_integer_value(json_object_get(entry, "ssh_port")) == port) {
-                used = true;
-                break;
+    const char *key;
+    json_t *entry;
+    for (size_t i = 0; i < nextra; i++) {
+        if (extra[i] == port) {
+            return true;
+        }
+    }
+    json_object_foreach (names, key, entry) {
+        if (json_integer_value(json_object_get(entry, "ssh_port")) == port) {
+            return true;
+        }
+        const char *pname;
+        json_t *proto;
+        json_object_foreach (json_object_get(entry, "protocols"), pname, proto) {
+            if (json_integer_value(json_object_get(proto, "external")) == port) {
+                return true;
             }
         }
-        if (!used) {
+    }
+    return false;
+}
+
+/* Lowest port of range held by no entry and not in extra (ports of this request); 0 if none. */
+static int free_port(json_t *names, struct port_range range, const int *extra, size_t nextra)
+{
+    for (int port = range.min; port != 0 && port <= range.max; port++) {
+        if (!port_held(names, port, extra, nextra)) {
             return port;
         }
     }
     return 0;
+}
+
+/* Choose every port of the request before anything is written. */
+static enum ct_err choose_ports(json_t *names, struct reserve_ports *ports, struct ct_error *err)
+{
+    int taken[REGISTRY_PROTOCOLS_MAX + 1] = {0};
+    size_t ntaken = 0;
+    ports->ssh_port = 0;
+    if (ports->ssh.min != 0) {
+        if ((ports->ssh_port = free_port(names, ports->ssh, taken, ntaken)) == 0) {
+            return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free SSH port in %d-%d",
+                                ports->ssh.min, ports->ssh.max);
+        }
+        taken[ntaken++] = ports->ssh_port;
+    }
+    for (size_t i = 0; i < ports->nproto && i < REGISTRY_PROTOCOLS_MAX; i++) {
+        int port = free_port(names, ports->proto, taken, ntaken);
+        if (port == 0) {
+            return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free protocol port in %d-%d",
+                                ports->proto.min, ports->proto.max);
+        }
+        ports->proto_external[i] = port;
+        taken[ntaken++] = port;
+    }
+    return CT_OK;
 }
 
 static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
@@ -155,21 +194,29 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
     if (json_object_get(names, r->hostname) != NULL) {
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
-    int port = 0;
-    if (r->ssh.min != 0 && (port = free_port(names, r->ssh)) == 0) {
-        return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free SSH port in %d-%d", r->ssh.min,
-                            r->ssh.max);
+    if (r->ports != NULL && choose_ports(names, r->ports, err) != CT_OK) {
+        return err->code;
     }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
                               "reserved", r->when);
-    if (entry != NULL && port != 0) {
-        json_object_set_new(entry, "ssh_port", json_integer(port));
+    if (entry != NULL && r->ports != NULL) {
+        if (r->ports->ssh_port != 0) {
+            json_object_set_new(entry, "ssh_port", json_integer(r->ports->ssh_port));
+        }
+        if (r->ports->nproto > 0) {
+            json_t *protos = json_object();
+            for (size_t i = 0; protos != NULL && i < r->ports->nproto; i++) {
+                const struct protocol *p = r->ports->proto_list[i];
+                json_object_set_new(protos, p->name,
+                                    json_pack("{s:i, s:i, s:s}", "port", p->port, "external",
+                                              r->ports->proto_external[i], "transport",
+                                              p->udp ? "udp" : "tcp"));
+            }
+            json_object_set_new(entry, "protocols", protos);
+        }
     }
     if (entry == NULL || json_object_set_new(names, r->hostname, entry) != 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    if (r->ssh_port != NULL) {
-        *r->ssh_port = port;
     }
     *changed = true;
     return CT_OK;
@@ -194,17 +241,17 @@ static enum ct_err drop_reservation(json_t *names, const void *arg, bool *change
 }
 
 enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct port_range ssh,
-                             int *ssh_port, struct ct_error *err)
+                             const char *request_id, const char *when, struct reserve_ports *ports,
+                             struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when, NULL, ssh, ssh_port, NULL, 0};
+    struct reservation r = {hostname, owner, request_id, when, NULL, ports, NULL, 0};
     return registry_update(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, {0, 0}, NULL, NULL, 0};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0};
     return registry_update(dir, drop_reservation, &r, err);
 }
 
@@ -221,7 +268,7 @@ static enum ct_err find_reservation(json_t *names, const void *arg, bool *change
 enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
                                  struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, NULL, NULL, taken, {0, 0}, NULL, NULL, 0};
+    struct reservation r = {hostname, NULL, NULL, NULL, taken, NULL, NULL, 0};
     *taken = false;
     return registry_update(dir, find_reservation, &r, err);
 }
@@ -249,7 +296,7 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
 enum ct_err registry_set_address(const char *dir, const char *hostname, const char *request_id,
                                  const char *ipv4, int http_port, struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, {0, 0}, NULL, ipv4, http_port};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, ipv4, http_port};
     return registry_update(dir, set_address, &r, err);
 }
 

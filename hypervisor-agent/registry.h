@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "protocols.h"
 
 #define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
 
@@ -23,15 +24,28 @@ struct port_range {
     int max;
 };
 
+#define REGISTRY_PROTOCOLS_MAX PROTOCOLS_PER_CREATE_MAX
+
+/* The external ports one create asks for, and (out) what it got. */
+struct reserve_ports {
+    struct port_range ssh;   /* ssh.min == 0: no SSH port */
+    struct port_range proto; /* range for the protocols below */
+    size_t nproto;
+    const struct protocol *proto_list[REGISTRY_PROTOCOLS_MAX];
+    int ssh_port;                               /* out, 0 when none */
+    int proto_external[REGISTRY_PROTOCOLS_MAX]; /* out */
+};
+
 /*
- * Reserve hostname and, when ssh.min != 0, the lowest SSH port of the range
- * no other reservation holds (into *ssh_port, else 0), in one locked write.
+ * Reserve hostname and, when ports is not NULL, the lowest free port of each
+ * range for SSH and for every protocol (a port is free when no entry holds
+ * it as ssh_port or as a protocol's external port), all in one locked write.
  * CT_ERR_HOSTNAME_TAKEN when the name is reserved already, CT_ERR_NOT_ALLOWED
- * when the range has no free port.
+ * when a range has no free port (then nothing is reserved).
  */
 enum ct_err registry_reserve(const char *state_dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct port_range ssh,
-                             int *ssh_port, struct ct_error *err);
+                             const char *request_id, const char *when, struct reserve_ports *ports,
+                             struct ct_error *err);
 /*
  * Record where a reserved name's container answers (set once its address is
  * known; ipv4 NULL clears it, so the name is no longer published).  Only the

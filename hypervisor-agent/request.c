@@ -24,6 +24,7 @@ static const struct field fields[] = {
      BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE)},
     {"template", BIT(OP_CREATE) | BIT(OP_CHECK), BIT(OP_CREATE)},
     {"pubkey", BIT(OP_CREATE), BIT(OP_CREATE)},
+    {"protocols", BIT(OP_CREATE), 0},
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -210,6 +211,29 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         (rc = get_string(root, "template", out->template_name, sizeof(out->template_name),
                          check_template, CT_ERR_BAD_TEMPLATE, err)) != CT_OK) {
         goto out;
+    }
+    json_t *protos = json_object_get(root, "protocols");
+    if (protos != NULL) {
+        size_t i;
+        json_t *p;
+        if (!json_is_array(protos) || json_array_size(protos) > REQUEST_PROTOCOLS_MAX) {
+            rc = bad(err, "invalid value for", "protocols");
+            goto out;
+        }
+        json_array_foreach (protos, i, p) {
+            const char *name = json_string_value(p);
+            if (name == NULL || !validate_name(name, PROTOCOL_NAME_MAX)) {
+                rc = bad(err, "invalid value for", "protocols");
+                goto out;
+            }
+            for (size_t j = 0; j < out->nprotocols; j++) {
+                if (strcmp(out->protocols[j], name) == 0) {
+                    rc = bad(err, "duplicate name in", "protocols");
+                    goto out;
+                }
+            }
+            str_copy(out->protocols[out->nprotocols++], PROTOCOL_NAME_MAX + 1, name);
+        }
     }
     json_t *pk = json_object_get(root, "pubkey");
     if (pk != NULL) {

@@ -14,10 +14,12 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "protocols.h"
 #include "pubkey.h"
 #include "validate.h"
 
 #define REQUEST_GROUPS_MAX 64
+#define REQUEST_PROTOCOLS_MAX PROTOCOLS_PER_CREATE_MAX
 
 enum request_op { OP_CREATE, OP_LIST, OP_INFO, OP_DELETE, OP_CHECK, OP__COUNT };
 
@@ -38,6 +40,8 @@ struct request {
     char template_name[CT_TEMPLATE_MAX + 1];
     struct pubkey pubkey;
     bool has_pubkey;
+    char protocols[REQUEST_PROTOCOLS_MAX][PROTOCOL_NAME_MAX + 1];
+    size_t nprotocols;
 };
 
 const char *request_op_name(enum request_op op);

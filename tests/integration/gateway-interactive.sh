@@ -43,6 +43,8 @@ check "asks for the template, showing the default" wait_for '^Template \[busybox
 type_line ""
 check "asks for the key, offering the login key" wait_for '^Public key \[the key you logged in with, SHA256:'
 type_line ""
+check "asks for extra protocols, empty meaning none" wait_for '^Extra protocols \(comma-separated, empty for none\):'
+type_line ""
 check "progress shows each step" wait_for '  ok +install your SSH key +[0-9.]+ s'
 check "the summary shows" wait_for "^Container $n is ready"
 check "and the root password" wait_for '^  root password +[A-Za-z0-9]{20}'
@@ -62,6 +64,7 @@ CREATED_NAMES+=("$n-2")
 check "alice (key in LDAP) is not asked who she is" wait_for '^Template \[busybox\]:'
 check_not "nor for a password" grep -q "Password" <<<"$(screen)"
 type_line ""; wait_for '^Public key' && type_line ""
+wait_for '^Extra protocols' && type_line ""
 check "created" wait_for '^EXIT=0' 60
 tmux kill-session -t "$session"
 tmux new-session -d -s "$session" -x 160 -y 60 \

@@ -30,6 +30,7 @@ install -m 0755 "$here/image/default.script" "$root/usr/share/udhcpc/default.scr
 install -m 0755 "$here/image/useradd" "$root/usr/sbin/useradd"
 install -m 0755 "$here/image/chpasswd" "$root/usr/sbin/chpasswd"
 install -m 0755 "$here/image/fake-sshd" "$root/usr/local/bin/fake-sshd"
+cc -static -O2 -o "$root/usr/local/bin/udp-echo" "$here/image/udp-echo.c"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > "$root/etc/shadow"

@@ -12,7 +12,7 @@
 
 #include "registry.h"
 
-#define NO_PORTS ((struct port_range){0, 0})
+#define NO_PORTS NULL
 
 static char dir[64];
 
@@ -40,15 +40,15 @@ static void test_reserve_release(void **state)
     (void)state;
     struct ct_error err = {0};
     const char *t = "2026-01-01T00:00:00Z";
-    assert_int_equal(registry_reserve(dir, "web", "alice", "req-00001", t, NO_PORTS, NULL, &err), CT_OK);
-    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, NULL, &err),
+    assert_int_equal(registry_reserve(dir, "web", "alice", "req-00001", t, NO_PORTS, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, &err),
                      CT_ERR_HOSTNAME_TAKEN);
     /* another request's undo must not free alice's name */
     assert_int_equal(registry_release(dir, "web", "req-00002", &err), CT_OK);
-    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, NULL, &err),
+    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, &err),
                      CT_ERR_HOSTNAME_TAKEN);
     assert_int_equal(registry_release(dir, "web", "req-00001", &err), CT_OK);
-    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, NULL, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "web", "bob", "req-00002", t, NO_PORTS, &err), CT_OK);
     assert_int_equal(registry_release(dir, "web", NULL, &err), CT_OK);
     assert_int_equal(registry_release(dir, "never", NULL, &err), CT_OK);
 }
@@ -65,7 +65,7 @@ static void test_concurrent_processes(void **state)
             struct ct_error err = {0};
             char rid[32];
             snprintf(rid, sizeof(rid), "request-%04d", i);
-            enum ct_err rc = registry_reserve(dir, "contested", "u", rid, "t", NO_PORTS, NULL, &err);
+            enum ct_err rc = registry_reserve(dir, "contested", "u", rid, "t", NO_PORTS, &err);
             _exit(rc == CT_OK ? 0 : rc == CT_ERR_HOSTNAME_TAKEN ? 1 : 2);
         }
     }
@@ -86,37 +86,52 @@ static void test_ports_and_addresses(void **state)
 {
     (void)state;
     struct ct_error err = {0};
-    struct port_range range = {24000, 24001};
-    int p1 = 0, p2 = 0, p3 = -1;
-    assert_int_equal(registry_reserve(dir, "a", "u", "req-0000a", "t", range, &p1, &err), CT_OK);
-    assert_int_equal(registry_reserve(dir, "b", "u", "req-0000b", "t", range, &p2, &err), CT_OK);
-    assert_int_equal(p1, 24000);
-    assert_int_equal(p2, 24001);
-    /* The range is full: refused, and the name is not left reserved. */
-    assert_int_equal(registry_reserve(dir, "c", "u", "req-0000c", "t", range, &p3, &err),
+    static const struct protocol echo = {"echo", 7, false};
+    static const struct protocol ntp = {"ntp", 123, true};
+    struct reserve_ports a = {.ssh = {24000, 24001}, .proto = {25000, 25002}};
+    struct reserve_ports b = a;
+    struct reserve_ports c = a;
+    a.nproto = 2;
+    a.proto_list[0] = &echo;
+    a.proto_list[1] = &ntp;
+    assert_int_equal(registry_reserve(dir, "a", "u", "req-0000a", "t", &a, &err), CT_OK);
+    assert_int_equal(a.ssh_port, 24000);
+    assert_int_equal(a.proto_external[0], 25000);
+    assert_int_equal(a.proto_external[1], 25001);
+    b.nproto = 2; /* only one protocol port is left: refused, nothing reserved */
+    b.proto_list[0] = &echo;
+    b.proto_list[1] = &ntp;
+    assert_int_equal(registry_reserve(dir, "b", "u", "req-0000b", "t", &b, &err),
                      CT_ERR_NOT_ALLOWED);
     bool taken = true;
-    assert_int_equal(registry_is_reserved(dir, "c", &taken, &err), CT_OK);
+    assert_int_equal(registry_is_reserved(dir, "b", &taken, &err), CT_OK);
     assert_false(taken);
-    /* A freed port is the next one handed out. */
+    b.nproto = 1;
+    assert_int_equal(registry_reserve(dir, "b", "u", "req-0000b", "t", &b, &err), CT_OK);
+    assert_int_equal(b.ssh_port, 24001);
+    assert_int_equal(b.proto_external[0], 25002);
+    /* The SSH range is full now. */
+    assert_int_equal(registry_reserve(dir, "c", "u", "req-0000c", "t", &c, &err),
+                     CT_ERR_NOT_ALLOWED);
+    /* Freed ports are handed out again. */
     assert_int_equal(registry_release(dir, "a", "req-0000a", &err), CT_OK);
-    assert_int_equal(registry_reserve(dir, "c", "u", "req-0000c", "t", range, &p3, &err), CT_OK);
-    assert_int_equal(p3, 24000);
+    assert_int_equal(registry_reserve(dir, "c", "u", "req-0000c", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24000);
     /* Only the holder sets the address; NULL clears it. */
     assert_int_equal(registry_set_address(dir, "c", "req-other", "10.0.0.2", 80, &err),
                      CT_ERR_INTERNAL);
     assert_int_equal(registry_set_address(dir, "c", "req-0000c", "10.0.0.2", 8080, &err), CT_OK);
     json_t *snap = NULL;
     assert_int_equal(registry_snapshot(dir, &snap, &err), CT_OK);
-    json_t *c = json_object_get(json_object_get(snap, "hostnames"), "c");
-    assert_string_equal(json_string_value(json_object_get(c, "ipv4")), "10.0.0.2");
-    assert_int_equal(json_integer_value(json_object_get(c, "http_port")), 8080);
-    assert_int_equal(json_integer_value(json_object_get(c, "ssh_port")), 24000);
+    json_t *e = json_object_get(json_object_get(snap, "hostnames"), "c");
+    assert_string_equal(json_string_value(json_object_get(e, "ipv4")), "10.0.0.2");
+    assert_int_equal(json_integer_value(json_object_get(e, "http_port")), 8080);
+    assert_int_equal(json_integer_value(json_object_get(e, "ssh_port")), 24000);
     json_decref(snap);
     assert_int_equal(registry_set_address(dir, "c", "req-0000c", NULL, 0, &err), CT_OK);
     assert_int_equal(registry_snapshot(dir, &snap, &err), CT_OK);
-    c = json_object_get(json_object_get(snap, "hostnames"), "c");
-    assert_null(json_object_get(c, "ipv4"));
+    e = json_object_get(json_object_get(snap, "hostnames"), "c");
+    assert_null(json_object_get(e, "ipv4"));
     json_decref(snap);
 }
 
