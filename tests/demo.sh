@@ -22,6 +22,10 @@ The same without questions, then list and remove it:
   ssh $ssh_opts create-container@127.0.0.1 list
   ssh $ssh_opts create-container@127.0.0.1 delete demo1 --yes
 
+The summary shows how to reach it through the rig's nginx, e.g.:
+  ssh -p 24000 alice@127.0.0.1      (the demo image answers with a banner only)
+  curl -H 'Host: demo1.ctgate.test' http://127.0.0.1:$CTGATE_HTTP_PORT/
+
 Everything the gateway understands: ... create-container@127.0.0.1 help
 As bob (password login): ssh -t -i $CTGATE_KEY_bob -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS create-container@127.0.0.1
   (passwords of the demo users: $CTGATE_RIG_DIR/passwords)
