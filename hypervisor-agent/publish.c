@@ -172,23 +172,11 @@ enum ct_err publish_render(const struct publish_config *p, json_t *registry, str
 /* The current content of path into out ("" when it does not exist). */
 static enum ct_err read_file(const char *path, struct buf *out, struct ct_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        return errno == ENOENT ? CT_OK
-                               : ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path,
-                                              strerror(errno));
+    int r = buf_read_file(out, path);
+    if (r == 0 || r == -ENOENT) {
+        return CT_OK;
     }
-    char chunk[8192];
-    ssize_t n;
-    enum ct_err rc = CT_OK;
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-        if (buf_append(out, chunk, (size_t)n) != 0) {
-            rc = ct_error_set(err, CT_ERR_INTERNAL, "%s is too large", path);
-            break;
-        }
-    }
-    close(fd);
-    return rc;
+    return ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(-r));
 }
 
 /* Replace path with data atomically: temp file, fsync, rename. */

@@ -26,31 +26,17 @@ static int lock_registry(const char *dir, struct ct_error *err)
 static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/registry.json", dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 && errno == ENOENT) {
-        *out = json_pack("{s:i, s:{}}", "v", 1, "hostnames");
-        return *out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    if (fd < 0) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
-    }
     struct buf text;
-    buf_init(&text, REGISTRY_MAX);
-    char chunk[8192];
-    ssize_t n;
     enum ct_err rc = CT_OK;
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-        if (buf_append(&text, chunk, (size_t)n) != 0) {
-            rc = ct_error_set(err, CT_ERR_INTERNAL, "%s is too large", path);
-            break;
-        }
-    }
-    if (n < 0) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(errno));
-    }
-    close(fd);
-    if (rc == CT_OK) {
+    snprintf(path, sizeof(path), "%s/registry.json", dir);
+    buf_init(&text, REGISTRY_MAX);
+    int r = buf_read_file(&text, path);
+    if (r == -ENOENT) {
+        *out = json_pack("{s:i, s:{}}", "v", 1, "hostnames");
+        rc = *out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    } else if (r != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(-r));
+    } else {
         json_error_t jerr;
         *out = json_loadb(text.data != NULL ? text.data : "", text.len, 0, &jerr);
         if (*out == NULL || !json_is_object(json_object_get(*out, "hostnames"))) {

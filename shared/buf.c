@@ -1,9 +1,12 @@
 /* buf.c - see buf.h. */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -51,4 +54,30 @@ void buf_free(struct buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+    char chunk[8192];
+    ssize_t n;
+    int rc = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return -errno;
+    }
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        if (buf_append(b, chunk, (size_t)n) != 0) {
+            rc = -EFBIG;
+            break;
+        }
+    }
+    close(fd);
+    return rc;
 }

@@ -23,5 +23,11 @@ void buf_init(struct buf *b, size_t max);
 /* 0 on success, -1 when the result would exceed max or memory ran out. */
 int buf_append(struct buf *b, const void *data, size_t len);
 void buf_free(struct buf *b);
+/*
+ * Append the whole file at path (opened O_NOFOLLOW) to b.  0 on success;
+ * -ENOENT when it does not exist, -EFBIG when it exceeds b's maximum, or
+ * another -errno.
+ */
+int buf_read_file(struct buf *b, const char *path);
 
 #endif

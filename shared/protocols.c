@@ -2,10 +2,8 @@
 #include "protocols.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "strcopy.h"
@@ -102,28 +100,16 @@ enum ct_err protocols_parse(const char *text, size_t len, struct protocol_catalo
 enum ct_err protocols_load(const char *path, struct protocol_catalog *out, struct ct_error *err)
 {
     struct buf text;
-    char chunk[4096];
-    ssize_t n;
-    enum ct_err rc = CT_OK;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return ct_error_set(err, CT_ERR_CONFIG, "cannot read %s: %s", path, strerror(errno));
-    }
+    enum ct_err rc;
     buf_init(&text, PROTOCOLS_FILE_MAX);
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-        if (buf_append(&text, chunk, (size_t)n) != 0) {
-            rc = ct_error_set(err, CT_ERR_CONFIG, "%s is too large", path);
-            break;
-        }
-    }
-    close(fd);
-    if (rc == CT_OK) {
-        rc = protocols_parse(text.data != NULL ? text.data : "", text.len, out, err);
-        if (rc != CT_OK) {
-            char detail[CT_ERROR_DETAIL_MAX];
-            str_copy(detail, sizeof(detail), err->detail);
-            ct_error_set(err, CT_ERR_CONFIG, "%s: %s", path, detail);
-        }
+    int r = buf_read_file(&text, path);
+    if (r != 0) {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "cannot read %s: %s", path, strerror(-r));
+    } else if ((rc = protocols_parse(text.data != NULL ? text.data : "", text.len, out, err)) !=
+               CT_OK) {
+        char detail[CT_ERROR_DETAIL_MAX];
+        str_copy(detail, sizeof(detail), err->detail);
+        ct_error_set(err, CT_ERR_CONFIG, "%s: %s", path, detail);
     }
     buf_free(&text);
     return rc;
