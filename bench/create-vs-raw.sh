@@ -23,19 +23,9 @@ ctgate_delete() {
             "$CTGATE_AGENT_USER@$CTGATE_SSH_HOST" >/dev/null
 }
 
-c_times=(); r_times=()
-printf '%-4s %10s %10s\n' pair ctgate_ms raw_ms
-for i in $(seq "$pairs"); do
-    c=bench$run-c$i; r=bench$run-r$i
-    t0=$(now_ms); ctgate_create "$c"; t1=$(now_ms)
-    raw_create "$r"; t2=$(now_ms)
-    c_times+=($((t1 - t0))); r_times+=($((t2 - t1)))
-    printf '%-4s %10s %10s\n' "$i" $((t1 - t0)) $((t2 - t1))
-    ctgate_delete "$c"
-    raw_delete "$r"
-done
-cm=$(printf '%s\n' "${c_times[@]}" | median)
-rm_=$(printf '%s\n' "${r_times[@]}" | median)
-echo "median: ctgate create ${cm} ms (ssh + agent: reserve, clone, start, IPv4, account, key, password)"
+compare_creates "$pairs" "bench$run" ctgate ctgate_create ctgate_delete raw raw_create raw_delete
+cm=$MEDIAN_A
+rm_=$MEDIAN_B
+echo "median: ctgate create ${cm} ms (ssh + agent: reserve, clone, start, IPv4, account, key, password, publish)"
 echo "median: raw LXD API create+start+IPv4 ${rm_} ms"
 echo "ratio ctgate/raw: $(ratio "$cm" "$rm_")"

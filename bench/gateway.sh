@@ -19,19 +19,9 @@ gw_create() { ssh_as alice "$CTGATE_GATEWAY_USER" create --hostname "$1" --json 
 gw_delete() { ssh_as alice "$CTGATE_GATEWAY_USER" delete "$1" --yes >/dev/null; }
 
 echo "== create: through the gateway vs raw LXD API"
-g_times=(); r_times=()
-printf '%-4s %12s %10s\n' pair gateway_ms raw_ms
-for i in $(seq "$pairs"); do
-    g=bgw$run-g$i; r=bgw$run-r$i
-    t0=$(now_ms); gw_create "$g"; t1=$(now_ms)
-    raw_create "$r"; t2=$(now_ms)
-    g_times+=($((t1 - t0))); r_times+=($((t2 - t1)))
-    printf '%-4s %12s %10s\n' "$i" $((t1 - t0)) $((t2 - t1))
-    gw_delete "$g"
-    raw_delete "$r"
-done
-gm=$(printf '%s\n' "${g_times[@]}" | median)
-rm_=$(printf '%s\n' "${r_times[@]}" | median)
+compare_creates "$pairs" "bgw$run" gateway gw_create gw_delete raw raw_create raw_delete
+gm=$MEDIAN_A
+rm_=$MEDIAN_B
 echo "median: gateway create ${gm} ms (ssh, LDAP key lookup, ssh to the agent, all agent steps)"
 echo "median: raw LXD API create+start+IPv4 ${rm_} ms"
 echo "ratio gateway/raw: $(ratio "$gm" "$rm_")"

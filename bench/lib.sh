@@ -37,3 +37,21 @@ ssh_as() { # user account words...
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# compare_creates PAIRS PREFIX LABEL_A CREATE_A DELETE_A LABEL_B CREATE_B DELETE_B
+# Alternates A and B creates PAIRS times (names PREFIX-aN / PREFIX-bN), prints each pair,
+# deletes both after timing; sets MEDIAN_A and MEDIAN_B (ms).
+compare_creates() {
+    local pairs=$1 prefix=$2 la=$3 ca=$4 da=$5 lb=$6 cb=$7 db=$8 i t0 t1 t2 a_times=() b_times=()
+    printf '%-4s %14s %14s\n' pair "${la}_ms" "${lb}_ms"
+    for i in $(seq "$pairs"); do
+        t0=$(now_ms); "$ca" "$prefix-a$i"; t1=$(now_ms)
+        "$cb" "$prefix-b$i"; t2=$(now_ms)
+        a_times+=($((t1 - t0))); b_times+=($((t2 - t1)))
+        printf '%-4s %14s %14s\n' "$i" $((t1 - t0)) $((t2 - t1))
+        "$da" "$prefix-a$i"
+        "$db" "$prefix-b$i"
+    done
+    MEDIAN_A=$(printf '%s\n' "${a_times[@]}" | median)
+    MEDIAN_B=$(printf '%s\n' "${b_times[@]}" | median)
+}

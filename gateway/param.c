@@ -95,7 +95,7 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
     } else {
         snprintf(question, sizeof(question), "%s: ", d->label);
     }
-    for (int tries = 0; tries < PARAM_TRIES; tries++) {
+    for (int tries = 0; tries < PROMPT_TRIES; tries++) {
         char why[256] = "";
         enum ct_err rc = prompt_ask(question, true, s->cfg.prompt_timeout_s, answer,
                                     sizeof(answer), err);
@@ -125,7 +125,7 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
         fprintf(stderr, "  %s\n", output_clean(why, clean, sizeof(clean)));
     }
     return ct_error_set(err, CT_ERR_BAD_REQUEST, "no acceptable %s after %d tries", d->flag,
-                        PARAM_TRIES);
+                        PROMPT_TRIES);
 }
 
 enum ct_err param_prompt(struct session *s, const struct param_def *defs, size_t n,

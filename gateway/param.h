@@ -7,7 +7,7 @@
  * bad or missing value at once, naming both the flag and the variable.
  * param_prompt() runs after authentication and asks, on a terminal, for
  * every parameter not given, showing its default; a rejected answer is
- * explained and asked again, at most PARAM_TRIES times.  Values are heap
+ * explained and asked again, at most PROMPT_TRIES times (prompt.h).  Values are heap
  * copies owned by struct param_values (param_values_free()).
  */
 #ifndef CTGATE_PARAM_H
@@ -21,7 +21,6 @@
 #include "session.h"
 
 #define PARAM_MAX 16
-#define PARAM_TRIES 5
 #define PARAM_VALUE_MAX 16384
 
 struct param_def {

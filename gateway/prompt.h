@@ -16,6 +16,7 @@
 #include "error.h"
 
 #define PROMPT_LINE_MAX 1024
+#define PROMPT_TRIES 5 /* a rejected answer is explained and asked again, this many times at most */
 
 /* Whether stdin is a terminal (prompts are allowed only then). */
 bool prompt_is_tty(void);

@@ -10,8 +10,6 @@
 #include "validate.h"
 #include "strcopy.h"
 
-#define PROMPT_TRIES 5
-
 static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct_error *err)
 {
     char answer[PROMPT_LINE_MAX + 1];

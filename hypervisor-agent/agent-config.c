@@ -191,7 +191,6 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
         return CT_OK;
     }
     p->enabled = true;
-    config_setting_t *range = config_lookup(conf, "publish.ssh_ports");
     if ((rc = cfgread_string(conf, "publish.domain", p->domain, sizeof(p->domain), NULL, err)) !=
             CT_OK ||
         (rc = cfgread_string(conf, "publish.url_scheme", p->url_scheme, sizeof(p->url_scheme),
@@ -223,7 +222,6 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
         p->ssh_port_min <= p->protocol_port_max) {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports and protocol_ports overlap");
     }
-    (void)range;
     if (!is_domain(p->domain)) {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.domain is not a domain name");
     }
