@@ -2,171 +2,15 @@
  * cmd-create.c - `create`: collect the parameters, log in, ask the agent to
  * build the container while showing its progress, print how to reach it.
  */
-#include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "command.h"
+#include "create-params.h"
 #include "output.h"
 #include "param.h"
-#include "protocols.h"
-#include "strcopy.h"
-#include "validate.h"
-
-/* --- checks -------------------------------------------------------------- */
-
-static bool check_hostname(struct session *s, char *value, char *why, size_t len)
-{
-    (void)s;
-    for (char *p = value; *p != '\0'; p++) {
-        *p = (char)tolower((unsigned char)*p);
-    }
-    if (!validate_hostname(value)) {
-        snprintf(why, len,
-                 "not a hostname: 1 to %d of a-z, 0-9 and '-', not starting or ending with '-'",
-                 CT_HOSTNAME_MAX);
-        return false;
-    }
-    return true;
-}
-
-static bool check_template(struct session *s, char *value, char *why, size_t len)
-{
-    (void)s;
-    if (!validate_name(value, CT_TEMPLATE_MAX)) {
-        snprintf(why, len, "not a template name");
-        return false;
-    }
-    return true;
-}
-
-static bool check_pubkey(struct session *s, char *value, char *why, size_t len)
-{
-    (void)s;
-    struct pubkey key;
-    const char *reason = NULL;
-    if (!pubkey_parse(value, strlen(value), &key, &reason)) {
-        snprintf(why, len, "not a usable public key: %s", reason);
-        return false;
-    }
-    /* Store the canonical form: type, base64, cleaned comment. */
-    bool ok = pubkey_format(&key, value, strlen(value) + 1);
-    pubkey_free(&key);
-    if (!ok) {
-        snprintf(why, len, "not a usable public key");
-    }
-    return ok;
-}
-
-/* "a,b,c": names of the protocol catalogue, unique, at most 16; "" means none. */
-static bool check_protocols(struct session *s, char *value, char *why, size_t len)
-{
-    (void)s;
-    char copy[PARAM_VALUE_MAX];
-    char *names[PROTOCOLS_PER_CREATE_MAX + 1];
-    size_t n = 0;
-    char *save = NULL;
-    if (!str_copy(copy, sizeof(copy), value)) {
-        snprintf(why, len, "too long");
-        return false;
-    }
-    for (char *w = strtok_r(copy, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
-        if (!validate_name(w, PROTOCOL_NAME_MAX)) {
-            snprintf(why, len, "not a protocol name: a-z, 0-9, '.', '_', '-'; comma-separated");
-            return false;
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(names[i], w) == 0) {
-                snprintf(why, len, "protocol %s named twice", w);
-                return false;
-            }
-        }
-        if (n == PROTOCOLS_PER_CREATE_MAX) {
-            snprintf(why, len, "at most %d protocols", PROTOCOLS_PER_CREATE_MAX);
-            return false;
-        }
-        names[n++] = w;
-    }
-    return true;
-}
-
-/* Ask the agent, while the person is still at the prompt, whether the value would do. */
-static bool ask_agent(struct session *s, const char *field, const char *value, char *why,
-                      size_t len)
-{
-    struct ct_error err = {0};
-    json_t *result = NULL;
-    json_t *req = session_request(s, "check");
-    json_object_set_new(req, field, json_string(value));
-    enum ct_err rc = session_call(s, req, NULL, &result, &err);
-    json_decref(req);
-    if (rc != CT_OK) {
-        return true; /* cannot ask now: the create itself will decide */
-    }
-    bool ok = json_is_true(json_object_get(result, "ok"));
-    if (!ok) {
-        const char *msg = json_string_value(json_object_get(json_object_get(result, "error"),
-                                                            "message"));
-        snprintf(why, len, "%s", msg != NULL ? msg : "refused by the agent");
-    }
-    json_decref(result);
-    return ok;
-}
-
-static bool live_hostname(struct session *s, const char *value, char *why, size_t len)
-{
-    return ask_agent(s, "hostname", value, why, len);
-}
-
-static bool live_template(struct session *s, const char *value, char *why, size_t len)
-{
-    return ask_agent(s, "template", value, why, len);
-}
-
-/* --- defaults ------------------------------------------------------------ */
-
-static void default_template(struct session *s, char *out, size_t len, char *shown,
-                             size_t shownlen)
-{
-    snprintf(out, len, "%s", s->cfg.default_template);
-    snprintf(shown, shownlen, "%s", s->cfg.default_template);
-}
-
-static void default_pubkey(struct session *s, char *out, size_t len, char *shown, size_t shownlen)
-{
-    out[0] = '\0';
-    if (s->has_login_key && pubkey_format(&s->login_key, out, len)) {
-        snprintf(shown, shownlen, "the key you logged in with, %s", s->key_fingerprint);
-    }
-}
-
-enum { P_HOSTNAME, P_TEMPLATE, P_PUBKEY, P_PROTOCOLS, P_COUNT };
-
-static const struct param_def create_params[P_COUNT] = {
-    [P_HOSTNAME] = {"hostname", "CT_HOSTNAME", "Hostname", true, false, check_hostname,
-                    live_hostname, NULL},
-    [P_TEMPLATE] = {"template", "CT_TEMPLATE", "Template", true, false, check_template,
-                    live_template, default_template},
-    [P_PUBKEY] = {"pubkey", "CT_PUBKEY", "Public key", true, false, check_pubkey, NULL,
-                  default_pubkey},
-    [P_PROTOCOLS] = {"protocol", "CT_PROTOCOLS", "Extra protocols (comma-separated, empty for none)",
-                     false, true, check_protocols, NULL, NULL},
-};
-
-static const struct flag_def create_flags[] = {
-    {"hostname", "CT_HOSTNAME", "NAME",
-     "the container's name: an RFC 1123 label (a-z, 0-9, '-', at most 63), lower-cased; "
-     "must not be reserved or taken", false},
-    {"template", "CT_TEMPLATE", "NAME", "the template to build from (default: the gateway's)", false},
-    {"pubkey", "CT_PUBKEY", "KEY",
-     "the OpenSSH public key to install (default: the key you logged in with)", false},
-    {"protocol", "CT_PROTOCOLS", "NAME",
-     "an extra protocol from the gateway's list, each gets its own external port; repeatable "
-     "(CT_PROTOCOLS=a,b)",
-     true},
-    {NULL, NULL, NULL, NULL, false},
-};
+#include "prompt.h"
 
 /* --- the summary --------------------------------------------------------- */
 
@@ -202,7 +46,9 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_protocols(data);
     output_field("user", user);
     output_field("template", json_string_value(json_object_get(data, "template")));
+    output_limits(data);
     output_field("created", json_string_value(json_object_get(data, "created")));
+    output_field("expires", json_string_value(json_object_get(data, "expires")));
     output_field("request id", json_string_value(json_object_get(data, "request_id")));
     if (password != NULL) {
         output_field("root password", password);
@@ -211,21 +57,30 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     fflush(stdout);
 }
 
-/* "a,b" into "protocols": ["a","b"]; nothing for NULL or "". */
-static int add_protocols(json_t *req, const char *list)
+/* On a terminal, after questions were asked: the settings, then "create?" (exit 2 on no). */
+static enum ct_err confirm(struct session *s, const struct param_values *values,
+                           struct ct_error *err)
 {
-    if (list == NULL || list[0] == '\0') {
-        return 0;
+    char answer[PROMPT_LINE_MAX + 1];
+    if (!values->asked_any) {
+        return CT_OK; /* everything came from flags or variables: already decided */
     }
-    json_t *arr = json_array();
-    char copy[PARAM_VALUE_MAX];
-    char *save = NULL;
-    snprintf(copy, sizeof(copy), "%s", list);
-    for (char *w = strtok_r(copy, ",", &save); arr != NULL && w != NULL;
-         w = strtok_r(NULL, ",", &save)) {
-        json_array_append_new(arr, json_string(w));
+    create_params_show(s, values);
+    for (int tries = 0; tries < PROMPT_TRIES; tries++) {
+        enum ct_err rc = prompt_ask("Create with these settings? [Y/n]: ", true,
+                                    s->cfg.prompt_timeout_s, answer, sizeof(answer), err);
+        if (rc != CT_OK) {
+            return rc;
+        }
+        if (answer[0] == '\0' || strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
+            return CT_OK;
+        }
+        if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0) {
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "create cancelled: nothing was created");
+        }
+        fprintf(stderr, "  answer y or n\n");
     }
-    return json_object_set_new(req, "protocols", arr);
+    return ct_error_set(err, CT_ERR_BAD_REQUEST, "create not confirmed: nothing was created");
 }
 
 static int create_exec(struct session *s, const struct cmd_args *args)
@@ -239,15 +94,13 @@ static int create_exec(struct session *s, const struct cmd_args *args)
         return output_error(s, &err);
     }
     if (cmd_login(s, &cmd_create_entry, args, &err) != CT_OK ||
-        param_prompt(s, create_params, P_COUNT, &values, &err) != CT_OK) {
+        param_prompt(s, create_params, P_COUNT, &values, &err) != CT_OK ||
+        confirm(s, &values, &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
     }
     req = session_request(s, "create");
-    if (req == NULL || json_object_set_new(req, "hostname", json_string(values.v[P_HOSTNAME])) ||
-        json_object_set_new(req, "template", json_string(values.v[P_TEMPLATE])) ||
-        json_object_set_new(req, "pubkey", json_string(values.v[P_PUBKEY])) ||
-        add_protocols(req, values.v[P_PROTOCOLS]) != 0) {
+    if (req == NULL || create_params_to_request(&values, req) != 0) {
         ct_error_set(&err, CT_ERR_INTERNAL, "out of memory");
         code = output_error(s, &err);
         goto out;

@@ -10,6 +10,33 @@ static const char *field(json_t *obj, const char *key)
     return v != NULL ? v : "-";
 }
 
+/* "ssh:24001 echo:25000": the container's external ports. */
+static void ports_of(json_t *c, char *buf, size_t len)
+{
+    size_t used = 0;
+    size_t i;
+    json_t *p;
+    json_int_t ssh = json_integer_value(json_object_get(c, "ssh_port"));
+    buf[0] = '\0';
+    if (ssh > 0) {
+        used = (size_t)snprintf(buf, len, "ssh:%lld", (long long)ssh);
+    }
+    json_array_foreach (json_object_get(c, "protocols"), i, p) {
+        char name[40];
+        int n = snprintf(buf + used, len - used, "%s%s:%lld", used ? " " : "",
+                         output_clean(json_string_value(json_object_get(p, "name")), name,
+                                      sizeof(name)),
+                         (long long)json_integer_value(json_object_get(p, "external_port")));
+        if (n < 0 || (size_t)n >= len - used) {
+            break;
+        }
+        used += (size_t)n;
+    }
+    if (used == 0) {
+        snprintf(buf, len, "-");
+    }
+}
+
 static void print_list(const struct session *s, json_t *data, const void *ctx)
 {
     (void)s;
@@ -19,20 +46,20 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
         printf("You have no containers.  Create one with: ssh -t create-container@GATEWAY\n");
         return;
     }
-    printf("%-24s %-9s %-16s %-6s %-12s %s\n", "NAME", "STATE", "ADDRESS", "SSH", "TEMPLATE",
-           "CREATED");
+    printf("%-24s %-8s %-15s %-22s %-12s %-20s %s\n", "NAME", "STATE", "ADDRESS", "PORTS",
+           "TEMPLATE", "CREATED", "EXPIRES");
     size_t i;
     json_t *c;
     json_array_foreach (list, i, c) {
-        char n[64], st[16], ip[48], t[40], cr[40], port[8] = "-";
-        if (json_integer_value(json_object_get(c, "ssh_port")) > 0) {
-            snprintf(port, sizeof(port), "%d", (int)json_integer_value(json_object_get(c, "ssh_port")));
-        }
-        printf("%-24s %-9s %-16s %-6s %-12s %s\n", output_clean(field(c, "name"), n, sizeof(n)),
+        char n[64], st[16], ip[48], t[40], cr[40], ex[40], ports[160];
+        ports_of(c, ports, sizeof(ports));
+        printf("%-24s %-8s %-15s %-22s %-12s %-20s %s\n",
+               output_clean(field(c, "name"), n, sizeof(n)),
                output_clean(field(c, "state"), st, sizeof(st)),
-               output_clean(field(c, "ipv4"), ip, sizeof(ip)), port,
+               output_clean(field(c, "ipv4"), ip, sizeof(ip)), ports,
                output_clean(field(c, "template"), t, sizeof(t)),
-               output_clean(field(c, "created"), cr, sizeof(cr)));
+               output_clean(field(c, "created"), cr, sizeof(cr)),
+               output_clean(field(c, "expires"), ex, sizeof(ex)));
     }
 }
 
@@ -51,7 +78,7 @@ static int list_exec(struct session *s, const struct cmd_args *args)
 const struct cmd_entry cmd_list_entry = {
     .name = "list",
     .args_usage = "",
-    .summary = "list your containers",
+    .summary = "list your containers: state, address, ports, template, created, expires",
     .max_args = 0,
     .needs_auth = true,
     .exec = list_exec,

@@ -95,16 +95,36 @@ void output_field(const char *label, const char *value)
     }
 }
 
+void output_limits(json_t *data)
+{
+    json_t *limits = json_object_get(data, "limits");
+    const char *cpu = json_string_value(json_object_get(limits, "cpu"));
+    const char *memory = json_string_value(json_object_get(limits, "memory"));
+    const char *disk = json_string_value(json_object_get(limits, "disk"));
+    char line[160];
+    snprintf(line, sizeof(line), "%s CPU, %s memory, %s disk", cpu != NULL ? cpu : "any",
+             memory != NULL ? memory : "any", disk != NULL ? disk : "any");
+    if (json_is_object(limits)) {
+        output_field("limits", line);
+    }
+    json_int_t port = json_integer_value(json_object_get(data, "http_port"));
+    if (port > 0) {
+        snprintf(line, sizeof(line), "%lld (inside; the url routes to it)", (long long)port);
+        output_field("http port", line);
+    }
+}
+
 void output_instance(json_t *inst)
 {
     static const char *const keys[][2] = {
         {"name", "name"},         {"state", "state"},     {"ipv4", "address"},
         {"owner", "owner"},       {"template", "template"}, {"created", "created"},
-        {"request_id", "request id"},
+        {"expires", "expires"},   {"request_id", "request id"},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         output_field(keys[i][1], json_string_value(json_object_get(inst, keys[i][0])));
     }
+    output_limits(inst);
     json_int_t port = json_integer_value(json_object_get(inst, "ssh_port"));
     const char *host = json_string_value(json_object_get(inst, "ssh_host"));
     if (port > 0 && host != NULL) {

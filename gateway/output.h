@@ -28,6 +28,8 @@ int output_json_ok(json_t *data);
 void output_field(const char *label, const char *value);
 /* One line per published extra protocol of data ("protocols" array). */
 void output_protocols(json_t *data);
+/* "limits  2 CPUs, 256MiB memory, 2048MiB disk" from data's "limits" object. */
+void output_limits(json_t *data);
 /* The fields of one container (an agent "info" object), as key/value lines. */
 void output_instance(json_t *inst);
 /* Printable text only: control characters become '?'.  Agent text is not trusted blindly. */

@@ -55,13 +55,13 @@ enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_
             rc = take(s, d, flag, source, &out->v[i], err);
         } else if (env != NULL) {
             rc = take(s, d, env, d->env, &out->v[i], err);
-        } else if (s->tty_in) {
+        } else if (s->tty_in && d->label != NULL) {
             out->ask[i] = true;
         } else {
             char fallback[PARAM_VALUE_MAX] = "";
             if (d->fallback != NULL) {
                 char shown[128];
-                d->fallback(s, fallback, sizeof(fallback), shown, sizeof(shown));
+                d->fallback(s, out, fallback, sizeof(fallback), shown, sizeof(shown));
             }
             if (fallback[0] != '\0') {
                 snprintf(source, sizeof(source), "default %s", d->flag);
@@ -80,15 +80,18 @@ enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_
     return CT_OK;
 }
 
-static enum ct_err ask_one(struct session *s, const struct param_def *d, char **out,
-                           struct ct_error *err)
+static enum ct_err ask_one(struct session *s, const struct param_def *d,
+                           const struct param_values *so_far, char **out, struct ct_error *err)
 {
     char fallback[PARAM_VALUE_MAX] = "";
     char shown[128] = "";
     char question[256];
     char answer[PROMPT_LINE_MAX + 1];
     if (d->fallback != NULL) {
-        d->fallback(s, fallback, sizeof(fallback), shown, sizeof(shown));
+        d->fallback(s, so_far, fallback, sizeof(fallback), shown, sizeof(shown));
+    }
+    if (d->show_menu != NULL) {
+        d->show_menu(s, so_far);
     }
     if (fallback[0] != '\0') {
         snprintf(question, sizeof(question), "%s [%s]: ", d->label, shown);
@@ -101,6 +104,9 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d, char **
                                     sizeof(answer), err);
         if (rc != CT_OK) {
             return rc;
+        }
+        if (d->from_menu != NULL && answer[0] != '\0') {
+            d->from_menu(s, so_far, answer, sizeof(answer));
         }
         const char *pick = answer[0] != '\0' ? answer : fallback;
         if (pick[0] == '\0' && !d->required) {
@@ -135,11 +141,12 @@ enum ct_err param_prompt(struct session *s, const struct param_def *defs, size_t
         if (!values->ask[i]) {
             continue;
         }
-        enum ct_err rc = ask_one(s, &defs[i], &values->v[i], err);
+        enum ct_err rc = ask_one(s, &defs[i], values, &values->v[i], err);
         if (rc != CT_OK) {
             return rc;
         }
         values->ask[i] = false;
+        values->asked_any = true;
     }
     return CT_OK;
 }

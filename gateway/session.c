@@ -193,8 +193,40 @@ enum ct_err session_call(struct session *s, json_t *request, const struct agent_
     return agent_link_call(s->link, request, events, result, err);
 }
 
+json_t *session_catalog(struct session *s)
+{
+    if (s->catalog == NULL) {
+        struct ct_error err = {0};
+        json_t *result = NULL;
+        json_t *req = session_request(s, "templates");
+        if (session_call(s, req, NULL, &result, &err) == CT_OK &&
+            json_is_true(json_object_get(result, "ok")) &&
+            json_is_object(json_object_get(result, "data"))) {
+            s->catalog = json_incref(json_object_get(result, "data"));
+        }
+        json_decref(result);
+        json_decref(req);
+    }
+    return s->catalog;
+}
+
+json_t *session_catalog_template(struct session *s, const char *name)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach (json_object_get(session_catalog(s), "templates"), i, t) {
+        const char *n = json_string_value(json_object_get(t, "name"));
+        if (name != NULL && n != NULL && strcmp(n, name) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
 void session_free(struct session *s)
 {
+    json_decref(s->catalog);
+    s->catalog = NULL;
     agent_link_close(s->link);
     s->link = NULL;
     if (s->has_login_key) {

@@ -41,6 +41,7 @@ struct session {
     bool authenticated;
     struct identity id;
     struct agent_link *link;
+    json_t *catalog; /* the agent's "templates" answer, fetched once (session_catalog) */
 };
 
 /*
@@ -60,6 +61,14 @@ json_t *session_request(const struct session *s, const char *op);
 /* Send a request to the agent (opening the link on first use). */
 enum ct_err session_call(struct session *s, json_t *request, const struct agent_events *events,
                          json_t **result, struct ct_error *err);
+/*
+ * What may be asked for (the data of the agent's "templates" answer:
+ * templates, sizes, protocols, http, expiry, quota), fetched on first use
+ * and kept; NULL when the agent cannot be asked.  Borrowed from s.
+ */
+json_t *session_catalog(struct session *s);
+/* The catalog entry of template name, or NULL. */
+json_t *session_catalog_template(struct session *s, const char *name);
 void session_free(struct session *s);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "policy.h"
 #include "validate.h"
 #include "strcopy.h"
 
@@ -30,21 +31,6 @@ static enum ct_err member_string(config_setting_t *s, const char *name, char *ds
     return CT_OK;
 }
 
-static bool is_limit_value(const char *s)
-{
-    /* limits.cpu / limits.memory: digits, optionally a unit like MiB, GiB or %. */
-    size_t i = 0;
-    while (s[i] >= '0' && s[i] <= '9') {
-        i++;
-    }
-    if (i == 0 || i > 6) {
-        return false;
-    }
-    const char *unit = s + i;
-    return *unit == '\0' || strcmp(unit, "MiB") == 0 || strcmp(unit, "GiB") == 0 ||
-           strcmp(unit, "MB") == 0 || strcmp(unit, "GB") == 0 || strcmp(unit, "%") == 0;
-}
-
 static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, struct ct_error *err)
 {
     config_setting_t *list = config_lookup(conf, "templates");
@@ -65,8 +51,7 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
             (rc = member_string(s, "description", t->description, sizeof(t->description), false,
                                 err)) != CT_OK ||
             (rc = member_string(s, "shell", t->shell, sizeof(t->shell), false, err)) != CT_OK ||
-            (rc = member_string(s, "cpu", t->cpu, sizeof(t->cpu), false, err)) != CT_OK ||
-            (rc = member_string(s, "memory", t->memory, sizeof(t->memory), false, err)) != CT_OK) {
+            (rc = policy_load_template(s, &cfg->policy, t, err)) != CT_OK) {
             return rc;
         }
         int line = config_setting_source_line(s);
@@ -85,11 +70,6 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
         }
         if (t->shell[0] != '/' || !validate_token(t->shell, sizeof(t->shell) - 1)) {
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: shell must be a path",
-                                line);
-        }
-        if ((t->cpu[0] != '\0' && !is_limit_value(t->cpu)) ||
-            (t->memory[0] != '\0' && !is_limit_value(t->memory))) {
-            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid cpu or memory",
                                 line);
         }
         cfg->ntemplates = i + 1;
@@ -329,6 +309,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         }
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
+        (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK) {
@@ -349,6 +330,7 @@ void agent_config_free(struct agent_config *cfg)
     }
     free(cfg->reserved);
     free(cfg->templates);
+    policy_free(&cfg->policy);
     for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {
         free(cfg->publish.test_argv[i]);
         free(cfg->publish.reload_argv[i]);

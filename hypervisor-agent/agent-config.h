@@ -17,13 +17,59 @@
 
 #define AGENT_CONFIG_DEFAULT "/etc/ctgate/agent.conf"
 
+#define SIZE_NAME_MAX 32
+#define TEMPLATE_SIZES_MAX 8
+#define TEMPLATE_RUNTIMES_MAX 8
+#define RUNTIME_MAX 32
+#define QUOTA_OVERRIDES_MAX 256
+
+/* CPUs, memory and root disk of a container; 0 means "no limit" / "not given". */
+struct size_spec {
+    int cpu;
+    long long memory_mib;
+    long long disk_mib;
+};
+
+/* A named size users may pick with --size (the `sizes` list). */
+struct size_def {
+    char name[SIZE_NAME_MAX + 1];
+    struct size_spec spec;
+};
+
 struct template_def {
     char name[33];
     char image[128];
     char description[256];
     char shell[64];
-    char cpu[16];    /* limits.cpu, "" for none */
-    char memory[16]; /* limits.memory, "" for none */
+    char size[SIZE_NAME_MAX + 1]; /* default size, "" for no limits */
+    char sizes[TEMPLATE_SIZES_MAX][SIZE_NAME_MAX + 1]; /* sizes offered; none listed: all */
+    size_t nsizes;
+    struct size_spec max; /* per-template ceiling of cpu, memory, disk (0: none) */
+    char runtimes[TEMPLATE_RUNTIMES_MAX][RUNTIME_MAX + 1]; /* shown by `templates` */
+    size_t nruntimes;
+};
+
+/* How much one user may hold at once (0: unlimited). */
+struct quota {
+    int containers;
+    long long memory_mib;
+};
+
+struct quota_override {
+    char user[33];
+    struct quota quota;
+};
+
+/* Sizes, quotas and expiry (policy.c loads and applies them). */
+struct policy_config {
+    struct size_def *sizes;
+    size_t nsizes;
+    struct quota quota;
+    struct quota_override *overrides;
+    size_t noverrides;
+    long long expiry_default_s; /* 0: containers do not expire unless asked */
+    long long expiry_max_s;     /* 0: no ceiling, and "never" is allowed */
+    long long expiry_grace_s;   /* stopped this long before the reaper deletes */
 };
 
 #define PUBLISH_ARGV_MAX 16
@@ -68,6 +114,7 @@ struct agent_config {
     size_t ntemplates;
     struct publish_config publish;
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
+    struct policy_config policy;
 };
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);

@@ -23,6 +23,10 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_INFO] = op_info,
     [OP_DELETE] = op_delete,
     [OP_CHECK] = op_check,
+    [OP_START] = op_power,
+    [OP_STOP] = op_power,
+    [OP_RESTART] = op_power,
+    [OP_TEMPLATES] = op_templates,
 };
 
 /* One line (or everything up to EOF) from fd, bounded in size and time. */

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "lxd-client.h"
 #include "strcopy.h"
+#include "units.h"
 
 struct lxd_backend {
     struct lxd lxd;
@@ -59,11 +60,8 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (config == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    if (a->tmpl->cpu[0] != '\0') {
-        json_object_set_new(config, "limits.cpu", json_string(a->tmpl->cpu));
-    }
-    if (a->tmpl->memory[0] != '\0') {
-        json_object_set_new(config, "limits.memory", json_string(a->tmpl->memory));
+    if (a->expires != NULL) {
+        json_object_set_new(config, "user.ctgate.expires", json_string(a->expires));
     }
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}", "name",
                              a->name, "type", "container", "source", "type", "image", "alias",
@@ -91,7 +89,7 @@ static enum ct_err change_state(struct lxd_backend *b, const char *name, const c
     char path[256];
     snprintf(path, sizeof(path), "/1.0/instances/%s/state", name);
     json_t *body = json_pack("{s:s, s:i, s:b}", "action", action, "timeout", b->cfg->call_timeout_s,
-                             "force", strcmp(action, "stop") == 0);
+                             "force", strcmp(action, "start") != 0);
     if (body == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
@@ -100,9 +98,63 @@ static enum ct_err change_state(struct lxd_backend *b, const char *name, const c
     return rc;
 }
 
-static enum ct_err lxd_backend_start(void *h, const char *name, struct ct_error *err)
+static enum ct_err lxd_backend_set_state(void *h, const char *name, const char *action,
+                                         struct ct_error *err)
 {
-    return change_state(h, name, "start", err);
+    return change_state(h, name, action, err);
+}
+
+/* Whether the configured storage pool can limit a root disk's size. */
+static enum ct_err pool_limits_disk(struct lxd_backend *b, bool *yes, struct ct_error *err)
+{
+    char path[128];
+    json_t *reply = NULL;
+    snprintf(path, sizeof(path), "/1.0/storage-pools/%s", b->cfg->lxd_pool);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
+    if (rc == CT_OK) {
+        const char *driver =
+            json_string_value(json_object_get(json_object_get(reply, "metadata"), "driver"));
+        *yes = driver != NULL && strcmp(driver, "dir") != 0;
+    }
+    json_decref(reply);
+    return rc;
+}
+
+static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struct size_spec *spec,
+                                          bool *disk_applied, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[256];
+    char value[32];
+    *disk_applied = false;
+    json_t *config = json_object();
+    json_t *body = json_pack("{s:o}", "config", config);
+    if (body == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (spec->cpu != 0) {
+        snprintf(value, sizeof(value), "%d", spec->cpu);
+        json_object_set_new(config, "limits.cpu", json_string(value));
+    }
+    if (spec->memory_mib != 0) {
+        units_format_mib(spec->memory_mib, value, sizeof(value));
+        json_object_set_new(config, "limits.memory", json_string(value));
+    }
+    enum ct_err rc = CT_OK;
+    if (spec->disk_mib != 0 && (rc = pool_limits_disk(b, disk_applied, err)) == CT_OK &&
+        *disk_applied) {
+        units_format_mib(spec->disk_mib, value, sizeof(value));
+        /* A PATCH replaces a device whole: repeat what create gave the root disk. */
+        json_object_set_new(body, "devices",
+                            json_pack("{s:{s:s, s:s, s:s, s:s}}", "root", "type", "disk", "path",
+                                      "/", "pool", b->cfg->lxd_pool, "size", value));
+    }
+    if (rc == CT_OK) {
+        snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+        rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
+    }
+    json_decref(body);
+    return rc;
 }
 
 /* First global IPv4 of any non-loopback interface in an instance state object. */
@@ -326,6 +378,9 @@ static void instance_from_json(json_t *inst, json_t *state, struct backend_insta
         {"user.ctgate.request_id", out->request_id, sizeof(out->request_id)},
         {"user.ctgate.template", out->template_name, sizeof(out->template_name)},
         {"user.ctgate.created", out->created, sizeof(out->created)},
+        {"user.ctgate.expires", out->expires, sizeof(out->expires)},
+        {"limits.cpu", out->cpu, sizeof(out->cpu)},
+        {"limits.memory", out->memory, sizeof(out->memory)},
     };
     const char *name = json_string_value(json_object_get(inst, "name"));
     const char *status = json_string_value(json_object_get(inst, "status"));
@@ -340,6 +395,11 @@ static void instance_from_json(json_t *inst, json_t *state, struct backend_insta
         if (v != NULL) {
             str_copy(map[i].dst, map[i].len, v);
         }
+    }
+    const char *disk = json_string_value(
+        json_object_get(json_object_get(json_object_get(inst, "expanded_devices"), "root"), "size"));
+    if (disk != NULL) {
+        str_copy(out->disk, sizeof(out->disk), disk);
     }
     out->managed = out->owner[0] != '\0';
     if (state != NULL) {
@@ -431,7 +491,8 @@ const struct backend_ops backend_lxd = {
     .open = lxd_backend_open,
     .close = lxd_backend_close,
     .create = lxd_backend_create,
-    .start = lxd_backend_start,
+    .set_state = lxd_backend_set_state,
+    .set_limits = lxd_backend_set_limits,
     .wait_ipv4 = lxd_backend_wait_ipv4,
     .exec = lxd_backend_exec,
     .push_file = lxd_backend_push_file,

@@ -25,7 +25,11 @@ struct backend_instance {
     char request_id[CT_REQUEST_ID_MAX + 1];
     char template_name[CT_TEMPLATE_MAX + 1];
     char created[32]; /* RFC 3339, UTC */
-    bool managed;     /* carries ctgate metadata */
+    char expires[32]; /* RFC 3339, UTC; "" when it never expires */
+    char cpu[16];     /* limits as the backend reports them, "" when none */
+    char memory[24];
+    char disk[24];
+    bool managed; /* carries ctgate metadata */
 };
 
 struct backend_create {
@@ -34,6 +38,7 @@ struct backend_create {
     const char *owner;
     const char *request_id;
     const char *created;
+    const char *expires; /* RFC 3339, or NULL: never */
 };
 
 struct backend_exec {
@@ -58,7 +63,14 @@ struct backend_ops {
     enum ct_err (*open)(const struct agent_config *cfg, void **handle, struct ct_error *err);
     void (*close)(void *handle);
     enum ct_err (*create)(void *h, const struct backend_create *args, struct ct_error *err);
-    enum ct_err (*start)(void *h, const char *name, struct ct_error *err);
+    /* action: "start", "stop" or "restart"; stop and restart do not wait for a clean shutdown. */
+    enum ct_err (*set_state)(void *h, const char *name, const char *action, struct ct_error *err);
+    /*
+     * Apply cpu, memory and root disk size (0: none).  *disk_applied is false
+     * when the storage pool cannot limit a root disk (LXD's dir driver).
+     */
+    enum ct_err (*set_limits)(void *h, const char *name, const struct size_spec *spec,
+                              bool *disk_applied, struct ct_error *err);
     enum ct_err (*wait_ipv4)(void *h, const char *name, int timeout_s, char *out, size_t len,
                              struct ct_error *err);
     enum ct_err (*exec)(void *h, const char *name, struct backend_exec *ex, struct ct_error *err);

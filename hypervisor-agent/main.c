@@ -14,6 +14,7 @@
 #include "agent-config.h"
 #include "agent.h"
 #include "error.h"
+#include "reap.h"
 #include "reconcile.h"
 
 #ifndef CTGATE_VERSION
@@ -26,6 +27,7 @@ static void usage(FILE *out)
             "usage: ctgate-agent [--config FILE] [serve]\n"
             "       ctgate-agent [--config FILE] check-config\n"
             "       ctgate-agent [--config FILE] reconcile [--fix]\n"
+            "       ctgate-agent [--config FILE] reap [--dry-run]\n"
             "       ctgate-agent --help | --version\n"
             "\n"
             "  serve         read one JSON request on stdin, answer with JSON lines (default)\n"
@@ -47,12 +49,14 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"fix", no_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     const char *config = AGENT_CONFIG_DEFAULT;
     bool fix = false;
+    bool dry_run = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:hVf", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:hVfn", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config = optarg;
@@ -65,6 +69,9 @@ int main(int argc, char **argv)
             return 0;
         case 'f':
             fix = true;
+            break;
+        case 'n':
+            dry_run = true;
             break;
         default:
             usage(stderr);
@@ -84,6 +91,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "reconcile") == 0) {
         return reconcile_run(config, fix);
+    }
+    if (strcmp(command, "reap") == 0) {
+        return reap_run(config, dry_run);
     }
     fprintf(stderr, "ctgate-agent: unknown command '%s'\n", command);
     usage(stderr);

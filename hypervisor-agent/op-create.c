@@ -6,12 +6,16 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ops.h"
+#include "policy.h"
 #include "publish.h"
 #include "registry.h"
 #include "steps.h"
 #include "strcopy.h"
+#include "timefmt.h"
+#include "units.h"
 
 #define ROOT_PASSWORD_LEN 20
 
@@ -24,7 +28,10 @@ struct create_ctx {
     char ipv4[48];
     char home[CT_UID_MAX + 16];
     char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
-    struct reserve_ports ports; /* external ports asked for and (after reserve) given */
+    struct reserve_claim ports; /* external ports asked for and (after reserve) given */
+    struct size_spec limits;    /* resolved by policy_resolve_size */
+    char expires[32];           /* RFC 3339, "" for never */
+    int http_port;              /* the app's port inside */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
@@ -50,8 +57,25 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .owner = c->req->caller.uid,
         .request_id = c->request_id,
         .created = c->created,
+        .expires = c->expires[0] != '\0' ? c->expires : NULL,
     };
     return c->agent->backend->create(c->agent->handle, &args, err);
+}
+
+static enum ct_err step_limits(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    bool disk_applied = false;
+    enum ct_err rc = c->agent->backend->set_limits(c->agent->handle, c->req->hostname, &c->limits,
+                                                   &disk_applied, err);
+    if (rc == CT_OK && c->limits.disk_mib != 0 && !disk_applied) {
+        if (c->req->limits.disk_mib != 0) { /* asked for by name: say it cannot be done */
+            return ct_error_set(err, CT_ERR_BAD_VALUE,
+                                "the storage pool cannot limit a root disk's size");
+        }
+        c->limits.disk_mib = 0; /* a size's disk on a pool without quotas: not enforced */
+    }
+    return rc;
 }
 
 static void undo_clone(void *p)
@@ -69,7 +93,7 @@ static void undo_clone(void *p)
 static enum ct_err step_start(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
-    return c->agent->backend->start(c->agent->handle, c->req->hostname, err);
+    return c->agent->backend->set_state(c->agent->handle, c->req->hostname, "start", err);
 }
 
 static enum ct_err step_network(void *p, struct ct_error *err)
@@ -165,7 +189,7 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
         return CT_OK;
     }
     enum ct_err rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id,
-                                          c->ipv4, cfg->publish.http_port, err);
+                                          c->ipv4, c->http_port, err);
     if (rc == CT_OK) {
         bool broken = c->agent->fail_after != NULL &&
                       strcmp(c->agent->fail_after, "nginx-broken") == 0;
@@ -189,6 +213,7 @@ static void undo_publish(void *p)
 static const struct step create_steps[] = {
     {"reserve", step_reserve, undo_reserve},
     {"clone", step_clone, undo_clone},
+    {"limits", step_limits, NULL},
     {"start", step_start, NULL},
     {"network", step_network, NULL},
     {"account", step_account, NULL},
@@ -196,6 +221,29 @@ static const struct step create_steps[] = {
     {"password", step_password, NULL},
     {"publish", step_publish, undo_publish},
 };
+
+/* What the container was given: limits (as applied), expiry, the app's port. */
+static void add_limits(json_t *data, const struct create_ctx *c)
+{
+    char cpu[16] = "";
+    char memory[32] = "";
+    char disk[32] = "";
+    if (c->limits.cpu != 0) {
+        snprintf(cpu, sizeof(cpu), "%d", c->limits.cpu);
+    }
+    if (c->limits.memory_mib != 0) {
+        units_format_mib(c->limits.memory_mib, memory, sizeof(memory));
+    }
+    if (c->limits.disk_mib != 0) {
+        units_format_mib(c->limits.disk_mib, disk, sizeof(disk));
+    }
+    json_object_set_new(data, "limits",
+                        json_pack("{s:s?, s:s?, s:s?}", "cpu", cpu[0] ? cpu : NULL, "memory",
+                                  memory[0] ? memory : NULL, "disk", disk[0] ? disk : NULL));
+    if (c->expires[0] != '\0') {
+        json_object_set_new(data, "expires", json_string(c->expires));
+    }
+}
 
 static void new_request_id(char *out, size_t len)
 {
@@ -217,6 +265,29 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
     }
     const struct publish_config *pub = &ctx->cfg->publish;
+    const struct policy_config *policy = &ctx->cfg->policy;
+    bool admin = request_caller_in_group(req, ctx->cfg->admin_group);
+    struct quota quota = policy_quota(policy, req->caller.uid, admin);
+    long long expires_in = 0;
+    enum ct_err rc;
+    if ((rc = policy_resolve_size(policy, c.tmpl, req->size, &req->limits, &c.limits, err)) !=
+            CT_OK ||
+        (rc = policy_resolve_expiry(policy, req->has_expires, req->expires_in_s, &expires_in,
+                                    err)) != CT_OK) {
+        return rc;
+    }
+    if (quota.memory_mib != 0 && c.limits.memory_mib == 0) {
+        return ct_error_set(err, CT_ERR_BAD_VALUE,
+                            "a memory limit is needed under your memory quota: give --memory or "
+                            "--size");
+    }
+    c.ports.memory_mib = c.limits.memory_mib;
+    c.ports.quota_containers = quota.containers;
+    c.ports.quota_memory_mib = quota.memory_mib;
+    c.http_port = req->http_port != 0 ? req->http_port : pub->http_port;
+    if (expires_in != 0) {
+        timefmt_rfc3339(time(NULL) + (time_t)expires_in, c.expires, sizeof(c.expires));
+    }
     if (pub->enabled) {
         c.ports.ssh = (struct port_range){pub->ssh_port_min, pub->ssh_port_max};
         c.ports.proto = (struct port_range){pub->protocol_port_min, pub->protocol_port_max};
@@ -233,11 +304,10 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     } else {
         new_request_id(c.request_id, sizeof(c.request_id));
     }
-    ops_now_rfc3339(c.created, sizeof(c.created));
+    timefmt_rfc3339(time(NULL), c.created, sizeof(c.created));
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
 
-    enum ct_err rc =
-        ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
+    rc = ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
     if (rc == CT_OK) {
         *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", req->hostname, "ipv4",
                           c.ipv4, "template", c.tmpl->name, "owner", req->caller.uid, "user",
@@ -245,6 +315,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         if (*data == NULL) {
             rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         } else {
+            add_limits(*data, &c);
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }

@@ -6,19 +6,19 @@
 
 struct delete_ctx {
     struct agent_ctx *agent;
-    const struct request *req;
+    const char *name;
 };
 
 static enum ct_err step_destroy(void *p, struct ct_error *err)
 {
     struct delete_ctx *d = p;
-    return d->agent->backend->destroy(d->agent->handle, d->req->hostname, err);
+    return d->agent->backend->destroy(d->agent->handle, d->name, err);
 }
 
 static enum ct_err step_release(void *p, struct ct_error *err)
 {
     struct delete_ctx *d = p;
-    return registry_release(d->agent->cfg->state_dir, d->req->hostname, NULL, err);
+    return registry_release(d->agent->cfg->state_dir, d->name, NULL, err);
 }
 
 /* nginx's files no longer name the container once its reservation is gone. */
@@ -35,16 +35,22 @@ static const struct step delete_steps[] = {
     {"unpublish", step_unpublish, NULL},
 };
 
+enum ct_err ops_delete_named(struct agent_ctx *ctx, const char *name, struct ct_error *err)
+{
+    struct delete_ctx d = {ctx, name};
+    return ops_run_steps(ctx, delete_steps, sizeof(delete_steps) / sizeof(delete_steps[0]), &d,
+                         err);
+}
+
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,
                       struct ct_error *err)
 {
     struct backend_instance inst;
-    struct delete_ctx d = {ctx, req};
     enum ct_err rc = ops_get_own(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
     }
-    rc = ops_run_steps(ctx, delete_steps, sizeof(delete_steps) / sizeof(delete_steps[0]), &d, err);
+    rc = ops_delete_named(ctx, req->hostname, err);
     if (rc != CT_OK) {
         return rc;
     }

@@ -28,7 +28,9 @@ enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
 static void report_progress(void *out, const char *step, const char *state, long ms,
                             const char *msg)
 {
-    proto_progress(out, step, state, ms, msg);
+    if (out != NULL) {
+        proto_progress(out, step, state, ms, msg);
+    }
 }
 
 enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_t nsteps,
@@ -45,18 +47,17 @@ enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_
     return steps_run(&runner, err);
 }
 
-json_t *ops_instance_json(const struct backend_instance *inst)
+static const char *or_null(const char *s)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "name", inst->name, "state",
-                     inst->state, "ipv4", inst->ipv4[0] != '\0' ? inst->ipv4 : NULL, "owner",
-                     inst->owner, "template", inst->template_name, "created", inst->created,
-                     "request_id", inst->request_id);
+    return s[0] != '\0' ? s : NULL;
 }
 
-void ops_now_rfc3339(char *buf, size_t len)
+json_t *ops_instance_json(const struct backend_instance *inst)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:{s:s?, s:s?, s:s?}}", "name",
+                     inst->name, "state", inst->state, "ipv4", or_null(inst->ipv4), "owner",
+                     inst->owner, "template", inst->template_name, "created", inst->created,
+                     "request_id", inst->request_id, "expires", or_null(inst->expires), "limits",
+                     "cpu", or_null(inst->cpu), "memory", or_null(inst->memory), "disk",
+                     or_null(inst->disk));
 }

@@ -23,7 +23,7 @@ struct agent_ctx {
     const struct agent_config *cfg;
     const struct backend_ops *backend;
     void *handle;
-    FILE *out;
+    FILE *out; /* progress lines; NULL: none */
     const char *fail_after; /* fault injection (test builds only), else NULL */
 };
 
@@ -40,6 +40,11 @@ enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t *
                       struct ct_error *err);
 enum ct_err op_check(struct agent_ctx *ctx, const struct request *req, json_t **data,
                      struct ct_error *err);
+/* start, stop and restart (op-power.c). */
+enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                     struct ct_error *err);
+enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                         struct ct_error *err);
 
 /* Shared by the ops: may this caller see/touch this instance? */
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
@@ -56,9 +61,13 @@ enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
  */
 enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_t nsteps,
                           void *step_ctx, struct ct_error *err);
+/*
+ * The delete steps (destroy, release, unpublish) for a container whose
+ * ownership the caller has settled; shared by `delete` and the reaper.
+ */
+enum ct_err ops_delete_named(struct agent_ctx *ctx, const char *name, struct ct_error *err);
 /* JSON description of an instance (no secrets). */
 json_t *ops_instance_json(const struct backend_instance *inst);
-/* Current UTC time as RFC 3339. */
-void ops_now_rfc3339(char *buf, size_t len);
+
 
 #endif

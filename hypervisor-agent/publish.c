@@ -267,6 +267,7 @@ void publish_describe(const struct publish_config *p, const char *name, json_t *
     }
     snprintf(url, sizeof(url), "%s://%s.%s/", p->url_scheme, name, p->domain);
     json_object_set_new(data, "url", json_string(url));
+    json_object_set(data, "http_port", json_object_get(entry, "http_port"));
     if (ssh_port > 0) {
         json_object_set_new(data, "ssh_port", json_integer(ssh_port));
         json_object_set_new(data, "ssh_host", json_string(p->ssh_host));

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "publish.h"
 #include "registry.h"
+#include "timefmt.h"
 
 static bool has_instance(const struct backend_instance *all, size_t n, const char *name)
 {
@@ -26,13 +27,11 @@ static bool has_instance(const struct backend_instance *all, size_t n, const cha
 /* Seconds since an RFC 3339 UTC time ("2026-11-23T12:44:53Z"); huge when unreadable. */
 static long age_of(const char *when)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    const char *end = when != NULL ? strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-    if (end == NULL || *end != '\0') {
+    time_t t;
+    if (!timefmt_parse(when, &t)) {
         return 1L << 30;
     }
-    return (long)difftime(time(NULL), timegm(&tm));
+    return (long)difftime(time(NULL), t);
 }
 
 static int fail(const struct ct_error *err)

@@ -108,7 +108,7 @@ struct reservation {
     const char *request_id;
     const char *when;
     bool *found; /* lookups only */
-    struct reserve_ports *ports; /* reserve only; may be NULL */
+    struct reserve_claim *claim; /* reserve only; may be NULL */
     const char *ipv4; /* set_address only */
     int http_port;
 };
@@ -149,7 +149,7 @@ static int free_port(json_t *names, struct port_range range, const int *extra, s
 }
 
 /* Choose every port of the request before anything is written. */
-static enum ct_err choose_ports(json_t *names, struct reserve_ports *ports, struct ct_error *err)
+static enum ct_err choose_ports(json_t *names, struct reserve_claim *ports, struct ct_error *err)
 {
     int taken[REGISTRY_PROTOCOLS_MAX + 1] = {0};
     size_t ntaken = 0;
@@ -173,6 +173,33 @@ static enum ct_err choose_ports(json_t *names, struct reserve_ports *ports, stru
     return CT_OK;
 }
 
+/* Would one more entry of owner with this memory stay within the claim's quota? */
+static enum ct_err check_quota(json_t *names, const char *owner, const struct reserve_claim *c,
+                               struct ct_error *err)
+{
+    const char *key;
+    json_t *entry;
+    int count = 0;
+    long long memory = 0;
+    json_object_foreach (names, key, entry) {
+        const char *o = json_string_value(json_object_get(entry, "owner"));
+        if (o != NULL && strcmp(o, owner) == 0) {
+            count++;
+            memory += json_integer_value(json_object_get(entry, "memory_mib"));
+        }
+    }
+    if (c->quota_containers != 0 && count + 1 > c->quota_containers) {
+        return ct_error_set(err, CT_ERR_QUOTA, "you have %d containers, the most allowed is %d",
+                            count, c->quota_containers);
+    }
+    if (c->quota_memory_mib != 0 && memory + c->memory_mib > c->quota_memory_mib) {
+        return ct_error_set(err, CT_ERR_QUOTA,
+                            "memory: %lldMiB held + %lldMiB asked > %lldMiB allowed", memory,
+                            c->memory_mib, c->quota_memory_mib);
+    }
+    return CT_OK;
+}
+
 static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
                                    struct ct_error *err)
 {
@@ -180,22 +207,26 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
     if (json_object_get(names, r->hostname) != NULL) {
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
-    if (r->ports != NULL && choose_ports(names, r->ports, err) != CT_OK) {
+    if (r->claim != NULL && (check_quota(names, r->owner, r->claim, err) != CT_OK ||
+                             choose_ports(names, r->claim, err) != CT_OK)) {
         return err->code;
     }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
                               "reserved", r->when);
-    if (entry != NULL && r->ports != NULL) {
-        if (r->ports->ssh_port != 0) {
-            json_object_set_new(entry, "ssh_port", json_integer(r->ports->ssh_port));
+    if (entry != NULL && r->claim != NULL) {
+        if (r->claim->ssh_port != 0) {
+            json_object_set_new(entry, "ssh_port", json_integer(r->claim->ssh_port));
         }
-        if (r->ports->nproto > 0) {
+        if (r->claim->memory_mib != 0) {
+            json_object_set_new(entry, "memory_mib", json_integer(r->claim->memory_mib));
+        }
+        if (r->claim->nproto > 0) {
             json_t *protos = json_object();
-            for (size_t i = 0; protos != NULL && i < r->ports->nproto; i++) {
-                const struct protocol *p = r->ports->proto_list[i];
+            for (size_t i = 0; protos != NULL && i < r->claim->nproto; i++) {
+                const struct protocol *p = r->claim->proto_list[i];
                 json_object_set_new(protos, p->name,
                                     json_pack("{s:i, s:i, s:s}", "port", p->port, "external",
-                                              r->ports->proto_external[i], "transport",
+                                              r->claim->proto_external[i], "transport",
                                               p->udp ? "udp" : "tcp"));
             }
             json_object_set_new(entry, "protocols", protos);
@@ -227,10 +258,10 @@ static enum ct_err drop_reservation(json_t *names, const void *arg, bool *change
 }
 
 enum ct_err registry_reserve(const char *dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct reserve_ports *ports,
+                             const char *request_id, const char *when, struct reserve_claim *claim,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when, NULL, ports, NULL, 0};
+    struct reservation r = {hostname, owner, request_id, when, NULL, claim, NULL, 0};
     return registry_update(dir, add_reservation, &r, err);
 }
 

@@ -26,25 +26,30 @@ struct port_range {
 
 #define REGISTRY_PROTOCOLS_MAX PROTOCOLS_PER_CREATE_MAX
 
-/* The external ports one create asks for, and (out) what it got. */
-struct reserve_ports {
+/* What one create claims: its external ports (and, out, what it got) and memory under a quota. */
+struct reserve_claim {
     struct port_range ssh;   /* ssh.min == 0: no SSH port */
     struct port_range proto; /* range for the protocols below */
     size_t nproto;
     const struct protocol *proto_list[REGISTRY_PROTOCOLS_MAX];
     int ssh_port;                               /* out, 0 when none */
     int proto_external[REGISTRY_PROTOCOLS_MAX]; /* out */
+    long long memory_mib;       /* recorded with the entry, counted by quotas (0: none) */
+    int quota_containers;       /* the owner's quota, 0: unlimited */
+    long long quota_memory_mib; /* 0: unlimited */
 };
 
 /*
- * Reserve hostname and, when ports is not NULL, the lowest free port of each
+ * Reserve hostname and, when claim is not NULL, the lowest free port of each
  * range for SSH and for every protocol (a port is free when no entry holds
  * it as ssh_port or as a protocol's external port), all in one locked write.
- * CT_ERR_HOSTNAME_TAKEN when the name is reserved already, CT_ERR_NOT_ALLOWED
- * when a range has no free port (then nothing is reserved).
+ * CT_ERR_HOSTNAME_TAKEN when the name is reserved already, CT_ERR_QUOTA when
+ * the owner's entries (counted in the same locked read) already reach the
+ * claim's quota, CT_ERR_NOT_ALLOWED when a range has no free port; then
+ * nothing is reserved.
  */
 enum ct_err registry_reserve(const char *state_dir, const char *hostname, const char *owner,
-                             const char *request_id, const char *when, struct reserve_ports *ports,
+                             const char *request_id, const char *when, struct reserve_claim *claim,
                              struct ct_error *err);
 /*
  * Record where a reserved name's container answers (set once its address is

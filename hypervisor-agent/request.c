@@ -4,7 +4,9 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "policy.h"
 #include "proto.h"
+#include "units.h"
 #include "strcopy.h"
 
 #define BIT(op) (1u << (op))
@@ -15,16 +17,39 @@ struct field {
     unsigned required; /* bit per op */
 };
 
+#define NAMED (BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | \
+               BIT(OP_RESTART))
+
 static const struct field fields[] = {
     {"v", ~0u, ~0u},
     {"op", ~0u, ~0u},
     {"caller", ~0u, ~0u},
     {"request_id", BIT(OP_CREATE) | BIT(OP_DELETE), 0},
-    {"hostname", BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_CHECK),
-     BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE)},
+    {"hostname", NAMED | BIT(OP_CHECK), NAMED},
     {"template", BIT(OP_CREATE) | BIT(OP_CHECK), BIT(OP_CREATE)},
     {"pubkey", BIT(OP_CREATE), BIT(OP_CREATE)},
     {"protocols", BIT(OP_CREATE), 0},
+    {"size", BIT(OP_CREATE), 0},
+    {"cpu", BIT(OP_CREATE), 0},
+    {"memory_mib", BIT(OP_CREATE), 0},
+    {"disk_mib", BIT(OP_CREATE), 0},
+    {"http_port", BIT(OP_CREATE), 0},
+    {"expires_in", BIT(OP_CREATE), 0},
+};
+
+/* Integer fields: name, bounds (all optional; absent leaves 0). */
+struct int_field {
+    const char *name;
+    long long min;
+    long long max;
+};
+
+static const struct int_field int_fields[] = {
+    {"cpu", 1, POLICY_CPU_MAX},
+    {"memory_mib", POLICY_MEMORY_MIN_MIB, UNITS_MIB_MAX},
+    {"disk_mib", POLICY_DISK_MIN_MIB, UNITS_MIB_MAX},
+    {"http_port", 1, 65535},
+    {"expires_in", 0, UNITS_SECONDS_MAX},
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -33,6 +58,10 @@ static const char *const op_names[OP__COUNT] = {
     [OP_INFO] = "info",
     [OP_DELETE] = "delete",
     [OP_CHECK] = "check",
+    [OP_START] = "start",
+    [OP_STOP] = "stop",
+    [OP_RESTART] = "restart",
+    [OP_TEMPLATES] = "templates",
 };
 
 const char *request_op_name(enum request_op op)
@@ -76,6 +105,30 @@ static enum ct_err get_string(json_t *obj, const char *name, char *dst, size_t c
         return ct_error_set(err, code, NULL);
     }
     memcpy(dst, s, n + 1);
+    return CT_OK;
+}
+
+static bool check_size(const char *s)
+{
+    return validate_name(s, SIZE_NAME_MAX);
+}
+
+/* Each integer field present must be an integer within its bounds. */
+static enum ct_err get_ints(json_t *root, long long *values, struct ct_error *err)
+{
+    for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++) {
+        json_t *v = json_object_get(root, int_fields[i].name);
+        values[i] = -1;
+        if (v == NULL) {
+            continue;
+        }
+        if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
+            json_integer_value(v) > int_fields[i].max) {
+            return ct_error_set(err, CT_ERR_BAD_VALUE, "%s must be %lld..%lld", int_fields[i].name,
+                                int_fields[i].min, int_fields[i].max);
+        }
+        values[i] = json_integer_value(v);
+    }
     return CT_OK;
 }
 
@@ -209,9 +262,21 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         (rc = get_string(root, "hostname", out->hostname, sizeof(out->hostname), validate_hostname,
                          CT_ERR_BAD_HOSTNAME, err)) != CT_OK ||
         (rc = get_string(root, "template", out->template_name, sizeof(out->template_name),
-                         check_template, CT_ERR_BAD_TEMPLATE, err)) != CT_OK) {
+                         check_template, CT_ERR_BAD_TEMPLATE, err)) != CT_OK ||
+        (rc = get_string(root, "size", out->size, sizeof(out->size), check_size,
+                         CT_ERR_BAD_REQUEST, err)) != CT_OK) {
         goto out;
     }
+    long long ints[sizeof(int_fields) / sizeof(int_fields[0])];
+    if ((rc = get_ints(root, ints, err)) != CT_OK) {
+        goto out;
+    }
+    out->limits.cpu = ints[0] > 0 ? (int)ints[0] : 0;
+    out->limits.memory_mib = ints[1] > 0 ? ints[1] : 0;
+    out->limits.disk_mib = ints[2] > 0 ? ints[2] : 0;
+    out->http_port = ints[3] > 0 ? (int)ints[3] : 0;
+    out->has_expires = ints[4] >= 0;
+    out->expires_in_s = out->has_expires ? ints[4] : 0;
     json_t *protos = json_object_get(root, "protocols");
     if (protos != NULL) {
         size_t i;

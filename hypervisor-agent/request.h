@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "agent-config.h"
 #include "error.h"
 #include "protocols.h"
 #include "pubkey.h"
@@ -21,7 +22,18 @@
 #define REQUEST_GROUPS_MAX 64
 #define REQUEST_PROTOCOLS_MAX PROTOCOLS_PER_CREATE_MAX
 
-enum request_op { OP_CREATE, OP_LIST, OP_INFO, OP_DELETE, OP_CHECK, OP__COUNT };
+enum request_op {
+    OP_CREATE,
+    OP_LIST,
+    OP_INFO,
+    OP_DELETE,
+    OP_CHECK,
+    OP_START,
+    OP_STOP,
+    OP_RESTART,
+    OP_TEMPLATES,
+    OP__COUNT
+};
 
 struct caller {
     char uid[CT_UID_MAX + 1];
@@ -42,6 +54,11 @@ struct request {
     bool has_pubkey;
     char protocols[REQUEST_PROTOCOLS_MAX][PROTOCOL_NAME_MAX + 1];
     size_t nprotocols;
+    char size[SIZE_NAME_MAX + 1]; /* "" when not asked */
+    struct size_spec limits;      /* values asked for explicitly; 0 when not */
+    int http_port;                /* 0 when not asked */
+    bool has_expires;
+    long long expires_in_s; /* with has_expires: 0 asks for "never" */
 };
 
 const char *request_op_name(enum request_op op);

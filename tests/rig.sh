@@ -36,7 +36,7 @@ GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
 LXD_GROUP=ctgrig-lxd
-TEST_USERS="alice bob carol dave"
+TEST_USERS="alice bob carol dave erin"
 
 LXD_DIR_RIG=$RIG/lxd
 PIDS=$RIG/pids
@@ -91,9 +91,11 @@ setup_keys() {
     [ -f "$RIG/keys/gateway_key" ] || ssh-keygen -q -t ed25519 -N '' -C "ctgate-gateway" -f "$RIG/keys/gateway_key"
     chown "$GATEWAY_USER" "$RIG/keys/gateway_key"
     chmod 0600 "$RIG/keys/gateway_key"
-    if [ ! -f "$RIG/passwords" ]; then
-        (umask 077; for u in $TEST_USERS; do printf '%s=%s\n' "$u" "$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"; done > "$RIG/passwords")
-    fi
+    (umask 077; touch "$RIG/passwords")
+    for u in $TEST_USERS; do # a password for every user, also one added to an older rig
+        grep -q "^$u=" "$RIG/passwords" ||
+            printf '%s=%s\n' "$u" "$(head -c 12 /dev/urandom | base64 | tr -d '/+=')" >> "$RIG/passwords"
+    done
 }
 
 password_of() { sed -n "s/^$1=//p" "$RIG/passwords"; }
@@ -130,13 +132,26 @@ state_dir = "$RIG/agent-state";
 admin_group = "ctgate-admins";
 root_password = "random";
 reserved_hostnames = [ "www", "admin", "gateway" ];
+sizes = (
+  { name = "small";  cpu = 1; memory = "128MiB"; disk = "1GiB"; },
+  { name = "medium"; cpu = 2; memory = "256MiB"; disk = "2GiB"; },
+  { name = "large";  cpu = 2; memory = "512MiB"; disk = "4GiB"; }
+);
 templates = (
   { name = "busybox"; image = "$IMAGE_ALIAS"; description = "BusyBox test image";
-    shell = "/bin/sh"; cpu = "1"; memory = "128MiB"; },
+    shell = "/bin/sh"; size = "small"; sizes = [ "small", "medium" ];
+    max = { cpu = 2; memory = "256MiB"; disk = "2GiB"; };
+    runtimes = [ "nodejs@20", "python@3.11" ]; },
   # A template whose image does not exist: tests provoke a real backend failure with it.
   { name = "missing-image"; image = "ctgrig-no-such-image"; description = "broken on purpose"; }
 );
 protocols_file = "$RIG/protocols";
+# erin has a small quota (tests/integration/quota.sh); dave's is the same but he is an admin.
+quota_overrides = (
+  { user = "erin"; containers = 2; memory = "256MiB"; },
+  { user = "dave"; containers = 1; memory = "128MiB"; }
+);
+expiry = { default = "7d"; max = "30d"; grace = "1h"; };
 publish = {
   domain = "ctgate.test";
   url_scheme = "http";
@@ -369,7 +384,11 @@ EOF
             || die "slapd did not start"
     fi
     wait_port 127.0.0.1 "$LDAP_PORT" 10 || die "slapd does not listen on $LDAP_PORT"
-    if ! ldapsearch -x -LLL -H "ldap://127.0.0.1:$LDAP_PORT" -b "$LDAP_BASE" "(uid=alice)" dn 2>/dev/null | grep -q '^dn:'; then
+    local last=${TEST_USERS##* }
+    if ! ldapsearch -x -LLL -H "ldap://127.0.0.1:$LDAP_PORT" -b "$LDAP_BASE" "(uid=$last)" dn 2>/dev/null | grep -q '^dn:'; then
+        # Test data only: an older rig's directory (fewer users) is replaced whole.
+        ldapdelete -r -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_ROOTDN" -w "$adminpw" "$LDAP_BASE" \
+            >/dev/null 2>&1 || true
         write_ldif > "$d/users.ldif"
         ldapadd -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_ROOTDN" -w "$adminpw" -f "$d/users.ldif" >/dev/null \
             || die "loading test users into slapd failed"
@@ -422,6 +441,7 @@ gidNumber: 20001
 memberUid: alice
 memberUid: bob
 memberUid: dave
+memberUid: erin
 
 dn: cn=ctgate-admins,ou=groups,$LDAP_BASE
 objectClass: posixGroup

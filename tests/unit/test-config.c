@@ -68,7 +68,8 @@ static void test_bad_configs(void **state)
     assert_int_equal(load_text("templates = ({ name = \"A/b\"; image = \"i\"; });", &err),
                      CT_ERR_CONFIG);
     assert_int_equal(
-        load_text("templates = ({ name = \"a\"; image = \"i\"; memory = \"1e9\"; });", &err),
+        load_text("templates = ({ name = \"a\"; image = \"i\"; max = { memory = \"1e9\"; }; });",
+                  &err),
         CT_ERR_CONFIG);
     assert_int_equal(load_text("backend = \"proxmox\";" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("timeouts = { call = 0; };" T1, &err), CT_ERR_CONFIG);

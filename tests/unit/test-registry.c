@@ -88,9 +88,9 @@ static void test_ports_and_addresses(void **state)
     struct ct_error err = {0};
     static const struct protocol echo = {"echo", 7, false};
     static const struct protocol ntp = {"ntp", 123, true};
-    struct reserve_ports a = {.ssh = {24000, 24001}, .proto = {25000, 25002}};
-    struct reserve_ports b = a;
-    struct reserve_ports c = a;
+    struct reserve_claim a = {.ssh = {24000, 24001}, .proto = {25000, 25002}};
+    struct reserve_claim b = a;
+    struct reserve_claim c = a;
     a.nproto = 2;
     a.proto_list[0] = &echo;
     a.proto_list[1] = &ntp;
@@ -135,12 +135,39 @@ static void test_ports_and_addresses(void **state)
     json_decref(snap);
 }
 
+static void test_quota(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct reserve_claim q = {.memory_mib = 512, .quota_containers = 2, .quota_memory_mib = 1024};
+    assert_int_equal(registry_reserve(dir, "q1", "ann", "req-000q1", "t", &q, &err), CT_OK);
+    /* another owner's entries do not count */
+    struct reserve_claim other = {.memory_mib = 4096};
+    assert_int_equal(registry_reserve(dir, "o1", "ben", "req-000o1", "t", &other, &err), CT_OK);
+    q.memory_mib = 768; /* 512 + 768 > 1024 */
+    assert_int_equal(registry_reserve(dir, "q2", "ann", "req-000q2", "t", &q, &err), CT_ERR_QUOTA);
+    assert_non_null(strstr(err.detail, "memory"));
+    q.memory_mib = 512;
+    assert_int_equal(registry_reserve(dir, "q2", "ann", "req-000q2", "t", &q, &err), CT_OK);
+    q.memory_mib = 0;
+    q.quota_memory_mib = 0;
+    assert_int_equal(registry_reserve(dir, "q3", "ann", "req-000q3", "t", &q, &err), CT_ERR_QUOTA);
+    assert_non_null(strstr(err.detail, "you have 2 containers, the most allowed is 2"));
+    bool taken = true;
+    assert_int_equal(registry_is_reserved(dir, "q3", &taken, &err), CT_OK);
+    assert_false(taken);
+    /* a released name frees its share of the quota */
+    assert_int_equal(registry_release(dir, "q1", NULL, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "q3", "ann", "req-000q3", "t", &q, &err), CT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reserve_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ports_and_addresses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,97 @@
+/* reap.c - see reap.h. */
+#include "reap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json-secure.h"
+#include "log.h"
+#include "ops.h"
+#include "timefmt.h"
+
+static int report(const char *what, const char *name, const struct ct_error *err)
+{
+    char msg[CT_ERROR_DETAIL_MAX + 64];
+    ct_error_format(err, msg, sizeof(msg));
+    printf("%s %s: FAILED: %s\n", what, name, msg);
+    log_error("reap: %s %s failed: %s", what, name, msg);
+    return ct_err_exit(err->code);
+}
+
+/* Stop or delete inst when due; returns 0 or an exit code. */
+static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, time_t now,
+                    bool dry_run)
+{
+    time_t expires;
+    struct ct_error err = {0};
+    if (!timefmt_parse(inst->expires, &expires) || now < expires) {
+        return 0;
+    }
+    long long overdue = (long long)difftime(now, expires);
+    bool running = strcmp(inst->state, "Stopped") != 0;
+    if (overdue >= ctx->cfg->policy.expiry_grace_s) {
+        printf("delete %s (owner %s, expired %s)%s\n", inst->name, inst->owner, inst->expires,
+               dry_run ? " [dry run]" : "");
+        if (dry_run) {
+            return 0;
+        }
+        if (ops_delete_named(ctx, inst->name, &err) != CT_OK) {
+            return report("delete", inst->name, &err);
+        }
+        log_info("reap: deleted %s (owner %s, expired %s)", inst->name, inst->owner,
+                 inst->expires);
+    } else if (running) {
+        printf("stop %s (owner %s, expired %s)%s\n", inst->name, inst->owner, inst->expires,
+               dry_run ? " [dry run]" : "");
+        if (dry_run) {
+            return 0;
+        }
+        if (ctx->backend->set_state(ctx->handle, inst->name, "stop", &err) != CT_OK) {
+            return report("stop", inst->name, &err);
+        }
+        log_info("reap: stopped %s (owner %s, expired %s)", inst->name, inst->owner,
+                 inst->expires);
+    }
+    return 0;
+}
+
+int reap_run(const char *config_path, bool dry_run)
+{
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    struct agent_ctx ctx = {.out = NULL};
+    struct backend_instance *all = NULL;
+    size_t n = 0;
+    int code = 0;
+
+    json_secure_init();
+    log_open("ctgate-agent", false);
+    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
+        return report("load", config_path, &err);
+    }
+    ctx.cfg = &cfg;
+    ctx.backend = backend_find(cfg.backend);
+    if (ctx.backend == NULL || ctx.backend->open(&cfg, &ctx.handle, &err) != CT_OK) {
+        code = report("open", cfg.backend, &err);
+        ctx.handle = NULL;
+        goto out;
+    }
+    if (ctx.backend->list(ctx.handle, &all, &n, &err) != CT_OK) {
+        code = report("list", cfg.backend, &err);
+        goto out;
+    }
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        int one = reap_one(&ctx, &all[i], now, dry_run);
+        code = one != 0 ? one : code;
+    }
+out:
+    free(all);
+    if (ctx.handle != NULL) {
+        ctx.backend->close(ctx.handle);
+    }
+    agent_config_free(&cfg);
+    return code;
+}
