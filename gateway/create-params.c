@@ -184,14 +184,40 @@ static bool ask_agent(struct session *s, const char *field, const char *value, c
     return ok;
 }
 
-static bool live_hostname(struct session *s, const char *value, char *why, size_t len)
+static bool live_hostname(struct session *s, const struct param_values *so_far,
+                          const char *value, char *why, size_t len)
 {
+    (void)so_far;
     return ask_agent(s, "hostname", value, why, len);
 }
 
-static bool live_template(struct session *s, const char *value, char *why, size_t len)
+static bool live_template(struct session *s, const struct param_values *so_far,
+                          const char *value, char *why, size_t len)
 {
+    (void)so_far;
     return ask_agent(s, "template", value, why, len);
+}
+
+/* At the prompt: a size the chosen template offers (when the catalog says). */
+static bool live_size(struct session *s, const struct param_values *so_far, const char *value,
+                      char *why, size_t len)
+{
+    json_t *offered = json_object_get(session_catalog_template(s, so_far->v[P_TEMPLATE]), "sizes");
+    size_t i;
+    json_t *name;
+    if (!json_is_array(offered)) {
+        return true; /* nothing to go by: the agent decides */
+    }
+    json_array_foreach (offered, i, name) {
+        const char *n = json_string_value(name);
+        if (n != NULL && strcmp(n, value) == 0) {
+            return true;
+        }
+    }
+    char t[40];
+    snprintf(why, len, "size %s is not offered by template %s", value,
+             output_clean(so_far->v[P_TEMPLATE], t, sizeof(t)));
+    return false;
 }
 
 /* --- defaults and menus (only once logged in: the catalog is the agent's) --- */
@@ -417,7 +443,7 @@ const struct param_def create_params[P_COUNT] = {
                     pick_template},
     [P_PUBKEY] = {"pubkey", "CT_PUBKEY", "Public key", true, false, check_pubkey, NULL,
                   default_pubkey, NULL, NULL},
-    [P_SIZE] = {"size", "CT_SIZE", "Size (name or number)", false, false, check_size, NULL,
+    [P_SIZE] = {"size", "CT_SIZE", "Size (name or number)", false, false, check_size, live_size,
                 default_size, menu_sizes, pick_size},
     [P_CPU] = {"cpu", "CT_CPU", NULL, false, false, check_cpu, NULL, NULL, NULL, NULL},
     [P_MEMORY] = {"memory", "CT_MEMORY", NULL, false, false, check_memory, NULL, NULL, NULL,

@@ -122,7 +122,7 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d,
             return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         }
         if (d->check(s, value, why, sizeof(why)) &&
-            (d->check_live == NULL || d->check_live(s, value, why, sizeof(why)))) {
+            (d->check_live == NULL || d->check_live(s, so_far, value, why, sizeof(why)))) {
             *out = value;
             return CT_OK;
         }

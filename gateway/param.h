@@ -37,7 +37,8 @@ struct param_def {
      */
     bool (*check)(struct session *s, char *value, char *why, size_t whylen);
     /* Extra check only for typed answers (e.g. ask the agent whether a name is free). */
-    bool (*check_live)(struct session *s, const char *value, char *why, size_t whylen);
+    bool (*check_live)(struct session *s, const struct param_values *so_far, const char *value,
+                       char *why, size_t whylen);
     /*
      * Default into out ("" for none) and how to show it in the prompt; it
      * may depend on the values settled so far (e.g. the template's size).

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#define TIMEFMT_LEN 21 /* characters, without the NUL */
+#define TIMEFMT_LEN 20 /* characters, without the NUL */
 
 void timefmt_rfc3339(time_t when, char *buf, size_t len);
 /* false when text is not exactly that format. */

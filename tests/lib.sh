@@ -93,6 +93,7 @@ caller_json() {
     bob) n=10002; groups='["ctgate-users"]' ;;
     carol) n=10003; groups='[]' ;;
     dave) n=10004; groups='["ctgate-users","ctgate-admins"]' ;;
+    erin) n=10005; groups='["ctgate-users"]' ;;
     *) n=10999; groups='[]' ;;
     esac
     printf '{"uid":"%s","uid_number":%d,"groups":%s,"client":"127.0.0.1","key_fingerprint":"SHA256:test"}' "$uid" "$n" "$groups"
@@ -136,6 +137,12 @@ lxd_file() { # NAME PATH -> file content
 lxd_instance_count() { # PREFIX -> number of instances whose name starts with it
     lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" '[.metadata[] | select(startswith($p))] | length'
 }
+lxd_config() { # NAME KEY -> the instance's config value ("null" when unset)
+    lxd_get "/1.0/instances/$1" | jq -r --arg k "$2" '.metadata.config[$k]'
+}
+lxd_state() { lxd_get "/1.0/instances/$1" | jq -r .metadata.status; } # NAME -> Running, Stopped, …
+# The agent's own commands (reconcile, reap, check-config) as its account runs them from cron.
+agent_cmd() { runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" --config "$CTGATE_AGENT_CONF" "$@"; }
 registry_has() { # HOSTNAME
     [ -f "$CTGATE_AGENT_STATE/registry.json" ] &&
         jq -e --arg h "$1" '.hostnames | has($h)' "$CTGATE_AGENT_STATE/registry.json" >/dev/null

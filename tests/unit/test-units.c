@@ -1,10 +1,11 @@
-/* Unit tests: shared/units.c (sizes and durations as people write them). */
+/* Unit tests: shared/units.c (sizes and durations as people write them) and shared/timefmt.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "timefmt.h"
 #include "units.h"
 
 static void test_mib(void **state)
@@ -70,12 +71,28 @@ static void test_format(void **state)
     assert_int_equal(v, 5400);
 }
 
+static void test_timefmt(void **state)
+{
+    (void)state;
+    char buf[32];
+    time_t t = 0;
+    timefmt_rfc3339(1795451273, buf, sizeof(buf));
+    assert_string_equal(buf, "2026-11-23T16:27:53Z");
+    assert_true(timefmt_parse(buf, &t));
+    assert_int_equal(t, 1795451273);
+    assert_false(timefmt_parse("2026-11-23T16:27:53", &t));
+    assert_false(timefmt_parse("2026-11-23T16:27:53Z ", &t));
+    assert_false(timefmt_parse("2026-11-23 16:27:53Z", &t));
+    assert_false(timefmt_parse(NULL, &t));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mib),
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_timefmt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

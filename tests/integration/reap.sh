@@ -1,0 +1,58 @@
+#!/bin/bash
+# ctgate-agent reap, run as the agent's account as cron or a timer would:
+# a container whose expiry has passed is stopped; once the grace period (1h
+# in the rig) has passed too it is deleted, its name and ports freed and
+# nginx regenerated; containers not yet expired, or without expiry, stay.
+# Time is moved by rewriting the expiry LXD stores, as if hours had passed.
+source "$(dirname "$0")/../lib.sh"
+
+set_expires() { # NAME RFC3339
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" -X PATCH \
+        -d "{\"config\":{\"user.ctgate.expires\":\"$2\"}}" "http://lxd/1.0/instances/$1" >/dev/null
+}
+ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
+
+a=$(name_for xa) b=$(name_for xb)
+CREATED_NAMES+=("$a" "$b")
+gw_run "$TMP/a" alice -T -- create --hostname "$a" --expires 1h --json
+gw_run "$TMP/b" alice -T -- create --hostname "$b" --expires 30d
+check_eq "created two" "0 0" "$(cat "$TMP/a.rc") $(cat "$TMP/b.rc")"
+port=$(jq -r .data.ssh_port "$TMP/a.out")
+
+agent_cmd reap >"$TMP/r0.out" 2>&1
+check_eq "nothing due: exit 0" 0 "$?"
+check_not "nothing due: says nothing about them" grep -q "$a\|$b" "$TMP/r0.out"
+
+echo "-- expired 10 minutes ago: stopped"
+set_expires "$a" "$(ago '10 minutes')"
+agent_cmd reap --dry-run >"$TMP/r1d.out" 2>&1
+check "--dry-run says it would stop it" grep -q "^stop $a .*\[dry run\]" "$TMP/r1d.out"
+check_eq "--dry-run: still Running" Running "$(lxd_state "$a")"
+agent_cmd reap >"$TMP/r1.out" 2>&1
+check_eq "exit 0" 0 "$?"
+check "says stop" grep -q "^stop $a (owner alice, expired " "$TMP/r1.out"
+check_eq "LXD: Stopped" Stopped "$(lxd_state "$a")"
+check "still reserved" registry_has "$a"
+check_eq "the other one is untouched" Running "$(lxd_state "$b")"
+agent_cmd reap >"$TMP/r1b.out" 2>&1
+check_not "a stopped one is not stopped again" grep -q "$a" "$TMP/r1b.out"
+gw_run "$TMP/l" alice -T -- list
+check "its owner sees it stopped, with its expiry" grep -qE "^$a +Stopped .* $(lxd_config "$a" user.ctgate.expires)$" "$TMP/l.out"
+
+echo "-- expired 2 hours ago (past the 1h grace): deleted"
+set_expires "$a" "$(ago '2 hours')"
+agent_cmd reap >"$TMP/r2.out" 2>&1
+check_eq "exit 0" 0 "$?"
+check "says delete" grep -q "^delete $a (owner alice" "$TMP/r2.out"
+check_eq "LXD: gone" 404 "$(lxd_status_code "/1.0/instances/$a")"
+check_not "name released" registry_has "$a"
+check_not "nginx no longer forwards its SSH port $port" grep -q "$port" "$CTGATE_NGINX_DIR/ctgate/stream.conf"
+check_eq "the other one is still untouched" Running "$(lxd_state "$b")"
+agent_cmd reconcile >"$TMP/rc.out" 2>&1
+check_eq "reconcile agrees afterwards" 0 "$?"
+
+echo "-- a container without expiry is never reaped"
+LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$b" user.ctgate.expires
+agent_cmd reap >"$TMP/r3.out" 2>&1
+check_not "not mentioned" grep -q "$b" "$TMP/r3.out"
+check_eq "Running" Running "$(lxd_state "$b")"
