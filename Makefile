@@ -95,9 +95,12 @@ valgrind-unit: $(UNIT_BIN)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/libexec/ctgate $(DESTDIR)$(PREFIX)/share/man/man8 \
-	  $(DESTDIR)/etc/ctgate
+	  $(DESTDIR)/etc/ctgate $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/ctgate $(BUILD)/ctgate-agent $(DESTDIR)$(PREFIX)/libexec/ctgate/
 	install -m 0644 docs/ctgate.8 docs/ctgate-agent.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's|/usr/local/|$(PREFIX)/|' conf/ctgate-reap.service \
+	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/ctgate-reap.service
+	install -m 0644 conf/ctgate-reap.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
 	test -e $(DESTDIR)/etc/ctgate/agent.conf || \
 	  install -m 0644 conf/agent.conf $(DESTDIR)/etc/ctgate/agent.conf
 	test -e $(DESTDIR)/etc/ctgate/gateway.conf || \
