@@ -65,14 +65,7 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
 
 static int list_exec(struct session *s, const struct cmd_args *args)
 {
-    struct ct_error err = {0};
-    if (cmd_login(s, &cmd_list_entry, args, &err) != CT_OK) {
-        return output_error(s, &err);
-    }
-    json_t *req = session_request(s, "list");
-    int code = cmd_run(s, req, false, print_list, NULL);
-    json_decref(req);
-    return code;
+    return cmd_run_simple(s, &cmd_list_entry, args, "list", print_list);
 }
 
 const struct cmd_entry cmd_list_entry = {

@@ -85,14 +85,7 @@ static void print_templates(const struct session *s, json_t *data, const void *c
 
 static int templates_exec(struct session *s, const struct cmd_args *args)
 {
-    struct ct_error err = {0};
-    if (cmd_login(s, &cmd_templates_entry, args, &err) != CT_OK) {
-        return output_error(s, &err);
-    }
-    json_t *req = session_request(s, "templates");
-    int code = cmd_run(s, req, false, print_templates, NULL);
-    json_decref(req);
-    return code;
+    return cmd_run_simple(s, &cmd_templates_entry, args, "templates", print_templates);
 }
 
 const struct cmd_entry cmd_templates_entry = {

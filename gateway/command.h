@@ -101,6 +101,9 @@ typedef void (*cmd_print_fn)(const struct session *s, json_t *data, const void *
  */
 int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn print,
             const void *ctx);
+/* Log in, send {"op":op} with nothing else, show the answer with print: list, templates. */
+int cmd_run_simple(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                   const char *op, cmd_print_fn print);
 /* The help of one command (for COMMAND --help). */
 void cmd_help_show(const struct cmd_entry *c);
 

@@ -97,3 +97,16 @@ int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn pri
     json_decref(result); /* jansson's allocator wipes any secret in it (json-secure.h) */
     return code;
 }
+
+int cmd_run_simple(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
+                   const char *op, cmd_print_fn print)
+{
+    struct ct_error err = {0};
+    if (cmd_login(s, cmd, args, &err) != CT_OK) {
+        return output_error(s, &err);
+    }
+    json_t *req = session_request(s, op);
+    int code = cmd_run(s, req, false, print, NULL);
+    json_decref(req);
+    return code;
+}

@@ -28,7 +28,7 @@ done
 
 members=$(ldapsearch -x -LLL -H "$CTGATE_LDAP_URI" -b "ou=groups,$base" "(cn=ctgate-users)" memberUid |
     sed -n 's/^memberUid: //p' | sort | tr '\n' ' ')
-check_eq "ctgate-users: alice, bob, dave (not carol)" "alice bob dave " "$members"
+check_eq "ctgate-users: alice, bob, dave, erin (not carol)" "alice bob dave erin " "$members"
 admins=$(ldapsearch -x -LLL -H "$CTGATE_LDAP_URI" -b "ou=groups,$base" "(cn=ctgate-admins)" memberUid |
     sed -n 's/^memberUid: //p' | tr '\n' ' ')
 check_eq "ctgate-admins: dave" "dave " "$admins"

@@ -82,6 +82,47 @@ static void test_rejects(void **state)
            CT_ERR_BAD_TEMPLATE);
 }
 
+#define CREATE "{\"v\":1,\"op\":\"create\"," CALLER ",\"hostname\":\"w\",\"template\":\"b\"," \
+               "\"pubkey\":\"" KEY "\""
+
+static void test_create_policy_fields(void **state)
+{
+    (void)state;
+    struct request req;
+    struct ct_error err = {0};
+    const char *text = CREATE ",\"size\":\"medium\",\"cpu\":2,\"memory_mib\":512,"
+                              "\"disk_mib\":4096,\"http_port\":8080,\"expires_in\":0}";
+    assert_int_equal(parse(text, &req, &err), CT_OK);
+    assert_string_equal(req.size, "medium");
+    assert_int_equal(req.limits.cpu, 2);
+    assert_int_equal(req.limits.memory_mib, 512);
+    assert_int_equal(req.limits.disk_mib, 4096);
+    assert_int_equal(req.http_port, 8080);
+    assert_true(req.has_expires); /* 0: "never" asked for explicitly */
+    assert_int_equal(req.expires_in_s, 0);
+    request_free(&req);
+    assert_int_equal(parse(CREATE "}", &req, &err), CT_OK);
+    assert_false(req.has_expires);
+    assert_int_equal(req.http_port, 0);
+    request_free(&req);
+    expect(CREATE ",\"cpu\":0}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"cpu\":\"2\"}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"cpu\":1.5}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"memory_mib\":16}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"disk_mib\":99999999999999}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"http_port\":65536}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"expires_in\":-1}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"size\":\"Big!\"}", CT_ERR_BAD_REQUEST);
+    /* policy fields belong to create only; the power ops need a name */
+    expect("{\"v\":1,\"op\":\"stop\"," CALLER ",\"hostname\":\"w\",\"cpu\":1}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"restart\"," CALLER "}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"templates\"," CALLER ",\"hostname\":\"w\"}", CT_ERR_BAD_REQUEST);
+    assert_int_equal(parse("{\"v\":1,\"op\":\"templates\"," CALLER "}", &req, &err), CT_OK);
+    assert_int_equal(req.op, OP_TEMPLATES);
+    request_free(&req);
+}
+
 static void test_size_limit(void **state)
 {
     (void)state;
@@ -96,6 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_ok),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_create_policy_fields),
         cmocka_unit_test(test_size_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
