@@ -301,7 +301,7 @@ static size_t menu_number(const char *answer)
     if (answer[0] == '\0' || strspn(answer, "0123456789") != strlen(answer) || strlen(answer) > 3) {
         return 0;
     }
-    return (size_t)atoi(answer);
+    return (size_t)strtoul(answer, NULL, 10);
 }
 
 static void menu_templates(struct session *s, const struct param_values *so_far)
@@ -512,6 +512,12 @@ static int add_int(json_t *req, const char *field, long long value)
     return json_object_set_new(req, field, json_integer(value));
 }
 
+/* A value its check already proved to be a decimal number in range. */
+static long long number(const char *checked)
+{
+    return strtoll(checked, NULL, 10);
+}
+
 int create_params_to_request(const struct param_values *values, json_t *req)
 {
     const char *const *v = (const char *const *)values->v;
@@ -524,7 +530,7 @@ int create_params_to_request(const struct param_values *values, json_t *req)
         bad = bad || json_object_set_new(req, "size", json_string(v[P_SIZE]));
     }
     if (v[P_CPU] != NULL) {
-        bad = bad || add_int(req, "cpu", atoll(v[P_CPU]));
+        bad = bad || add_int(req, "cpu", number(v[P_CPU]));
     }
     if (v[P_MEMORY] != NULL && units_parse_mib(v[P_MEMORY], &n)) {
         bad = bad || add_int(req, "memory_mib", n);
@@ -533,7 +539,7 @@ int create_params_to_request(const struct param_values *values, json_t *req)
         bad = bad || add_int(req, "disk_mib", n);
     }
     if (v[P_HTTP_PORT] != NULL) {
-        bad = bad || add_int(req, "http_port", atoll(v[P_HTTP_PORT]));
+        bad = bad || add_int(req, "http_port", number(v[P_HTTP_PORT]));
     }
     if (v[P_EXPIRES] != NULL) {
         n = 0;

@@ -124,7 +124,6 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
                                           bool *disk_applied, struct ct_error *err)
 {
     struct lxd_backend *b = h;
-    char path[256];
     char value[32];
     *disk_applied = false;
     json_t *config = json_object();
@@ -150,6 +149,7 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
                                       "/", "pool", b->cfg->lxd_pool, "size", value));
     }
     if (rc == CT_OK) {
+        char path[256];
         snprintf(path, sizeof(path), "/1.0/instances/%s", name);
         rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
     }

@@ -26,7 +26,7 @@ bool units_parse_mib(const char *s, long long *mib)
         long long factor;
     } units[] = {
         {"", 1},         {"m", 1},           {"mib", 1},           {"g", 1024},
-        {"gib", 1024},   {"t", 1024 * 1024}, {"tib", 1024 * 1024},
+        {"gib", 1024},   {"t", 1024LL * 1024}, {"tib", 1024LL * 1024},
     };
     long long n;
     const char *rest = digits(s, &n);
@@ -48,7 +48,7 @@ bool units_parse_mib(const char *s, long long *mib)
 static const struct {
     char unit;
     long long seconds;
-} durations[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+} durations[] = {{'w', 7LL * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
 
 bool units_parse_duration(const char *s, long long *seconds)
 {

@@ -39,3 +39,4 @@ conf exp 's|^expiry = .*|expiry = { default = "60d"; max = "30d"; };|'
 agent_as --config "$TMP/exp.conf" check-config >"$TMP/exp.out" 2>&1
 check_eq "a default expiry above the maximum: exit 6" 6 "$?"
 check "says so" grep -q "expiry.default must be set and at most expiry.max" "$TMP/exp.out"
+for f in "$TMP"/*.out "$TMP"/req.err; do check_no_sanitizer_report "$f"; done

@@ -56,3 +56,4 @@ LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$b" user.ctgate.expires
 agent_cmd reap >"$TMP/r3.out" 2>&1
 check_not "not mentioned" grep -q "$b" "$TMP/r3.out"
 check_eq "Running" Running "$(lxd_state "$b")"
+for f in "$TMP"/r*.out "$TMP"/rc.out; do check_no_sanitizer_report "$f"; done
