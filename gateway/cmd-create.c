@@ -38,7 +38,10 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
         snprintf(ssh, sizeof(ssh), "ssh %s@%s%s%s", u, h,
                  s->cfg.ssh_host_hint[0] ? "   " : "", s->cfg.ssh_host_hint);
     }
-    printf("\nContainer %s is ready.\n", output_clean(name, clean, sizeof(clean)));
+    bool repeated = json_is_true(json_object_get(data, "repeated"));
+    printf("\nContainer %s is ready%s.\n", output_clean(name, clean, sizeof(clean)),
+           repeated ? " (made by the first create with this request id; nothing new was made)"
+                    : "");
     output_field("name", name);
     output_field("address", ip);
     output_field("login", ssh[0] ? ssh : NULL);

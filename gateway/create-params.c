@@ -2,6 +2,7 @@
 #include "create-params.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,16 @@ static bool check_expires(struct session *s, char *value, char *why, size_t len)
     long long seconds = 0;
     if (strcmp(value, "never") != 0 && (!units_parse_duration(value, &seconds) || seconds == 0)) {
         snprintf(why, len, "a duration like 30m, 12h, 7d or 2w, or \"never\"");
+        return false;
+    }
+    return true;
+}
+
+static bool check_request_id(struct session *s, char *value, char *why, size_t len)
+{
+    (void)s;
+    if (!validate_request_id(value)) {
+        snprintf(why, len, "8 to 64 of A-Z, a-z, 0-9, '-' and '_', starting with a letter or digit");
         return false;
     }
     return true;
@@ -456,6 +467,8 @@ const struct param_def create_params[P_COUNT] = {
                      true, check_protocols, NULL, NULL, menu_protocols, pick_protocols},
     [P_EXPIRES] = {"expires", "CT_EXPIRES", "Expires after (30m, 12h, 7d, 2w or never)", false,
                    false, check_expires, NULL, default_expires, NULL, NULL},
+    [P_REQUEST_ID] = {"request-id", "CT_REQUEST_ID", NULL, false, false, check_request_id, NULL,
+                      NULL, NULL, NULL},
 };
 
 const struct flag_def create_flags[] = {
@@ -486,6 +499,10 @@ const struct flag_def create_flags[] = {
     {"expires", "CT_EXPIRES", "TIME",
      "stop the container after 30m, 12h, 7d, 2w ... and delete it a grace period later; "
      "\"never\" where allowed (default and maximum: the admin's)", false},
+    {"request-id", "CT_REQUEST_ID", "ID",
+     "makes the create idempotent: sending it again returns the first result (without the root "
+     "password) instead of a second container; 8-64 of A-Z a-z 0-9 - _ (default: a new random id)",
+     false},
     {NULL, NULL, NULL, NULL, false},
 };
 
@@ -541,6 +558,15 @@ int create_params_to_request(const struct param_values *values, json_t *req)
     if (v[P_HTTP_PORT] != NULL) {
         bad = bad || add_int(req, "http_port", number(v[P_HTTP_PORT]));
     }
+    char rid[CT_REQUEST_ID_MAX + 1];
+    if (v[P_REQUEST_ID] != NULL) {
+        snprintf(rid, sizeof(rid), "%s", v[P_REQUEST_ID]);
+    } else {
+        unsigned char rnd[16];
+        randombytes_buf(rnd, sizeof(rnd));
+        sodium_bin2hex(rid, sizeof(rid), rnd, sizeof(rnd));
+    }
+    bad = bad || json_object_set_new(req, "request_id", json_string(rid));
     if (v[P_EXPIRES] != NULL) {
         n = 0;
         if (strcmp(v[P_EXPIRES], "never") == 0 || units_parse_duration(v[P_EXPIRES], &n)) {

@@ -25,13 +25,17 @@ enum create_param {
     P_HTTP_PORT,
     P_PROTOCOLS,
     P_EXPIRES,
+    P_REQUEST_ID,
     P_COUNT
 };
 
 extern const struct param_def create_params[P_COUNT];
 extern const struct flag_def create_flags[];
 
-/* Add every value given to an agent "create" request; non-zero when out of memory. */
+/*
+ * Add every value given to an agent "create" request, and a request id (a
+ * random one when none was given); non-zero when out of memory.
+ */
 int create_params_to_request(const struct param_values *values, json_t *req);
 /* "About to create:" and the settings, on stderr, before the final question. */
 void create_params_show(struct session *s, const struct param_values *values);

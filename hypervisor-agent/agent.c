@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "clock.h"
 #include "fault.h"
@@ -27,6 +28,7 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_STOP] = op_power,
     [OP_RESTART] = op_power,
     [OP_TEMPLATES] = op_templates,
+    [OP_HISTORY] = op_history,
 };
 
 /* One line (or everything up to EOF) from fd, bounded in size and time. */
@@ -111,7 +113,7 @@ int agent_serve(const char *config_path)
     bool have_config = false;
     bool have_request = false;
     char fault_buf[40];
-    struct agent_ctx ctx = {.out = stdout};
+    struct agent_ctx ctx = {.out = stdout, .steps = json_array()};
     enum ct_err rc;
 
     /*
@@ -157,6 +159,15 @@ out:
         proto_result_error(stdout, &err);
     }
     log_outcome(have_request ? &req : NULL, rc, &err);
+    if (have_request) { /* one signed record per operation (audit.h) */
+        struct audit_who who = {req.caller.uid, req.caller.key_fingerprint, req.caller.client};
+        struct ct_error ignored = {0};
+        json_t *params = request_params_json(&req);
+        audit_append(cfg.state_dir, &who, request_op_name(req.op), params, rc, &err, ctx.steps,
+                     &ignored);
+        json_decref(params);
+    }
+    json_decref(ctx.steps);
     json_decref(data);
     if (have_request) {
         request_free(&req);

@@ -13,6 +13,7 @@
 
 #include "agent-config.h"
 #include "agent.h"
+#include "audit-cmd.h"
 #include "error.h"
 #include "reap.h"
 #include "reconcile.h"
@@ -28,18 +29,41 @@ static void usage(FILE *out)
             "       ctgate-agent [--config FILE] check-config\n"
             "       ctgate-agent [--config FILE] reconcile [--fix]\n"
             "       ctgate-agent [--config FILE] reap [--dry-run]\n"
+            "       ctgate-agent [--config FILE] audit keygen | verify | show [--user UID]\n"
+            "                    [--since TIME|DURATION] [--name NAME] [--json]\n"
             "       ctgate-agent --help | --version\n"
             "\n"
             "  serve         read one JSON request on stdin, answer with JSON lines (default)\n"
             "  check-config  load and validate the configuration, then exit\n"
             "  reconcile     compare the registry, the backend and nginx's files; report\n"
-            "                differences (exit 5 when some remain); --fix releases\n"
-            "                reservations whose container is gone and regenerates nginx\n"
+            "                differences (exit 5 when some remain); --fix rolls back\n"
+            "                creates and deletes whose process died, releases reservations\n"
+            "                whose container is gone and regenerates nginx\n"
+            "  reap          stop containers whose expiry has passed and delete them once\n"
+            "                expiry.grace has passed too (for a timer or cron);\n"
+            "                --dry-run only prints what it would do\n"
+            "  audit         the signed audit trail: keygen (at install), verify (every\n"
+            "                record, the hash chain, the signatures; exit 5 names the\n"
+            "                first bad record), show (records, filtered)\n"
             "  --config FILE configuration file (default %s)\n"
             "\n"
             "Meant to be run by sshd as the forced command of the gateway's key;\n"
             "see ctgate-agent(8) and docs/protocol.md.\n",
             AGENT_CONFIG_DEFAULT);
+}
+
+/* `[--config FILE] audit ...` has options of its own: find it before getopt sees them. */
+static int audit_position(int argc, char **argv, const char **config)
+{
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "--config") == 0) {
+        *config = argv[i + 1];
+        i += 2;
+    } else if (i < argc && strncmp(argv[i], "--config=", 9) == 0) {
+        *config = argv[i] + 9;
+        i++;
+    }
+    return i < argc && strcmp(argv[i], "audit") == 0 ? i : 0;
 }
 
 int main(int argc, char **argv)
@@ -53,6 +77,10 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *config = AGENT_CONFIG_DEFAULT;
+    int audit_at = audit_position(argc, argv, &config);
+    if (audit_at > 0) {
+        return audit_command(config, argc - audit_at, argv + audit_at);
+    }
     bool fix = false;
     bool dry_run = false;
     int opt;

@@ -10,9 +10,13 @@
 
 #include "ops.h"
 #include "policy.h"
+#include "outcome.h"
+#include "proto.h"
 #include "publish.h"
+#include "recover.h"
 #include "registry.h"
 #include "steps.h"
+#include "clock.h"
 #include "strcopy.h"
 #include "timefmt.h"
 #include "units.h"
@@ -32,20 +36,36 @@ struct create_ctx {
     struct size_spec limits;    /* resolved by policy_resolve_size */
     char expires[32];           /* RFC 3339, "" for never */
     int http_port;              /* the app's port inside */
+    bool reserved;              /* step_reserve got the name (its undo may free it) */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
-    return registry_reserve(c->agent->cfg->state_dir, c->req->hostname, c->req->caller.uid,
-                            c->request_id, c->created, &c->ports, err);
+    const struct agent_ctx *a = c->agent;
+    enum ct_err rc = registry_reserve(a->cfg->state_dir, c->req->hostname, c->req->caller.uid,
+                                      c->request_id, c->created, &c->ports, err);
+    if (rc == CT_ERR_HOSTNAME_TAKEN && c->ports.abandoned) {
+        /* The name's holder died mid-operation: finish it off, then try once more. */
+        struct ct_error why = {0};
+        if (recover_abandoned(a->cfg, a->backend, a->handle, c->req->hostname,
+                              c->ports.abandoned_rid, &why) == CT_OK) {
+            c->ports.abandoned = false;
+            rc = registry_reserve(a->cfg->state_dir, c->req->hostname, c->req->caller.uid,
+                                  c->request_id, c->created, &c->ports, err);
+        }
+    }
+    c->reserved = rc == CT_OK;
+    return rc;
 }
 
 static void undo_reserve(void *p)
 {
     struct create_ctx *c = p;
     struct ct_error ignored = {0};
-    registry_release(c->agent->cfg->state_dir, c->req->hostname, c->request_id, &ignored);
+    if (c->reserved) { /* a repeat of a running request must not free the first one's name */
+        registry_release(c->agent->cfg->state_dir, c->req->hostname, c->request_id, &ignored);
+    }
 }
 
 static enum ct_err step_clone(void *p, struct ct_error *err)
@@ -180,20 +200,26 @@ static enum ct_err step_password(void *p, struct ct_error *err)
     return rc;
 }
 
-/* Record the address in the registry and regenerate nginx's files from it. */
+/*
+ * Record the address in the registry and regenerate nginx's files from it;
+ * then the create is settled: from here on a crash leaves a finished container.
+ */
 static enum ct_err step_publish(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
     const struct agent_config *cfg = c->agent->cfg;
-    if (!cfg->publish.enabled) {
-        return CT_OK;
+    enum ct_err rc = CT_OK;
+    if (cfg->publish.enabled) {
+        rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, c->ipv4,
+                                  c->http_port, err);
+        if (rc == CT_OK) {
+            bool broken = c->agent->fail_after != NULL &&
+                          strcmp(c->agent->fail_after, "nginx-broken") == 0;
+            rc = publish_apply(cfg, broken, err);
+        }
     }
-    enum ct_err rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id,
-                                          c->ipv4, c->http_port, err);
     if (rc == CT_OK) {
-        bool broken = c->agent->fail_after != NULL &&
-                      strcmp(c->agent->fail_after, "nginx-broken") == 0;
-        rc = publish_apply(cfg, broken, err);
+        rc = registry_settle(cfg->state_dir, c->req->hostname, c->request_id, err);
     }
     return rc;
 }
@@ -245,6 +271,59 @@ static void add_limits(json_t *data, const struct create_ctx *c)
     }
 }
 
+/*
+ * This request id holds the name already: wait for the first attempt's
+ * outcome (or, if it finished but died before recording one, describe the
+ * container it made).  CT_ERR_NOT_FOUND when it holds nothing.
+ */
+static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
+                               const char *digest, json_t **data, struct ct_error *err)
+{
+    const struct agent_config *cfg = ctx->cfg;
+    long deadline = clock_now_ms() + (long)cfg->operation_timeout_s * 1000;
+    bool said = false;
+    for (;;) {
+        enum ct_err rc = outcome_find(cfg->state_dir, req->request_id, req->caller.uid, digest,
+                                      data, err);
+        if (rc != CT_ERR_NOT_FOUND) {
+            return rc;
+        }
+        json_t *reg = NULL;
+        if (registry_snapshot(cfg->state_dir, &reg, err) != CT_OK) {
+            return err->code;
+        }
+        json_t *entry = json_object_get(json_object_get(reg, "hostnames"), req->hostname);
+        const char *rid = json_string_value(json_object_get(entry, "request_id"));
+        bool ours = rid != NULL && strcmp(rid, req->request_id) == 0;
+        bool running = ours && json_object_get(entry, "pending") != NULL &&
+                       !registry_entry_abandoned(entry);
+        bool settled = ours && json_object_get(entry, "pending") == NULL;
+        json_decref(reg);
+        if (settled) { /* finished, then died before recording: describe what it made */
+            struct backend_instance inst;
+            if ((rc = ops_get_own(ctx, req, &inst, err)) != CT_OK) {
+                return rc;
+            }
+            *data = ops_instance_json(&inst);
+            json_object_set_new(*data, "repeated", json_true());
+            return CT_OK;
+        }
+        if (!running) {
+            return CT_ERR_NOT_FOUND;
+        }
+        if (!said && ctx->out != NULL) {
+            proto_progress(ctx->out, "wait", "begin", 0, NULL);
+            said = true;
+        }
+        if (clock_now_ms() > deadline) {
+            return ct_error_set(err, CT_ERR_TIMEOUT, "request %s is still running",
+                                req->request_id);
+        }
+        struct timespec pause = {0, 200L * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void new_request_id(char *out, size_t len)
 {
     unsigned char rnd[16];
@@ -256,7 +335,15 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                       struct ct_error *err)
 {
     struct create_ctx c = {.agent = ctx, .req = req};
+    char digest[OUTCOME_DIGEST_HEX];
 
+    outcome_digest(req, digest);
+    if (req->request_id[0] != '\0') { /* a repeat returns the first result */
+        enum ct_err first = await_first(ctx, req, digest, data, err);
+        if (first != CT_ERR_NOT_FOUND) {
+            return first;
+        }
+    }
     c.tmpl = agent_config_template(ctx->cfg, req->template_name);
     if (c.tmpl == NULL) {
         return ct_error_set(err, CT_ERR_BAD_TEMPLATE, "%s", req->template_name);
@@ -284,6 +371,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.memory_mib = c.limits.memory_mib;
     c.ports.quota_containers = quota.containers;
     c.ports.quota_memory_mib = quota.memory_mib;
+    struct procid self;
+    c.ports.worker = procid_self(&self) ? &self : NULL;
     c.http_port = req->http_port != 0 ? req->http_port : pub->http_port;
     if (expires_in != 0) {
         timefmt_rfc3339(time(NULL) + (time_t)expires_in, c.expires, sizeof(c.expires));
@@ -308,6 +397,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
 
     rc = ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
+    if (rc == CT_ERR_HOSTNAME_TAKEN && c.ports.same_request) {
+        /* The same request, sent twice at once: this one lost the race to reserve. */
+        sodium_memzero(c.root_password, sizeof(c.root_password));
+        enum ct_err first = await_first(ctx, req, digest, data, err);
+        return first == CT_ERR_NOT_FOUND
+                   ? ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", req->hostname)
+                   : first;
+    }
     if (rc == CT_OK) {
         *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", req->hostname, "ipv4",
                           c.ipv4, "template", c.tmpl->name, "owner", req->caller.uid, "user",
@@ -329,6 +426,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             json_decref(reg);
         }
     }
+    outcome_record(ctx->cfg->state_dir, c.request_id, req->caller.uid, digest,
+                   rc == CT_OK ? *data : NULL, rc == CT_OK ? NULL : err);
     sodium_memzero(c.root_password, sizeof(c.root_password));
     return rc;
 }

@@ -9,10 +9,16 @@ struct delete_ctx {
     const char *name;
 };
 
+/* Marked as being deleted first: a crash from here on is finished by recover.h. */
 static enum ct_err step_destroy(void *p, struct ct_error *err)
 {
     struct delete_ctx *d = p;
-    return d->agent->backend->destroy(d->agent->handle, d->name, err);
+    struct procid self;
+    enum ct_err rc = CT_OK;
+    if (procid_self(&self)) {
+        rc = registry_mark_deleting(d->agent->cfg->state_dir, d->name, &self, err);
+    }
+    return rc == CT_OK ? d->agent->backend->destroy(d->agent->handle, d->name, err) : rc;
 }
 
 static enum ct_err step_release(void *p, struct ct_error *err)

@@ -25,11 +25,16 @@ enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
     return rc;
 }
 
-static void report_progress(void *out, const char *step, const char *state, long ms,
+static void report_progress(void *p, const char *step, const char *state, long ms,
                             const char *msg)
 {
-    if (out != NULL) {
-        proto_progress(out, step, state, ms, msg);
+    struct agent_ctx *ctx = p;
+    if (ctx->out != NULL) {
+        proto_progress(ctx->out, step, state, ms, msg);
+    }
+    if (ctx->steps != NULL && strcmp(state, "begin") != 0) {
+        json_array_append_new(ctx->steps,
+                              json_pack("{s:s, s:s, s:I}", "step", step, "state", state, "ms", (json_int_t)ms));
     }
 }
 
@@ -41,7 +46,7 @@ enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_
         .nsteps = nsteps,
         .ctx = step_ctx,
         .report = report_progress,
-        .report_ctx = ctx->out,
+        .report_ctx = ctx,
         .fail_after = ctx->fail_after,
     };
     return steps_run(&runner, err);

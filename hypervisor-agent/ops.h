@@ -23,7 +23,8 @@ struct agent_ctx {
     const struct agent_config *cfg;
     const struct backend_ops *backend;
     void *handle;
-    FILE *out; /* progress lines; NULL: none */
+    FILE *out;    /* progress lines; NULL: none */
+    json_t *steps; /* every step's outcome and duration, for the audit trail; NULL: not kept */
     const char *fail_after; /* fault injection (test builds only), else NULL */
 };
 
@@ -45,6 +46,9 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
                      struct ct_error *err);
 enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_t **data,
                          struct ct_error *err);
+/* The caller's own audit records (op-history.c). */
+enum ct_err op_history(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                       struct ct_error *err);
 
 /* Shared by the ops: may this caller see/touch this instance? */
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,

@@ -1,11 +1,13 @@
 /* reap.c - see reap.h. */
 #include "reap.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "json-secure.h"
 #include "log.h"
 #include "ops.h"
@@ -18,6 +20,20 @@ static int report(const char *what, const char *name, const struct ct_error *err
     printf("%s %s: FAILED: %s\n", what, name, msg);
     log_error("reap: %s %s failed: %s", what, name, msg);
     return ct_err_exit(err->code);
+}
+
+/* One signed record per action, as for a user's operation (audit.h). */
+static void audit_action(const struct agent_ctx *ctx, const char *op,
+                         const struct backend_instance *inst, enum ct_err rc,
+                         const struct ct_error *err)
+{
+    struct audit_who who = {"reaper", "", ""};
+    struct ct_error ignored = {0};
+    json_t *params = json_pack("{s:s, s:s, s:s, s:s}", "hostname", inst->name, "owner",
+                               inst->owner, "request_id", inst->request_id, "expires",
+                               inst->expires);
+    audit_append(ctx->cfg->state_dir, &who, op, params, rc, err, ctx->steps, &ignored);
+    json_decref(params);
 }
 
 /* Stop or delete inst when due; returns 0 or an exit code. */
@@ -37,7 +53,9 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
         if (dry_run) {
             return 0;
         }
-        if (ops_delete_named(ctx, inst->name, &err) != CT_OK) {
+        enum ct_err rc = ops_delete_named(ctx, inst->name, &err);
+        audit_action(ctx, "reap-delete", inst, rc, &err);
+        if (rc != CT_OK) {
             return report("delete", inst->name, &err);
         }
         log_info("reap: deleted %s (owner %s, expired %s)", inst->name, inst->owner,
@@ -48,7 +66,9 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
         if (dry_run) {
             return 0;
         }
-        if (ctx->backend->set_state(ctx->handle, inst->name, "stop", &err) != CT_OK) {
+        enum ct_err rc = ctx->backend->set_state(ctx->handle, inst->name, "stop", &err);
+        audit_action(ctx, "reap-stop", inst, rc, &err);
+        if (rc != CT_OK) {
             return report("stop", inst->name, &err);
         }
         log_info("reap: stopped %s (owner %s, expired %s)", inst->name, inst->owner,
@@ -68,6 +88,9 @@ int reap_run(const char *config_path, bool dry_run)
 
     json_secure_init();
     log_open("ctgate-agent", false);
+    if (sodium_init() < 0) {
+        return report("start", "libsodium", &err);
+    }
     if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
         return report("load", config_path, &err);
     }

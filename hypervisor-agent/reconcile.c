@@ -11,6 +11,7 @@
 #include "json-secure.h"
 #include "log.h"
 #include "publish.h"
+#include "recover.h"
 #include "registry.h"
 #include "timefmt.h"
 
@@ -70,19 +71,40 @@ int reconcile_run(const char *config_path, bool fix)
     const char *name;
     json_t *entry;
     json_object_foreach (json_object_get(reg, "hostnames"), name, entry) {
+        json_t *pending = json_object_get(entry, "pending");
+        const char *rid = json_string_value(json_object_get(entry, "request_id"));
+        if (pending != NULL) {
+            if (!registry_entry_abandoned(entry)) {
+                continue; /* a create or delete is running right now */
+            }
+            drift++;
+            printf("%s of %s (request %s) was interrupted",
+                   json_string_value(json_object_get(pending, "op")) != NULL
+                       ? json_string_value(json_object_get(pending, "op"))
+                       : "an operation",
+                   name, rid != NULL ? rid : "?");
+            if (fix) {
+                struct ct_error e = {0};
+                if (rid != NULL &&
+                    recover_abandoned(&cfg, backend, handle, name, rid, &e) == CT_OK) {
+                    fixed++;
+                    printf(": rolled back, nothing of it is left");
+                } else {
+                    printf(": NOT recovered (%s)", e.detail);
+                }
+            }
+            printf("\n");
+            continue;
+        }
         if (has_instance(all, n, name)) {
             continue;
         }
         bool published = json_object_get(entry, "ipv4") != NULL;
         long age = age_of(json_string_value(json_object_get(entry, "reserved")));
-        if (!published && age < RECONCILE_GRACE_S) {
-            continue; /* a create may still be running */
-        }
         drift++;
         printf("reservation %s has no container (%s, reserved %lds ago)", name,
                published ? "published" : "never published", age);
         if (fix) {
-            const char *rid = json_string_value(json_object_get(entry, "request_id"));
             struct ct_error e = {0};
             if (rid != NULL && registry_release(cfg.state_dir, name, rid, &e) == CT_OK) {
                 fixed++;

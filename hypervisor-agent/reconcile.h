@@ -2,12 +2,14 @@
  * reconcile.h - `ctgate-agent reconcile [--fix]`: bring registry, backend and
  * nginx back into agreement after a crash or a change behind ctgate's back.
  *
- * Reports, one line each: a reservation whose container is gone (published
- * ones at once; unpublished ones only after RECONCILE_GRACE_S, since a create
- * may be running), a ctgate container without a reservation, and nginx files
- * that differ from what the registry renders.  With fix: releases those
- * reservations (only if still held by the same request) and regenerates
- * nginx.  Containers are never deleted by reconcile.  Safe to run any time;
+ * Reports, one line each: a create or delete whose process died between two
+ * steps (recover.h; one still running is left alone), a settled reservation
+ * whose container is gone, a ctgate container without a reservation, and
+ * nginx files that differ from what the registry renders.  With fix: rolls
+ * the interrupted operations back (their own instance, reservation, nginx
+ * entries), releases those reservations (only if still held by the same
+ * request) and regenerates nginx.  A container that belongs to no
+ * interrupted operation is never deleted by reconcile.  Safe to run any time;
  * meant for cron or a timer as well as by hand.  Returns the exit code: 0
  * in agreement (after fixing), 5 drift found and left.
  */
@@ -15,8 +17,6 @@
 #define CTGATE_RECONCILE_H
 
 #include <stdbool.h>
-
-#define RECONCILE_GRACE_S 600
 
 int reconcile_run(const char *config_path, bool fix);
 

@@ -111,7 +111,32 @@ struct reservation {
     struct reserve_claim *claim; /* reserve only; may be NULL */
     const char *ipv4; /* set_address only */
     int http_port;
+    const struct procid *worker; /* mark_deleting only */
 };
+
+static json_t *pending_json(const char *op, const struct procid *w)
+{
+    return json_pack("{s:s, s:I, s:I, s:s}", "op", op, "pid", (json_int_t)w->pid, "start",
+                     (json_int_t)w->start, "boot", w->boot);
+}
+
+bool registry_entry_abandoned(json_t *entry)
+{
+    json_t *p = json_object_get(entry, "pending");
+    const char *boot = json_string_value(json_object_get(p, "boot"));
+    if (p == NULL) {
+        return false;
+    }
+    struct procid id = {
+        .pid = (long)json_integer_value(json_object_get(p, "pid")),
+        .start = (unsigned long long)json_integer_value(json_object_get(p, "start")),
+    };
+    if (boot == NULL || strlen(boot) > PROCID_BOOT_LEN) {
+        return true; /* unreadable: nothing can be running it */
+    }
+    memcpy(id.boot, boot, strlen(boot) + 1);
+    return !procid_alive(&id);
+}
 
 static bool port_held(json_t *names, int port, const int *extra, size_t nextra)
 {
@@ -204,7 +229,18 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
                                    struct ct_error *err)
 {
     const struct reservation *r = arg;
-    if (json_object_get(names, r->hostname) != NULL) {
+    json_t *held = json_object_get(names, r->hostname);
+    if (held != NULL) {
+        if (r->claim != NULL) {
+            const char *rid = json_string_value(json_object_get(held, "request_id"));
+            r->claim->abandoned = rid != NULL && strlen(rid) < sizeof(r->claim->abandoned_rid) &&
+                                  registry_entry_abandoned(held);
+            r->claim->same_request =
+                !r->claim->abandoned && rid != NULL && strcmp(rid, r->request_id) == 0;
+            if (r->claim->abandoned) {
+                memcpy(r->claim->abandoned_rid, rid, strlen(rid) + 1);
+            }
+        }
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
     if (r->claim != NULL && (check_quota(names, r->owner, r->claim, err) != CT_OK ||
@@ -219,6 +255,9 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
         }
         if (r->claim->memory_mib != 0) {
             json_object_set_new(entry, "memory_mib", json_integer(r->claim->memory_mib));
+        }
+        if (r->claim->worker != NULL) {
+            json_object_set_new(entry, "pending", pending_json("create", r->claim->worker));
         }
         if (r->claim->nproto > 0) {
             json_t *protos = json_object();
@@ -261,14 +300,14 @@ enum ct_err registry_reserve(const char *dir, const char *hostname, const char *
                              const char *request_id, const char *when, struct reserve_claim *claim,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when, NULL, claim, NULL, 0};
+    struct reservation r = {hostname, owner, request_id, when, NULL, claim, NULL, 0, NULL};
     return registry_update(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0, NULL};
     return registry_update(dir, drop_reservation, &r, err);
 }
 
@@ -285,7 +324,7 @@ static enum ct_err find_reservation(json_t *names, const void *arg, bool *change
 enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
                                  struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, NULL, NULL, taken, NULL, NULL, 0};
+    struct reservation r = {hostname, NULL, NULL, NULL, taken, NULL, NULL, 0, NULL};
     *taken = false;
     return registry_update(dir, find_reservation, &r, err);
 }
@@ -313,8 +352,51 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
 enum ct_err registry_set_address(const char *dir, const char *hostname, const char *request_id,
                                  const char *ipv4, int http_port, struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, ipv4, http_port};
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, ipv4, http_port, NULL};
     return registry_update(dir, set_address, &r, err);
+}
+
+static enum ct_err mark_deleting(json_t *names, const void *arg, bool *changed,
+                                 struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    if (entry == NULL) {
+        return CT_OK; /* nothing reserved: nothing a crash could leave */
+    }
+    json_t *p = pending_json("delete", r->worker);
+    if (p == NULL || json_object_set_new(entry, "pending", p) != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    *changed = true;
+    return CT_OK;
+}
+
+enum ct_err registry_mark_deleting(const char *dir, const char *hostname,
+                                   const struct procid *worker, struct ct_error *err)
+{
+    struct reservation r = {hostname, NULL, NULL, NULL, NULL, NULL, NULL, 0, worker};
+    return registry_update(dir, mark_deleting, &r, err);
+}
+
+static enum ct_err settle(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    const char *holder = json_string_value(json_object_get(entry, "request_id"));
+    if (entry == NULL || holder == NULL || strcmp(holder, r->request_id) != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "%s is not reserved by this request",
+                            r->hostname);
+    }
+    *changed = json_object_del(entry, "pending") == 0;
+    return CT_OK;
+}
+
+enum ct_err registry_settle(const char *dir, const char *hostname, const char *request_id,
+                            struct ct_error *err)
+{
+    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0, NULL};
+    return registry_update(dir, settle, &r, err);
 }
 
 static enum ct_err copy_all(json_t *names, const void *arg, bool *changed, struct ct_error *err)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "procid.h"
 #include "protocols.h"
 
 #define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
@@ -37,6 +38,12 @@ struct reserve_claim {
     long long memory_mib;       /* recorded with the entry, counted by quotas (0: none) */
     int quota_containers;       /* the owner's quota, 0: unlimited */
     long long quota_memory_mib; /* 0: unlimited */
+    const struct procid *worker; /* recorded as the entry's "pending" create; may be NULL */
+    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is an operation whose process died */
+    bool abandoned;
+    char abandoned_rid[65];
+    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is this very request_id, alive or settled */
+    bool same_request;
 };
 
 /*
@@ -59,6 +66,17 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,
                                  const char *request_id, const char *ipv4, int http_port,
                                  struct ct_error *err);
+/*
+ * An entry whose "pending" operation (create or delete) is no longer running:
+ * its process died between two steps (crash, SIGKILL).  recover.h puts it right.
+ */
+bool registry_entry_abandoned(json_t *entry);
+/* Mark the entry of hostname as being deleted by worker (so a crash can be told apart). */
+enum ct_err registry_mark_deleting(const char *state_dir, const char *hostname,
+                                   const struct procid *worker, struct ct_error *err);
+/* The create that holds hostname finished: its entry is no longer pending. */
+enum ct_err registry_settle(const char *state_dir, const char *hostname, const char *request_id,
+                            struct ct_error *err);
 /* A copy of the whole registry ({"v":1,"hostnames":{...}}), read under the lock. */
 enum ct_err registry_snapshot(const char *state_dir, json_t **out, struct ct_error *err);
 /*

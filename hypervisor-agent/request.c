@@ -25,7 +25,7 @@ static const struct field fields[] = {
     {"op", ~0u, ~0u},
     {"caller", ~0u, ~0u},
     {"request_id", BIT(OP_CREATE) | BIT(OP_DELETE), 0},
-    {"hostname", NAMED | BIT(OP_CHECK), NAMED},
+    {"hostname", NAMED | BIT(OP_CHECK) | BIT(OP_HISTORY), NAMED},
     {"template", BIT(OP_CREATE) | BIT(OP_CHECK), BIT(OP_CREATE)},
     {"pubkey", BIT(OP_CREATE), BIT(OP_CREATE)},
     {"protocols", BIT(OP_CREATE), 0},
@@ -62,6 +62,7 @@ static const char *const op_names[OP__COUNT] = {
     [OP_STOP] = "stop",
     [OP_RESTART] = "restart",
     [OP_TEMPLATES] = "templates",
+    [OP_HISTORY] = "history",
 };
 
 const char *request_op_name(enum request_op op)
@@ -332,6 +333,52 @@ bool request_caller_in_group(const struct request *req, const char *group)
         }
     }
     return false;
+}
+
+json_t *request_params_json(const struct request *req)
+{
+    json_t *p = json_object();
+    if (p == NULL) {
+        return NULL;
+    }
+    struct {
+        const char *key;
+        const char *value;
+    } strings[] = {{"hostname", req->hostname},     {"template", req->template_name},
+                   {"request_id", req->request_id}, {"size", req->size}};
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (strings[i].value[0] != '\0') {
+            json_object_set_new(p, strings[i].key, json_string(strings[i].value));
+        }
+    }
+    struct {
+        const char *key;
+        long long value;
+    } numbers[] = {{"cpu", req->limits.cpu},
+                   {"memory_mib", req->limits.memory_mib},
+                   {"disk_mib", req->limits.disk_mib},
+                   {"http_port", req->http_port}};
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        if (numbers[i].value != 0) {
+            json_object_set_new(p, numbers[i].key, json_integer(numbers[i].value));
+        }
+    }
+    if (req->has_expires) {
+        json_object_set_new(p, "expires_in", json_integer(req->expires_in_s));
+    }
+    if (req->nprotocols > 0) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < req->nprotocols; i++) {
+            json_array_append_new(list, json_string(req->protocols[i]));
+        }
+        json_object_set_new(p, "protocols", list);
+    }
+    if (req->has_pubkey) {
+        char fp[PUBKEY_FINGERPRINT_LEN];
+        pubkey_fingerprint(&req->pubkey, fp);
+        json_object_set_new(p, "pubkey_fingerprint", json_string(fp));
+    }
+    return p;
 }
 
 void request_free(struct request *req)

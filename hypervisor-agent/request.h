@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 #include "agent-config.h"
 #include "error.h"
@@ -32,6 +33,7 @@ enum request_op {
     OP_STOP,
     OP_RESTART,
     OP_TEMPLATES,
+    OP_HISTORY,
     OP__COUNT
 };
 
@@ -64,6 +66,8 @@ struct request {
 const char *request_op_name(enum request_op op);
 enum ct_err request_parse(const char *text, size_t len, struct request *out, struct ct_error *err);
 bool request_caller_in_group(const struct request *req, const char *group);
+/* What the request asked for, minus secrets and key material (the key as its fingerprint). */
+json_t *request_params_json(const struct request *req);
 void request_free(struct request *req);
 
 #endif

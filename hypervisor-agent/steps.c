@@ -1,9 +1,30 @@
 /* steps.c - see steps.h. */
 #include "steps.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
+
+#ifdef CTGATE_FAULT_INJECTION
+/* Test builds: "kill-STEP" makes the agent die by SIGKILL once STEP has run, as a crash would. */
+static void maybe_die(const char *fail_after, const char *step)
+{
+    char word[48];
+    snprintf(word, sizeof(word), "kill-%s", step);
+    if (fail_after != NULL && strcmp(fail_after, word) == 0) {
+        kill(getpid(), SIGKILL);
+    }
+}
+#else
+static void maybe_die(const char *fail_after, const char *step)
+{
+    (void)fail_after;
+    (void)step;
+}
+#endif
 
 static void report(const struct step_runner *r, const char *step, const char *state, long ms,
                    const char *msg)
@@ -24,6 +45,9 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
         long start = clock_now_ms();
         report(r, s->name, "begin", 0, NULL);
         rc = s->run(r->ctx, err);
+        if (rc == CT_OK) {
+            maybe_die(r->fail_after, s->name);
+        }
         if (rc == CT_OK && r->fail_after != NULL && strcmp(r->fail_after, s->name) == 0) {
             rc = ct_error_set(err, CT_ERR_INJECTED, "after step %s", s->name);
         }

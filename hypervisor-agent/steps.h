@@ -28,7 +28,11 @@ struct step_runner {
     void *ctx;
     step_report_fn report; /* may be NULL */
     void *report_ctx;
-    const char *fail_after; /* fault injection (test builds): fail once this step has run */
+    /*
+     * Fault injection (test builds): "STEP" fails once STEP has run;
+     * "kill-STEP" kills the process with SIGKILL once STEP has run.
+     */
+    const char *fail_after;
 };
 
 /*

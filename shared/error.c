@@ -28,6 +28,8 @@ static const struct err_entry table[CT_ERR__COUNT] = {
     [CT_ERR_NOT_ALLOWED] = {"not_allowed", "not allowed", CT_EXIT_NOT_ALLOWED},
     [CT_ERR_QUOTA] = {"quota_exceeded", "quota exceeded", CT_EXIT_NOT_ALLOWED},
     [CT_ERR_HOSTNAME_TAKEN] = {"hostname_taken", "hostname already taken", CT_EXIT_CONFLICT},
+    [CT_ERR_REQUEST_REUSED] = {"request_id_reused", "request id already used for another request",
+                               CT_EXIT_CONFLICT},
     [CT_ERR_BACKEND] = {"backend_error", "container backend failed", CT_EXIT_BACKEND},
     [CT_ERR_TIMEOUT] = {"timeout", "timed out", CT_EXIT_TIMEOUT},
     [CT_ERR_CONFIG] = {"config_error", "configuration error", CT_EXIT_BACKEND},

@@ -1,0 +1,135 @@
+/* outcome.c - see outcome.h. */
+#include "outcome.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "json-secure.h"
+#include "log.h"
+#include "pubkey.h"
+#include "timefmt.h"
+
+#define OUTCOME_MAX ((size_t)256 * 1024)
+
+void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
+{
+    char key[PUBKEY_LINE_MAX + 1] = "";
+    if (req->has_pubkey) {
+        pubkey_format(&req->pubkey, key, sizeof(key));
+    }
+    json_t *protocols = json_array();
+    for (size_t i = 0; i < req->nprotocols; i++) {
+        json_array_append_new(protocols, json_string(req->protocols[i]));
+    }
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:i, s:b, s:I, s:o}",
+                            "owner", req->caller.uid, "hostname", req->hostname, "template",
+                            req->template_name, "pubkey", key, "size", req->size, "cpu",
+                            req->limits.cpu, "memory_mib", (json_int_t)req->limits.memory_mib,
+                            "disk_mib", (json_int_t)req->limits.disk_mib, "http_port",
+                            req->http_port, "has_expires", req->has_expires, "expires_in",
+                            (json_int_t)req->expires_in_s, "protocols", protocols);
+    char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    unsigned char hash[32];
+    crypto_generichash(hash, sizeof(hash), (const unsigned char *)(text != NULL ? text : ""),
+                       text != NULL ? strlen(text) : 0, NULL, 0);
+    sodium_bin2hex(out, OUTCOME_DIGEST_HEX, hash, sizeof(hash));
+    json_secure_free_text(text);
+    json_decref(doc);
+}
+
+static void path_of(const char *state_dir, const char *request_id, char *out, size_t len)
+{
+    /* request_id passed validate_request_id: letters, digits, '-', '_' only */
+    snprintf(out, len, "%s/requests/%s.json", state_dir, request_id);
+}
+
+enum ct_err outcome_find(const char *state_dir, const char *request_id, const char *owner,
+                         const char *digest, json_t **data, struct ct_error *err)
+{
+    char path[PATH_MAX];
+    struct buf text;
+    json_error_t jerr;
+    *data = NULL;
+    path_of(state_dir, request_id, path, sizeof(path));
+    buf_init(&text, OUTCOME_MAX);
+    int r = buf_read_file(&text, path);
+    json_t *doc = r == 0 ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+    buf_free(&text);
+    if (r == -ENOENT) {
+        return CT_ERR_NOT_FOUND;
+    }
+    if (doc == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s", path);
+    }
+    enum ct_err rc;
+    const char *o = json_string_value(json_object_get(doc, "owner"));
+    const char *d = json_string_value(json_object_get(doc, "digest"));
+    if (o == NULL || d == NULL || strcmp(o, owner) != 0 || strcmp(d, digest) != 0) {
+        rc = ct_error_set(err, CT_ERR_REQUEST_REUSED,
+                          "request %s was a different create; use a new request id", request_id);
+    } else if (json_is_true(json_object_get(doc, "ok"))) {
+        *data = json_deep_copy(json_object_get(doc, "data"));
+        json_object_set_new(*data, "repeated", json_true());
+        rc = *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    } else {
+        json_t *e = json_object_get(doc, "error");
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *message = json_string_value(json_object_get(e, "message"));
+        rc = ct_error_set(err, ct_err_from_code(code != NULL ? code : ""),
+                          "first attempt of request %s: %s", request_id,
+                          message != NULL ? message : "failed");
+    }
+    json_decref(doc);
+    return rc;
+}
+
+void outcome_record(const char *state_dir, const char *request_id, const char *owner,
+                    const char *digest, json_t *data, const struct ct_error *failure)
+{
+    char dir[PATH_MAX];
+    char path[PATH_MAX];
+    char tmp[PATH_MAX + 16];
+    char when[32];
+    timefmt_rfc3339(time(NULL), when, sizeof(when));
+    snprintf(dir, sizeof(dir), "%s/requests", state_dir);
+    path_of(state_dir, request_id, path, sizeof(path));
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        log_error("cannot create %s: %s", dir, strerror(errno));
+        return;
+    }
+    json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:b}", "v", 1, "owner", owner, "digest", digest,
+                            "finished", when, "ok", failure == NULL);
+    if (doc == NULL) {
+        return;
+    }
+    if (failure == NULL) {
+        json_t *copy = json_deep_copy(data);
+        json_object_del(copy, "root_password"); /* shown once, never stored */
+        json_object_set_new(doc, "data", copy);
+    } else {
+        char message[CT_ERROR_DETAIL_MAX + 128];
+        ct_error_format(failure, message, sizeof(message));
+        json_object_set_new(doc, "error",
+                            json_pack("{s:s, s:s, s:s?}", "code", ct_err_code(failure->code),
+                                      "message", message, "step", failure->step));
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    bool ok = fd >= 0 && json_dumpfd(doc, fd, JSON_COMPACT) == 0 && fsync(fd) == 0;
+    if (fd >= 0) {
+        ok = close(fd) == 0 && ok;
+    }
+    /* link(): the first outcome stays; a second writer of one id cannot replace it. */
+    if (!ok || (link(tmp, path) != 0 && errno != EEXIST)) {
+        log_error("cannot record the outcome of request %s: %s", request_id, strerror(errno));
+    }
+    unlink(tmp);
+    json_decref(doc);
+}

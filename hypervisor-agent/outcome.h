@@ -1,0 +1,38 @@
+/*
+ * outcome.h - what each create ended with, kept so that repeating a request
+ * (same request_id) returns the first result instead of making a second
+ * container.
+ *
+ * STATE_DIR/requests/<request_id>.json holds the owner, a BLAKE2b digest of
+ * the request's parameters, and the result: the data without the root
+ * password (shown once, never stored), or the error.  Written once, atomically,
+ * when the create ends; never changed.  A request id reused by another owner
+ * or with other parameters is refused (request_id_reused).
+ */
+#ifndef CTGATE_OUTCOME_H
+#define CTGATE_OUTCOME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "request.h"
+
+#define OUTCOME_DIGEST_HEX 65
+
+/* Hex BLAKE2b of everything a create asked for, including who asked. */
+void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX]);
+/*
+ * The recorded outcome of request_id, if any: CT_ERR_NOT_FOUND when none;
+ * CT_ERR_REQUEST_REUSED when it was another create (owner or digest differ);
+ * CT_OK with *data (the first result's data plus "repeated": true, caller
+ * releases) when it succeeded; the first error (code, message, step in err)
+ * when it failed.
+ */
+enum ct_err outcome_find(const char *state_dir, const char *request_id, const char *owner,
+                         const char *digest, json_t **data, struct ct_error *err);
+/* Record the end of a create: data (root_password left out) or the error. */
+void outcome_record(const char *state_dir, const char *request_id, const char *owner,
+                    const char *digest, json_t *data, const struct ct_error *failure);
+
+#endif

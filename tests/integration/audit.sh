@@ -1,0 +1,90 @@
+#!/bin/bash
+# The signed audit trail: every operation through the gateway is one record
+# (who, what, result, step timings, never a secret); `ctgate-agent audit
+# verify` proves it whole and names the first bad record when one byte of
+# any record is flipped, a record is deleted or two are swapped; `history`
+# shows a user their own records only.
+source "$(dirname "$0")/../lib.sh"
+
+log=$CTGATE_AGENT_STATE/audit.log
+before=$(wc -l < "$log" 2>/dev/null || echo 0)
+n=$(name_for aud)
+CREATED_NAMES+=("$n")
+gw_run "$TMP/c" alice -T -- create --hostname "$n" --json
+pw=$(jq -r .data.root_password "$TMP/c.out")
+gw_run "$TMP/i" alice -T -- info "$n"
+gw_run "$TMP/f" alice -T -- create --hostname "$n"
+password_of bob > "$TMP/b.in"
+gw_run "$TMP/b" bob -T -- list --user bob --password-stdin
+gw_run "$TMP/d" alice -T -- delete "$n" --yes
+after=$(wc -l < "$log")
+check "one record per operation (5 + the prompts' checks: at least 5)" test $((after - before)) -ge 5
+tail -n $((after - before)) "$log" > "$TMP/new"
+check "the create: alice, her key's fingerprint, her address, ok" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok)) | length == 1 and (.[0].who.uid == "alice") and (.[0].who.key_fingerprint | startswith("SHA256:")) and (.[0].who.client | startswith("127.0.0.1"))' "$TMP/new"
+check "with every step and its duration" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok))[0].steps | map(.step) == ["reserve","clone","limits","start","network","account","keys","password","publish"]' "$TMP/new"
+check "the failed create: hostname_taken at reserve" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and (.result.ok | not)))[0].result | .code == "hostname_taken" and .step == "reserve"' "$TMP/new"
+check "bob's list" jq_true -s 'map(select(.op == "list" and .who.uid == "bob")) | length >= 1' "$TMP/new"
+check "the key is there only as a fingerprint" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n))[0].params | has("pubkey") | not and (.pubkey_fingerprint | startswith("SHA256:"))' "$TMP/new"
+check_not "the root password is nowhere in the log" grep -qF "$pw" "$log"
+check_not "nor bob's LDAP password" grep -qF "$(password_of bob)" "$log"
+check_eq "mode 0600" 600 "$(stat -c %a "$log")"
+check_eq "the signing key: mode 0600" 600 "$(stat -c %a "$CTGATE_AGENT_STATE/audit.key")"
+
+agent_cmd audit verify >"$TMP/v0" 2>&1
+check_eq "verify: intact, exit 0" 0 "$?"
+check "says how many" grep -qE "^audit: $after records, hash chain and signatures intact" "$TMP/v0"
+agent_cmd audit show --user bob >"$TMP/show" 2>&1
+check "show --user bob: bob's list" grep -qE " bob +list " "$TMP/show"
+check_not "show --user bob: nothing of alice" grep -q " alice " "$TMP/show"
+agent_cmd audit show --name "$n" --since 1h --json >"$TMP/showj" 2>&1
+check "show --name --since --json" jq_true -s --arg n "$n" 'length >= 3 and all(.params.hostname == $n)' "$TMP/showj"
+
+echo "-- tampering, on a copy of the state directory"
+copy=$TMP/state
+install -d -m 0700 -o "$CTGATE_AGENT_USER" "$copy"
+chmod 0755 "$TMP"
+sed "s|^state_dir = .*|state_dir = \"$copy\";|" "$CTGATE_AGENT_CONF" > "$TMP/agent.conf"
+chmod 0644 "$TMP/agent.conf"
+cp "$CTGATE_AGENT_STATE/audit.pub" "$copy/"
+verify_copy() { runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" --config "$TMP/agent.conf" audit verify; }
+put() { cp "$1" "$copy/audit.log"; chown "$CTGATE_AGENT_USER" "$copy/audit.log"; }
+head -n 12 "$log" > "$TMP/orig"
+lines=$(wc -l < "$TMP/orig")
+put "$TMP/orig"
+verify_copy >"$TMP/vc" 2>&1
+check_eq "the copy verifies" 0 "$?"
+flipped=0 named=0
+for k in $(seq 1 "$lines"); do
+    len=$(sed -n "${k}p" "$TMP/orig" | wc -c)
+    pos=$(( ($(od -An -N2 -tu2 /dev/urandom) % (len - 1)) ))
+    off=$(( $(head -n $((k - 1)) "$TMP/orig" | wc -c) + pos ))
+    python3 -c "import sys; d=bytearray(open(sys.argv[1],'rb').read()); d[int(sys.argv[2])]^=1; open(sys.argv[3],'wb').write(d)" "$TMP/orig" "$off" "$TMP/bad"
+    put "$TMP/bad"
+    verify_copy >"$TMP/vb" 2>&1
+    [ "$?" = 5 ] && flipped=$((flipped + 1))
+    grep -qE "record (at line )?$k[: ]" "$TMP/vb" && named=$((named + 1)) || sed "s/^/       record $k: /" "$TMP/vb"
+done
+check_eq "a flipped byte in each of $lines records: verify fails (exit 5)" "$lines" "$flipped"
+check_eq "and names that record" "$lines" "$named"
+sed '5d' "$TMP/orig" > "$TMP/del"; put "$TMP/del"
+verify_copy >"$TMP/vd" 2>&1
+check_eq "record 5 deleted: exit 5" 5 "$?"
+check "names line 5" grep -q "record at line 5 has sequence number 6" "$TMP/vd"
+sed -n '1,6p;8p;7p;9,$p' "$TMP/orig" > "$TMP/swap"; put "$TMP/swap"
+verify_copy >"$TMP/vs" 2>&1
+check_eq "records 7 and 8 swapped: exit 5" 5 "$?"
+check "names line 7" grep -q "record at line 7 has sequence number 8" "$TMP/vs"
+put "$TMP/orig"
+verify_copy >"$TMP/vr" 2>&1
+check_eq "restored: intact again" 0 "$?"
+
+echo "-- history: a user's own records"
+gw_run "$TMP/h" alice -T -- history "$n" --json
+check "alice's history of $n: create, info, the failed create, delete" jq_true '[.data.records[].op] | index("create") != null and index("info") != null and index("delete") != null' "$TMP/h.out"
+check "only alice's" jq_true 'all(.data.records[]; .who.uid == "alice")' "$TMP/h.out"
+check "no signatures or hashes shown" jq_true 'all(.data.records[]; has("sig") | not)' "$TMP/h.out"
+gw_run "$TMP/ht" alice -T -- history "$n"
+check "as text" grep -qE "^[0-9TZ:-]+ +create +$n +127.0.0.1.* +ok " "$TMP/ht.out"
+cp "$TMP/b.in" "$TMP/hb.in"
+gw_run "$TMP/hb" bob -T -- history "$n" --user bob --password-stdin --json
+check "bob sees none of alice's records about it" jq_true '.data.records | length == 0' "$TMP/hb.out"
