@@ -22,6 +22,7 @@ static const struct {
     {"account", "create your account"},
     {"keys", "install your SSH key"},
     {"password", "set the root password"},
+    {"wait", "wait for the first attempt of this request"},
     {"destroy", "destroy the container"},
     {"release", "free the hostname"},
     {"publish", "publish its name and ports"},

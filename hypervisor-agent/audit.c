@@ -187,12 +187,12 @@ enum ct_err audit_append(const char *dir, const struct audit_who *who, const cha
         prev[HASH_HEX - 1] = '\0';
     }
     timefmt_rfc3339(time(NULL), when, sizeof(when));
-    record = json_pack("{s:I, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:{s:b, s:s, s:s?}, s:O}",
+    record = json_pack("{s:I, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:{s:b, s:s, s:s?}, s:o}",
                        "seq", seq, "time", when, "prev", prev, "who", "uid", who->uid,
                        "key_fingerprint", who->key_fingerprint, "client", who->client, "op", op,
                        "params", params, "result", "ok", result == CT_OK, "code",
                        ct_err_code(result), "step", err != NULL ? err->step : NULL, "steps",
-                       steps != NULL ? steps : json_array());
+                       steps != NULL ? json_incref(steps) : json_array());
     if (record == NULL || (text = canonical(record)) == NULL) {
         rc = ct_error_set(out_err, CT_ERR_INTERNAL, "out of memory");
         goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "ops.h"
 #include "policy.h"
 #include "outcome.h"
@@ -37,6 +38,7 @@ struct create_ctx {
     char expires[32];           /* RFC 3339, "" for never */
     int http_port;              /* the app's port inside */
     bool reserved;              /* step_reserve got the name (its undo may free it) */
+    bool undo_incomplete;       /* an undo could not reach the backend: keep the entry pending */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
@@ -63,7 +65,9 @@ static void undo_reserve(void *p)
 {
     struct create_ctx *c = p;
     struct ct_error ignored = {0};
-    if (c->reserved) { /* a repeat of a running request must not free the first one's name */
+    /* A repeat of a running request must not free the first one's name; nor may a
+       rollback that could not remove the instance (undo_clone). */
+    if (c->reserved && !c->undo_incomplete) {
         registry_release(c->agent->cfg->state_dir, c->req->hostname, c->request_id, &ignored);
     }
 }
@@ -102,11 +106,22 @@ static void undo_clone(void *p)
 {
     struct create_ctx *c = p;
     struct backend_instance inst;
-    struct ct_error ignored = {0};
+    struct ct_error why = {0};
     /* Destroy only what this request made: a same-named instance of another request stays. */
-    if (c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &ignored) == CT_OK &&
-        strcmp(inst.request_id, c->request_id) == 0) {
-        c->agent->backend->destroy(c->agent->handle, c->req->hostname, &ignored);
+    enum ct_err rc = c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &why);
+    if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0) {
+        rc = c->agent->backend->destroy(c->agent->handle, c->req->hostname, &why);
+    }
+    if (rc != CT_OK && rc != CT_ERR_NOT_FOUND) {
+        /*
+         * The backend does not answer (or refuses): the instance may still be
+         * there.  The reservation stays, marked pending by this process, so
+         * that once we are gone reconcile --fix or the next create of the name
+         * finishes the rollback (recover.h).
+         */
+        c->undo_incomplete = true;
+        log_error("create %s: rollback of the instance failed (%s); left to reconcile",
+                  c->req->hostname, why.detail);
     }
 }
 
@@ -397,6 +412,16 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
 
     rc = ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
+    if (rc != CT_OK && c.undo_incomplete) {
+        char first[CT_ERROR_DETAIL_MAX];
+        snprintf(first, sizeof(first), "%s", err->detail);
+        const char *step = err->step;
+        ct_error_set(err, err->code,
+                     "%s; the rollback could not reach the backend and finishes once it answers "
+                     "(reconcile --fix, or the next create of %s)",
+                     first, req->hostname);
+        err->step = step;
+    }
     if (rc == CT_ERR_HOSTNAME_TAKEN && c.ports.same_request) {
         /* The same request, sent twice at once: this one lost the race to reserve. */
         sodium_memzero(c.root_password, sizeof(c.root_password));

@@ -83,7 +83,7 @@ for how in reconcile next-create; do
         agent_send "$(req_named delete alice "$n")" "$TMP/$how-d$step"
         no_fault
         check_eq "delete killed after $step: no result line" "" "$(result_of "$TMP/$how-d$step")"
-        if [ "$step" != unpublish ]; then
+        if [ "$step" = destroy ]; then
             check_eq "$step: the registry shows the delete pending" delete "$(pending_of "$n")"
         fi
         if [ "$how" = reconcile ]; then
