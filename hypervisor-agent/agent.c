@@ -113,7 +113,7 @@ int agent_serve(const char *config_path)
     bool have_config = false;
     bool have_request = false;
     char fault_buf[40];
-    struct agent_ctx ctx = {.out = stdout, .steps = json_array()};
+    struct agent_ctx ctx = {.out = stdout};
     enum ct_err rc;
 
     /*
@@ -123,6 +123,7 @@ int agent_serve(const char *config_path)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     json_secure_init();
+    ctx.steps = json_array(); /* after json_secure_init: jansson's allocator is set once */
     log_open("ctgate-agent", false);
     buf_init(&text, PROTO_REQUEST_MAX);
     if (sodium_init() < 0) {

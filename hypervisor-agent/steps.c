@@ -45,9 +45,6 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
         long start = clock_now_ms();
         report(r, s->name, "begin", 0, NULL);
         rc = s->run(r->ctx, err);
-        if (rc == CT_OK) {
-            maybe_die(r->fail_after, s->name);
-        }
         if (rc == CT_OK && r->fail_after != NULL && strcmp(r->fail_after, s->name) == 0) {
             rc = ct_error_set(err, CT_ERR_INJECTED, "after step %s", s->name);
         }
@@ -59,6 +56,7 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
             break;
         }
         report(r, s->name, "done", clock_now_ms() - start, NULL);
+        maybe_die(r->fail_after, s->name);
     }
     if (rc == CT_OK) {
         return CT_OK;
