@@ -56,8 +56,8 @@ static void print_history(const struct session *s, json_t *data, const void *ctx
 static int history_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
-    char name[CT_HOSTNAME_MAX + 1] = "";
     if (args->npositional == 1) {
+        char name[CT_HOSTNAME_MAX + 1];
         json_t *req = NULL;
         int code = cmd_named_request(s, &cmd_history_entry, args, "history", name, sizeof(name),
                                      &req, &err);

@@ -329,14 +329,24 @@ enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *ta
     return registry_update(dir, find_reservation, &r, err);
 }
 
-static enum ct_err set_address(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+/* The entry of r->hostname when r->request_id holds it; else NULL and an error. */
+static json_t *held_entry(json_t *names, const struct reservation *r, struct ct_error *err)
 {
-    const struct reservation *r = arg;
     json_t *entry = json_object_get(names, r->hostname);
     const char *holder = json_string_value(json_object_get(entry, "request_id"));
     if (entry == NULL || holder == NULL || strcmp(holder, r->request_id) != 0) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "%s is not reserved by this request",
-                            r->hostname);
+        ct_error_set(err, CT_ERR_INTERNAL, "%s is not reserved by this request", r->hostname);
+        return NULL;
+    }
+    return entry;
+}
+
+static enum ct_err set_address(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = held_entry(names, r, err);
+    if (entry == NULL) {
+        return err->code;
     }
     if (r->ipv4 == NULL) {
         json_object_del(entry, "ipv4");
@@ -381,12 +391,9 @@ enum ct_err registry_mark_deleting(const char *dir, const char *hostname,
 
 static enum ct_err settle(json_t *names, const void *arg, bool *changed, struct ct_error *err)
 {
-    const struct reservation *r = arg;
-    json_t *entry = json_object_get(names, r->hostname);
-    const char *holder = json_string_value(json_object_get(entry, "request_id"));
-    if (entry == NULL || holder == NULL || strcmp(holder, r->request_id) != 0) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "%s is not reserved by this request",
-                            r->hostname);
+    json_t *entry = held_entry(names, arg, err);
+    if (entry == NULL) {
+        return err->code;
     }
     *changed = json_object_del(entry, "pending") == 0;
     return CT_OK;

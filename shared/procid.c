@@ -1,7 +1,9 @@
 /* procid.c - see procid.h. */
 #include "procid.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,7 +48,13 @@ static bool start_of(long pid, unsigned long long *start)
     for (int field = 3; field < 22 && p != NULL; field++) {
         p = strchr(p + 1, ' ');
     }
-    return p != NULL && sscanf(p, " %llu", start) == 1;
+    if (p == NULL) {
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    *start = strtoull(p + 1, &end, 10);
+    return errno == 0 && end != p + 1 && (*end == ' ' || *end == '\0' || *end == '\n');
 }
 
 bool procid_self(struct procid *out)
