@@ -1,6 +1,8 @@
 #!/bin/bash
 # Crash recovery: the agent dies by SIGKILL right after each step of a create
-# and of a delete (test builds: "kill-STEP" in STATE_DIR/fault-inject).  Then
+# and of a delete (test builds: "kill-STEP" in STATE_DIR/fault-inject), and a
+# delete fails after each of its steps (a create failing after each step is
+# agent-rollback.sh).  Then
 # `ctgate-agent reconcile --fix`, or the next create of the same name, brings
 # LXD, the registry and nginx back into agreement: a create killed before it
 # settled leaves nothing, one killed after its last step is a finished
@@ -96,6 +98,21 @@ for how in reconcile next-create; do
         fi
         gone "$n" "delete killed after $step"
     done
+done
+
+echo "== a delete that fails after each step (injected): said so, then finished by reconcile"
+for step in $delete_steps; do
+    n=$(name_for "df-$step")
+    CREATED_NAMES+=("$n")
+    create alice "$n" "$TMP/df-$step.c"
+    echo "$step" > "$CTGATE_AGENT_STATE/fault-inject"
+    agent_send "$(req_named delete alice "$n")" "$TMP/df-$step"
+    no_fault
+    check_eq "delete failing after $step: not ok" false "$(result_field "$TMP/df-$step" .ok)"
+    check_eq "$step: the error names the step" "$step" "$(result_field "$TMP/df-$step" .error.step)"
+    check_eq "$step: no instance (destroy ran)" 404 "$(lxd_status_code "/1.0/instances/$n")"
+    agent_cmd reconcile --fix >"$TMP/df-$step.fix" 2>&1
+    gone "$n" "delete failing after $step, reconciled"
 done
 
 echo "== the bystander"
