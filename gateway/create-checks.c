@@ -12,10 +12,6 @@
 #include "units.h"
 #include "validate.h"
 
-#define CPU_MAX 1024
-#define MEMORY_MIN_MIB 32
-#define DISK_MIN_MIB 256
-
 /* --- checks: normalise in place, or say why not ------------------------- */
 
 bool create_check_hostname(struct session *s, char *value, char *why, size_t len)
@@ -64,7 +60,7 @@ bool create_check_pubkey(struct session *s, char *value, char *why, size_t len)
 bool create_check_size(struct session *s, char *value, char *why, size_t len)
 {
     (void)s;
-    if (!validate_name(value, 32)) {
+    if (!validate_name(value, CT_SIZE_NAME_MAX)) {
         snprintf(why, len, "not a size name (see: templates)");
         return false;
     }
@@ -76,8 +72,8 @@ bool create_check_cpu(struct session *s, char *value, char *why, size_t len)
     (void)s;
     char *end = NULL;
     long n = strtol(value, &end, 10);
-    if (!isdigit((unsigned char)value[0]) || *end != '\0' || n < 1 || n > CPU_MAX) {
-        snprintf(why, len, "a number of CPUs, 1 to %d", CPU_MAX);
+    if (!isdigit((unsigned char)value[0]) || *end != '\0' || n < 1 || n > CT_CPU_MAX) {
+        snprintf(why, len, "a number of CPUs, 1 to %d", CT_CPU_MAX);
         return false;
     }
     return true;
@@ -96,13 +92,13 @@ static bool check_mib(const char *value, long long min, char *why, size_t len)
 bool create_check_memory(struct session *s, char *value, char *why, size_t len)
 {
     (void)s;
-    return check_mib(value, MEMORY_MIN_MIB, why, len);
+    return check_mib(value, CT_MEMORY_MIN_MIB, why, len);
 }
 
 bool create_check_disk(struct session *s, char *value, char *why, size_t len)
 {
     (void)s;
-    return check_mib(value, DISK_MIN_MIB, why, len);
+    return check_mib(value, CT_DISK_MIN_MIB, why, len);
 }
 
 bool create_check_port(struct session *s, char *value, char *why, size_t len)

@@ -40,7 +40,7 @@ void create_default_size(struct session *s, const struct param_values *so_far, c
 {
     const char *size =
         s->authenticated ? str(session_catalog_template(s, so_far->v[P_TEMPLATE]), "size") : NULL;
-    if (size != NULL && validate_name(size, 32)) {
+    if (size != NULL && validate_name(size, CT_SIZE_NAME_MAX)) {
         snprintf(out, len, "%s", size);
         snprintf(shown, shownlen, "%s", size);
     }

@@ -14,10 +14,11 @@
 
 #include "error.h"
 #include "protocols.h"
+#include "validate.h"
 
 #define AGENT_CONFIG_DEFAULT "/etc/ctgate/agent.conf"
 
-#define SIZE_NAME_MAX 32
+#define SIZE_NAME_MAX CT_SIZE_NAME_MAX
 #define TEMPLATE_SIZES_MAX 8
 #define TEMPLATE_RUNTIMES_MAX 8
 #define RUNTIME_MAX 32

@@ -48,9 +48,9 @@ static enum ct_err read_spec(const config_setting_t *group, struct size_spec *sp
     enum ct_err rc;
     memset(spec, 0, sizeof(*spec));
     if (config_setting_lookup_int(group, "cpu", &cpu) == CONFIG_TRUE) {
-        if (cpu < 1 || cpu > POLICY_CPU_MAX) {
+        if (cpu < 1 || cpu > CT_CPU_MAX) {
             return ct_error_set(err, CT_ERR_CONFIG, "line %d: cpu must be 1..%d",
-                                config_setting_source_line(group), POLICY_CPU_MAX);
+                                config_setting_source_line(group), CT_CPU_MAX);
         }
         spec->cpu = cpu;
     }
@@ -58,11 +58,11 @@ static enum ct_err read_spec(const config_setting_t *group, struct size_spec *sp
         (rc = read_amount(group, "disk", false, &spec->disk_mib, err)) != CT_OK) {
         return rc;
     }
-    if ((spec->memory_mib != 0 && spec->memory_mib < POLICY_MEMORY_MIN_MIB) ||
-        (spec->disk_mib != 0 && spec->disk_mib < POLICY_DISK_MIN_MIB)) {
+    if ((spec->memory_mib != 0 && spec->memory_mib < CT_MEMORY_MIN_MIB) ||
+        (spec->disk_mib != 0 && spec->disk_mib < CT_DISK_MIN_MIB)) {
         return ct_error_set(err, CT_ERR_CONFIG, "line %d: memory below %dMiB or disk below %dMiB",
-                            config_setting_source_line(group), POLICY_MEMORY_MIN_MIB,
-                            POLICY_DISK_MIN_MIB);
+                            config_setting_source_line(group), CT_MEMORY_MIN_MIB,
+                            CT_DISK_MIN_MIB);
     }
     return CT_OK;
 }

@@ -18,10 +18,6 @@
 #include "agent-config.h"
 #include "error.h"
 
-#define POLICY_CPU_MAX 1024
-#define POLICY_MEMORY_MIN_MIB 32
-#define POLICY_DISK_MIN_MIB 256
-
 enum ct_err policy_load(const config_t *conf, struct policy_config *p, struct ct_error *err);
 /* size, sizes, max and runtimes of the template setting s (line numbers in errors). */
 enum ct_err policy_load_template(const config_setting_t *s, const struct policy_config *p,

@@ -45,9 +45,9 @@ struct int_field {
 };
 
 static const struct int_field int_fields[] = {
-    {"cpu", 1, POLICY_CPU_MAX},
-    {"memory_mib", POLICY_MEMORY_MIN_MIB, UNITS_MIB_MAX},
-    {"disk_mib", POLICY_DISK_MIN_MIB, UNITS_MIB_MAX},
+    {"cpu", 1, CT_CPU_MAX},
+    {"memory_mib", CT_MEMORY_MIN_MIB, UNITS_MIB_MAX},
+    {"disk_mib", CT_DISK_MIN_MIB, UNITS_MIB_MAX},
     {"http_port", 1, 65535},
     {"expires_in", 0, UNITS_SECONDS_MAX},
 };

@@ -18,6 +18,11 @@
 #define CT_FINGERPRINT_MAX 80
 #define CT_CLIENT_MAX 64
 #define CT_GROUP_MAX 64
+/* Bounds of a create's size, the same at the gateway (for people) and the agent (the rule). */
+#define CT_SIZE_NAME_MAX 32
+#define CT_CPU_MAX 1024
+#define CT_MEMORY_MIN_MIB 32
+#define CT_DISK_MIN_MIB 256
 
 /* RFC 1123 label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ */
 bool validate_hostname(const char *s);
