@@ -439,7 +439,11 @@ static enum ct_err lxd_backend_destroy(void *h, const char *name, struct ct_erro
     json_t *state = NULL;
     long status = 0;
 
-    enum ct_err rc = get_state(b, name, &state, &status, err);
+    /* A start (or stop) still in flight would race the stop and the delete below. */
+    enum ct_err rc = lxd_wait_instance_idle(&b->lxd, name, err);
+    if (rc == CT_OK) {
+        rc = get_state(b, name, &state, &status, err);
+    }
     if (rc != CT_OK) {
         return status == 404 ? CT_OK : rc;
     }

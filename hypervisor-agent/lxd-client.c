@@ -162,9 +162,10 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
     return rc;
 }
 
-enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, struct ct_error *err)
+/* Wait for the operation at path op ("/1.0/operations/ID"). */
+static enum ct_err wait_operation(struct lxd *lxd, const char *op, json_t **operation,
+                                  struct ct_error *err)
 {
-    const char *op = json_string_value(json_object_get(async_reply, "operation"));
     if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {
         return ct_error_set(err, CT_ERR_BACKEND, "LXD reply names no operation");
     }
@@ -207,6 +208,56 @@ enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, s
         /* 100..199: still running (a wait that timed out answers 200 over HTTP). */
         json_decref(reply);
     }
+}
+
+enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, struct ct_error *err)
+{
+    return wait_operation(lxd, json_string_value(json_object_get(async_reply, "operation")),
+                          operation, err);
+}
+
+/* Whether the operation lists resource among the instances it works on. */
+static bool operation_touches(json_t *operation, const char *resource)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(json_object_get(operation, "resources"), "instances"), i,
+                       item)
+    {
+        const char *s = json_string_value(item);
+        if (s != NULL && strcmp(s, resource) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum ct_err lxd_wait_instance_idle(struct lxd *lxd, const char *name, struct ct_error *err)
+{
+    char resource[256];
+    json_t *reply = NULL;
+    snprintf(resource, sizeof(resource), "/1.0/instances/%s", name);
+    enum ct_err rc = lxd_call(lxd, "GET", "/1.0/operations?recursion=1", NULL, &reply, NULL, err);
+    size_t i;
+    json_t *operation;
+    json_array_foreach(json_object_get(json_object_get(reply, "metadata"), "running"), i,
+                       operation)
+    {
+        if (rc != CT_OK || !operation_touches(operation, resource)) {
+            continue;
+        }
+        char path[256];
+        const char *id = json_string_value(json_object_get(operation, "id"));
+        snprintf(path, sizeof(path), "/1.0/operations/%s", id != NULL ? id : "");
+        json_t *done = NULL;
+        rc = wait_operation(lxd, path, &done, err);
+        json_decref(done);
+        if (rc == CT_ERR_BACKEND) {
+            rc = CT_OK; /* it failed, but it is over: that is all we wait for */
+        }
+    }
+    json_decref(reply);
+    return rc;
 }
 
 enum ct_err lxd_call_wait(struct lxd *lxd, const char *method, const char *path, json_t *body,

@@ -57,6 +57,13 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
 enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
                      struct ct_error *err);
 
+/*
+ * Wait until no operation LXD is running touches instance name (a start
+ * still in flight would make a stop find it stopped and a delete then find
+ * it running).  An operation that ends in failure is fine: it has ended.
+ */
+enum ct_err lxd_wait_instance_idle(struct lxd *lxd, const char *name, struct ct_error *err);
+
 /* lxd_call + lxd_wait for calls that answer with an operation. */
 enum ct_err lxd_call_wait(struct lxd *lxd, const char *method, const char *path, json_t *body,
                           json_t **operation, long *status, struct ct_error *err);

@@ -18,7 +18,7 @@ CREATED_NAMES=()
 name_for() { printf 'it%s-%s' "$RUN_ID" "$1"; }
 
 pass() { CHECKS=$((CHECKS + 1)); printf '  ok   %s\n' "$*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); printf '  FAIL %s\n' "$*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); printf '  FAIL %s\n' "$*"; return 1; }
 
 check() { # description command...
     local what=$1; shift

@@ -6,7 +6,8 @@
 # `ctgate-agent reconcile --fix`, or the next create of the same name, brings
 # LXD, the registry and nginx back into agreement: a create killed before it
 # settled leaves nothing, one killed after its last step is a finished
-# container, a killed delete is finished.  A bystander container of another
+# container, a killed delete is finished; a start LXD is still carrying out
+# when the rollback comes is waited for.  A bystander container of another
 # request is never touched.
 source "$(dirname "$0")/../lib.sh"
 
@@ -113,6 +114,25 @@ for step in $delete_steps; do
     check_eq "$step: no instance (destroy ran)" 404 "$(lxd_status_code "/1.0/instances/$n")"
     agent_cmd reconcile --fix >"$TMP/df-$step.fix" 2>&1
     gone "$n" "delete failing after $step, reconciled"
+done
+
+echo "== recovery while LXD is still starting the half-made container"
+# (What a create whose LXD froze during the start step leaves: the start
+# arrives once LXD answers again, just as the rollback comes.)
+for round in 1 2 3; do
+    n=$(name_for "ks-$round")
+    CREATED_NAMES+=("$n")
+    kill_at limits
+    create alice "$n" "$TMP/ks-$round"
+    no_fault
+    check_eq "round $round: killed after limits, still pending" create "$(pending_of "$n")"
+    curl -s --max-time 10 --unix-socket "$CTGATE_LXD_SOCKET" -X PUT -d '{"action":"start"}' \
+        "http://lxd/1.0/instances/$n/state" >"$TMP/ks-$round.start"
+    check "round $round: LXD took the start" jq_true '.type == "async"' "$TMP/ks-$round.start"
+    agent_cmd reconcile --fix >"$TMP/ks-$round.fix" 2>&1
+    check "round $round: reconcile rolls it back" grep -q "create of $n (request .*) was interrupted: rolled back" "$TMP/ks-$round.fix" ||
+        sed 's/^/    | /' "$TMP/ks-$round.fix"
+    gone "$n" "round $round"
 done
 
 echo "== the bystander"

@@ -69,7 +69,8 @@ echo "-- LXD answers again"
 for _ in $(seq 100); do [ "$(lxd_status_code /1.0)" = 200 ] && break; sleep 0.1; done
 check_eq "the half-made instance is still there" 200 "$(lxd_status_code "/1.0/instances/$n")"
 agent_cmd reconcile --fix >"$TMP/fix" 2>&1
-check "reconcile --fix rolls it back" grep -q "create of $n (request .*) was interrupted: rolled back" "$TMP/fix"
+check "reconcile --fix rolls it back" grep -q "create of $n (request .*) was interrupted: rolled back" "$TMP/fix" ||
+    sed 's/^/    | /' "$TMP/fix"
 check_eq "no instance" 404 "$(lxd_status_code "/1.0/instances/$n")"
 check_not "no reservation" registry_has "$n"
 check "nginx as it was" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf"
