@@ -61,7 +61,7 @@ struct quota_override {
     struct quota quota;
 };
 
-/* Sizes, quotas and expiry (policy.c loads and applies them). */
+/* Sizes, quotas, expiry and how long request records are kept (policy.c loads them). */
 struct policy_config {
     struct size_def *sizes;
     size_t nsizes;
@@ -71,6 +71,7 @@ struct policy_config {
     long long expiry_default_s; /* 0: containers do not expire unless asked */
     long long expiry_max_s;     /* 0: no ceiling, and "never" is allowed */
     long long expiry_grace_s;   /* stopped this long before the reaper deletes */
+    long long requests_keep_s;  /* outcome records older than this are pruned; 0: kept */
 };
 
 #define PUBLISH_ARGV_MAX 16

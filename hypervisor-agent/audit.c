@@ -144,6 +144,45 @@ static enum ct_err last_line(int fd, struct buf *last, struct ct_error *err)
     return r == 0 ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "audit record too long");
 }
 
+/*
+ * STATE_DIR/audit.head: {"seq":N,"hash":BLAKE2b of line N,"sig":…}, replaced with
+ * rename() after each append, so that records cut from the end of the log show.
+ */
+static enum ct_err write_head(const char *dir, json_int_t seq, const char *line, size_t len,
+                              const unsigned char sk[crypto_sign_SECRETKEYBYTES],
+                              struct ct_error *err)
+{
+    char hash[HASH_HEX];
+    char path[PATH_MAX];
+    char tmp[PATH_MAX];
+    hash_hex(line, len, hash);
+    json_t *head = json_pack("{s:I, s:s}", "seq", seq, "hash", hash);
+    char *text = head != NULL ? canonical(head) : NULL;
+    char *out = NULL;
+    if (text != NULL) {
+        unsigned char sig[crypto_sign_BYTES];
+        char sig_hex[crypto_sign_BYTES * 2 + 1];
+        crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk);
+        sodium_bin2hex(sig_hex, sizeof(sig_hex), sig, sizeof(sig));
+        json_object_set_new(head, "sig", json_string(sig_hex));
+        out = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    json_secure_free_text(text);
+    json_decref(head);
+    if (out == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    path_in(dir, "audit.head", path, sizeof(path));
+    path_in(dir, "audit.head.new", tmp, sizeof(tmp));
+    unlink(tmp); /* left by an append that died here */
+    enum ct_err rc = write_new(tmp, out, strlen(out), 0600, err);
+    json_secure_free_text(out);
+    if (rc == CT_OK && rename(tmp, path) != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", path, strerror(errno));
+    }
+    return rc;
+}
+
 enum ct_err audit_append(const char *dir, const struct audit_who *who, const char *op,
                          json_t *params, enum ct_err result, const struct ct_error *err,
                          json_t *steps, struct ct_error *out_err)
@@ -212,6 +251,9 @@ enum ct_err audit_append(const char *dir, const struct audit_who *who, const cha
                           strerror(errno));
         goto out;
     }
+    if ((rc = write_head(dir, seq, line, len, sk, out_err)) != CT_OK) {
+        goto out;
+    }
     log_info("audit: record %lld appended (op=%s uid=%s)", (long long)seq, op, who->uid);
 out:
     if (rc != CT_OK) {
@@ -268,8 +310,47 @@ struct verify_state {
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     char prev[HASH_HEX];
     size_t count;
+    size_t head_seq; /* from audit.head; 0: none */
+    char head_hash[HASH_HEX];
     char problem[256];
 };
+
+/* Whether text's detached hex signature sig_hex is good under pk. */
+static bool signed_by(const char *text, const char *sig_hex,
+                      const unsigned char pk[crypto_sign_PUBLICKEYBYTES])
+{
+    unsigned char sig[crypto_sign_BYTES];
+    return sig_hex != NULL &&
+           sodium_hex2bin(sig, sizeof(sig), sig_hex, strlen(sig_hex), NULL, NULL, NULL) == 0 &&
+           crypto_sign_verify_detached(sig, (const unsigned char *)text, strlen(text), pk) == 0;
+}
+
+/* Read and check audit.head into v (head_seq stays 0 when there is none); false: a problem. */
+static bool load_head(const char *dir, struct verify_state *v)
+{
+    char path[PATH_MAX];
+    struct buf raw;
+    path_in(dir, "audit.head", path, sizeof(path));
+    buf_init(&raw, 4096);
+    int r = buf_read_file(&raw, path);
+    json_t *head = r == 0 ? json_loadb(raw.data, raw.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    buf_free(&raw);
+    char *text = head != NULL ? canonical(head) : NULL;
+    json_int_t seq = json_integer_value(json_object_get(head, "seq"));
+    const char *hash = json_string_value(json_object_get(head, "hash"));
+    if (r == -ENOENT) {
+        v->head_seq = 0;
+    } else if (text == NULL || hash == NULL || strlen(hash) != HASH_HEX - 1 || seq <= 0 ||
+               !signed_by(text, json_string_value(json_object_get(head, "sig")), v->pk)) {
+        snprintf(v->problem, sizeof(v->problem), "audit.head is unreadable or its signature is bad");
+    } else {
+        v->head_seq = (size_t)seq;
+        memcpy(v->head_hash, hash, HASH_HEX);
+    }
+    json_secure_free_text(text);
+    json_decref(head);
+    return v->problem[0] == '\0';
+}
 
 static bool verify_line(const char *line, size_t len, size_t lineno, void *p)
 {
@@ -278,8 +359,9 @@ static bool verify_line(const char *line, size_t len, size_t lineno, void *p)
     const char *prev = json_string_value(json_object_get(record, "prev"));
     const char *sig_hex = json_string_value(json_object_get(record, "sig"));
     json_int_t seq = json_integer_value(json_object_get(record, "seq"));
-    unsigned char sig[crypto_sign_BYTES];
+    char hash[HASH_HEX];
     char *text = record != NULL ? canonical(record) : NULL;
+    hash_hex(line, len, hash);
     if (record == NULL || text == NULL || prev == NULL || sig_hex == NULL) {
         snprintf(v->problem, sizeof(v->problem), "record at line %zu is not a record", lineno);
     } else if (seq != (json_int_t)lineno) {
@@ -291,10 +373,12 @@ static bool verify_line(const char *line, size_t len, size_t lineno, void *p)
                  "record %zu: the hash chain is broken (the record before it was changed, "
                  "removed or moved)",
                  lineno);
-    } else if (sodium_hex2bin(sig, sizeof(sig), sig_hex, strlen(sig_hex), NULL, NULL, NULL) != 0 ||
-               crypto_sign_verify_detached(sig, (const unsigned char *)text, strlen(text),
-                                           v->pk) != 0) {
+    } else if (!signed_by(text, sig_hex, v->pk)) {
         snprintf(v->problem, sizeof(v->problem), "record %zu: bad signature (it was changed)",
+                 lineno);
+    } else if (lineno == v->head_seq && strcmp(hash, v->head_hash) != 0) {
+        snprintf(v->problem, sizeof(v->problem),
+                 "record %zu is not the record %zu that audit.head says was written", lineno,
                  lineno);
     }
     json_secure_free_text(text);
@@ -302,7 +386,7 @@ static bool verify_line(const char *line, size_t len, size_t lineno, void *p)
     if (v->problem[0] != '\0') {
         return false;
     }
-    hash_hex(line, len, v->prev);
+    memcpy(v->prev, hash, HASH_HEX);
     v->count = lineno;
     return true;
 }
@@ -317,9 +401,20 @@ int audit_verify(const char *dir, FILE *out)
         fprintf(out, "audit: cannot read %s/audit.pub\n", dir);
         return CT_EXIT_BACKEND;
     }
-    if (each_line(dir, verify_line, &v, &err) != CT_OK) {
+    /* The head first: an append between the two reads only makes the log longer than it. */
+    if (load_head(dir, &v) && each_line(dir, verify_line, &v, &err) != CT_OK) {
         fprintf(out, "audit: %s\n", err.detail);
         return CT_EXIT_BACKEND;
+    }
+    if (v.problem[0] == '\0' && v.count < v.head_seq) {
+        snprintf(v.problem, sizeof(v.problem),
+                 "the log ends at record %zu, but audit.head says record %zu was written: "
+                 "records were removed from its end",
+                 v.count, v.head_seq);
+    } else if (v.problem[0] == '\0' && v.count > 0 && v.head_seq == 0) {
+        snprintf(v.problem, sizeof(v.problem),
+                 "audit.head is missing: whether records were removed from the end cannot be "
+                 "checked");
     }
     if (v.problem[0] != '\0') {
         fprintf(out, "audit: FAILED: %s (%zu records before it are intact)\n", v.problem, v.count);

@@ -12,9 +12,10 @@
  * The signing key is STATE_DIR/audit.key (mode 0600, the agent's account
  * only), its public half STATE_DIR/audit.pub (hex), made by
  * `ctgate-agent audit keygen` at install, or by the first append when
- * missing.  audit_verify() checks every record and names the first bad one;
- * removing records from the end cannot be seen from the file alone (the
- * record count also goes to syslog with every append).
+ * missing.  After each append STATE_DIR/audit.head is replaced (rename) by
+ * the signed sequence number and hash of the record just written, so that
+ * records cut from the end show too.  audit_verify() checks every record
+ * and the head, and names the first bad one.
  */
 #ifndef CTGATE_AUDIT_H
 #define CTGATE_AUDIT_H
@@ -46,7 +47,7 @@ enum ct_err audit_append(const char *state_dir, const struct audit_who *who, con
 enum ct_err audit_keygen(const char *state_dir, struct ct_error *err);
 /*
  * Check the whole log: valid JSON, seq 1..n without gaps, the hash chain,
- * every signature.  Prints a summary (or the first bad record) to out;
+ * every signature, and that it reaches the record audit.head names.  Prints a summary (or the first bad record) to out;
  * returns 0 when intact, else CT_EXIT_CONFLICT.
  */
 int audit_verify(const char *state_dir, FILE *out);

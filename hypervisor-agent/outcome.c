@@ -1,6 +1,7 @@
 /* outcome.c - see outcome.h. */
 #include "outcome.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -132,4 +134,47 @@ void outcome_record(const char *state_dir, const char *request_id, const char *o
     }
     unlink(tmp);
     json_decref(doc);
+}
+
+/* A name outcome_record() writes: ID.json or ID.json.PID.tmp. */
+static bool outcome_file(const char *name)
+{
+    size_t len = strlen(name);
+    return (len > 5 && strcmp(name + len - 5, ".json") == 0) ||
+           (len > 4 && strcmp(name + len - 4, ".tmp") == 0);
+}
+
+enum ct_err outcome_prune(const char *state_dir, long long keep_s, time_t now, bool dry_run,
+                          size_t *count, struct ct_error *err)
+{
+    char dir[PATH_MAX];
+    enum ct_err rc = CT_OK;
+    *count = 0;
+    if (keep_s <= 0) {
+        return CT_OK;
+    }
+    snprintf(dir, sizeof(dir), "%s/requests", state_dir);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return errno == ENOENT ? CT_OK
+                               : ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", dir,
+                                              strerror(errno));
+    }
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (!outcome_file(e->d_name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            difftime(now, st.st_mtime) < (double)keep_s) {
+            continue;
+        }
+        if (!dry_run && unlinkat(dirfd(d), e->d_name, 0) != 0) {
+            rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot remove %s/%s: %s", dir, e->d_name,
+                              strerror(errno));
+            continue;
+        }
+        (*count)++;
+    }
+    closedir(d);
+    return rc;
 }

@@ -6,7 +6,8 @@
  * STATE_DIR/requests/<request_id>.json holds the owner, a BLAKE2b digest of
  * the request's parameters, and the result: the data without the root
  * password (shown once, never stored), or the error.  Written once, atomically,
- * when the create ends; never changed.  A request id reused by another owner
+ * when the create ends; never changed; removed by the reaper after
+ * requests.keep (outcome_prune).  A request id reused by another owner
  * or with other parameters is refused (request_id_reused).
  */
 #ifndef CTGATE_OUTCOME_H
@@ -14,6 +15,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "error.h"
 #include "request.h"
@@ -34,5 +37,14 @@ enum ct_err outcome_find(const char *state_dir, const char *request_id, const ch
 /* Record the end of a create: data (root_password left out) or the error. */
 void outcome_record(const char *state_dir, const char *request_id, const char *owner,
                     const char *digest, json_t *data, const struct ct_error *failure);
+
+/*
+ * Remove the records (and leftover temporary files) in STATE_DIR/requests
+ * last written at least keep_s seconds before now (keep_s 0: none); a
+ * repeat of such a request id is then a new create.  *count: how many were
+ * removed (with dry_run: would be).
+ */
+enum ct_err outcome_prune(const char *state_dir, long long keep_s, time_t now, bool dry_run,
+                          size_t *count, struct ct_error *err);
 
 #endif

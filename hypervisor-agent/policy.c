@@ -169,7 +169,11 @@ enum ct_err policy_load(const config_t *conf, struct policy_config *p, struct ct
         return ct_error_set(err, CT_ERR_CONFIG,
                             "expiry.default must be set and at most expiry.max when a max is set");
     }
-    return CT_OK;
+    p->requests_keep_s = POLICY_REQUESTS_KEEP_DEFAULT_S;
+    const config_setting_t *requests = config_lookup(conf, "requests");
+    return requests != NULL && config_setting_get_member(requests, "keep") != NULL
+               ? read_amount(requests, "keep", true, &p->requests_keep_s, err)
+               : CT_OK;
 }
 
 static bool is_runtime(const char *s)

@@ -1,6 +1,6 @@
 /*
  * policy.h - what a user may ask for: named sizes, per-template ceilings,
- * per-user quotas and expiry bounds.
+ * per-user quotas and expiry bounds; how long request records are kept.
  *
  * policy_load() reads them from the agent's configuration (conf/agent.conf
  * documents every setting) and policy_load_template() the size-related
@@ -17,6 +17,9 @@
 
 #include "agent-config.h"
 #include "error.h"
+
+/* How long the outcome of a create is kept for repeats of its request id, unless configured. */
+#define POLICY_REQUESTS_KEEP_DEFAULT_S (30LL * 24 * 3600)
 
 enum ct_err policy_load(const config_t *conf, struct policy_config *p, struct ct_error *err);
 /* size, sizes, max and runtimes of the template setting s (line numbers in errors). */

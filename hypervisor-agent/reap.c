@@ -11,7 +11,9 @@
 #include "json-secure.h"
 #include "log.h"
 #include "ops.h"
+#include "outcome.h"
 #include "timefmt.h"
+#include "units.h"
 
 static int report(const char *what, const char *name, const struct ct_error *err)
 {
@@ -77,6 +79,25 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
     return 0;
 }
 
+/* Remove create outcomes older than requests.keep; returns 0 or an exit code. */
+static int prune_requests(const struct agent_config *cfg, time_t now, bool dry_run)
+{
+    struct ct_error err = {0};
+    char keep[32];
+    size_t count = 0;
+    enum ct_err rc =
+        outcome_prune(cfg->state_dir, cfg->policy.requests_keep_s, now, dry_run, &count, &err);
+    units_format_duration(cfg->policy.requests_keep_s, keep, sizeof(keep));
+    if (count > 0) {
+        printf("%s %zu request record%s older than %s%s\n", dry_run ? "would prune" : "pruned",
+               count, count == 1 ? "" : "s", keep, dry_run ? " [dry run]" : "");
+        if (!dry_run) {
+            log_info("reap: pruned %zu request records older than %s", count, keep);
+        }
+    }
+    return rc == CT_OK ? 0 : report("prune", "request records", &err);
+}
+
 int reap_run(const char *config_path, bool dry_run)
 {
     struct agent_config cfg;
@@ -110,6 +131,8 @@ int reap_run(const char *config_path, bool dry_run)
         int one = reap_one(&ctx, &all[i], now, dry_run);
         code = one != 0 ? one : code;
     }
+    int pruned = prune_requests(&cfg, now, dry_run);
+    code = pruned != 0 ? pruned : code;
 out:
     free(all);
     if (ctx.handle != NULL) {

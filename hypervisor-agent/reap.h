@@ -6,7 +6,9 @@
  * has passed, a running container is stopped; once expiry.grace has passed
  * too, the container is deleted with the steps of `delete` (destroy,
  * release its name and ports, regenerate nginx).  Each action is printed
- * and logged.  --dry-run prints what it would do and changes nothing.
+ * and logged.  Records of finished creates (STATE_DIR/requests) older than
+ * requests.keep are removed.  --dry-run prints what it would do and
+ * changes nothing.
  * Returns the exit code: 0 when every due action succeeded, else the code
  * of the last failure (the others are still attempted).
  */

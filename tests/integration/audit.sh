@@ -2,7 +2,8 @@
 # The signed audit trail: every operation through the gateway is one record
 # (who, what, result, step timings, never a secret); `ctgate-agent audit
 # verify` proves it whole and names the first bad record when one byte of
-# any record is flipped, a record is deleted or two are swapped; `history`
+# any record is flipped, a record is deleted, two are swapped or the last
+# ones are cut off (the signed audit.head); `history`
 # shows a user their own records only.
 source "$(dirname "$0")/../lib.sh"
 
@@ -46,15 +47,18 @@ chmod 0755 "$TMP"
 sed "s|^state_dir = .*|state_dir = \"$copy\";|" "$CTGATE_AGENT_CONF" > "$TMP/agent.conf"
 chmod 0644 "$TMP/agent.conf"
 cp "$CTGATE_AGENT_STATE/audit.pub" "$copy/"
+cp "$CTGATE_AGENT_STATE/audit.head" "$TMP/head" # the head first: then the log reaches it
+install -m 0600 -o "$CTGATE_AGENT_USER" "$TMP/head" "$copy/audit.head"
 verify_copy() { runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" --config "$TMP/agent.conf" audit verify; }
 put() { cp "$1" "$copy/audit.log"; chown "$CTGATE_AGENT_USER" "$copy/audit.log"; }
-head -n 12 "$log" > "$TMP/orig"
-lines=$(wc -l < "$TMP/orig")
+cp "$log" "$TMP/orig"
+total=$(wc -l < "$TMP/orig")
+lines=12
 put "$TMP/orig"
 verify_copy >"$TMP/vc" 2>&1
 check_eq "the copy verifies" 0 "$?"
 flipped=0 named=0
-for k in $(seq 1 "$lines"); do
+for k in $(seq 1 "$lines") $(seq $((total - 2)) "$total"); do
     len=$(sed -n "${k}p" "$TMP/orig" | wc -c)
     pos=$(( ($(od -An -N2 -tu2 /dev/urandom) % (len - 1)) ))
     off=$(( $(head -n $((k - 1)) "$TMP/orig" | wc -c) + pos ))
@@ -64,8 +68,8 @@ for k in $(seq 1 "$lines"); do
     [ "$?" = 5 ] && flipped=$((flipped + 1))
     grep -qE "record (at line )?$k[: ]" "$TMP/vb" && named=$((named + 1)) || sed "s/^/       record $k: /" "$TMP/vb"
 done
-check_eq "a flipped byte in each of $lines records: verify fails (exit 5)" "$lines" "$flipped"
-check_eq "and names that record" "$lines" "$named"
+check_eq "a flipped byte in each of the first $lines and the last 3 records: verify fails (exit 5)" $((lines + 3)) "$flipped"
+check_eq "and names that record" $((lines + 3)) "$named"
 sed '5d' "$TMP/orig" > "$TMP/del"; put "$TMP/del"
 verify_copy >"$TMP/vd" 2>&1
 check_eq "record 5 deleted: exit 5" 5 "$?"
@@ -75,7 +79,19 @@ put "$TMP/swap"
 verify_copy >"$TMP/vs" 2>&1
 check_eq "records 7 and 8 swapped: exit 5" 5 "$?"
 check "names line 7" grep -q "record at line 7 has sequence number 8" "$TMP/vs"
+head -n $((total - 1)) "$TMP/orig" > "$TMP/cut1"; put "$TMP/cut1"
+verify_copy >"$TMP/vt" 2>&1
+check_eq "the last record cut off: exit 5" 5 "$?"
+check "says records were removed from the end" grep -q "the log ends at record $((total - 1)), but audit.head says record $total was written" "$TMP/vt"
+head -n $((total - 3)) "$TMP/orig" > "$TMP/cut3"; put "$TMP/cut3"
+verify_copy >"$TMP/vt3" 2>&1
+check_eq "the last 3 cut off: exit 5" 5 "$?"
+rm "$copy/audit.head"
 put "$TMP/orig"
+verify_copy >"$TMP/vh" 2>&1
+check_eq "audit.head removed: exit 5" 5 "$?"
+check "says so" grep -q "audit.head is missing" "$TMP/vh"
+install -m 0600 -o "$CTGATE_AGENT_USER" "$TMP/head" "$copy/audit.head"
 verify_copy >"$TMP/vr" 2>&1
 check_eq "restored: intact again" 0 "$?"
 

@@ -3,6 +3,7 @@
 # a container whose expiry has passed is stopped; once the grace period (1h
 # in the rig) has passed too it is deleted, its name and ports freed and
 # nginx regenerated; containers not yet expired, or without expiry, stay.
+# Records of finished creates older than requests.keep are pruned.
 # Time is moved by rewriting the expiry LXD stores, as if hours had passed.
 source "$(dirname "$0")/../lib.sh"
 
@@ -56,4 +57,23 @@ LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$b" user.ctgate.expires
 agent_cmd reap >"$TMP/r3.out" 2>&1
 check_not "not mentioned" grep -q "$b" "$TMP/r3.out"
 check_eq "Running" Running "$(lxd_state "$b")"
+echo "-- records of finished creates older than requests.keep (30d by default) are pruned"
+rid_a=$(jq -r .data.request_id "$TMP/a.out")
+rid_b=$(lxd_config "$b" user.ctgate.request_id)
+old_rec=$CTGATE_AGENT_STATE/requests/$rid_a.json
+check "the first create's record is there" test -f "$old_rec"
+touch -d "31 days ago" "$old_rec"
+agent_cmd reap --dry-run >"$TMP/r4d.out" 2>&1
+check "--dry-run says it would prune" grep -qE "^would prune [0-9]+ request records? older than 30d \[dry run\]" "$TMP/r4d.out"
+check "--dry-run: still there" test -f "$old_rec"
+agent_cmd reap >"$TMP/r4.out" 2>&1
+check_eq "exit 0" 0 "$?"
+check "says pruned" grep -qE "^pruned [0-9]+ request records? older than 30d$" "$TMP/r4.out"
+check_not "the 31-day-old record is gone" test -e "$old_rec"
+check "a recent one stays" test -f "$CTGATE_AGENT_STATE/requests/$rid_b.json"
+gw_run "$TMP/again" alice -T -- create --hostname "$a" --expires 1h --request-id "$rid_a" --json
+check_eq "its request id now makes a new container" "true null" "$(jq -r '"\(.ok) \(.data.repeated)"' "$TMP/again.out")"
+gw_run "$TMP/again-del" alice -T -- delete "$a" --yes
+check_eq "deleted" 0 "$(cat "$TMP/again-del.rc")"
+
 for f in "$TMP"/r*.out "$TMP"/rc.out; do check_no_sanitizer_report "$f"; done

@@ -29,7 +29,8 @@ static int teardown(void **state)
 {
     (void)state;
     char path[128];
-    const char *files[] = {"audit.log", "audit.lock", "audit.key", "audit.pub"};
+    const char *files[] = {"audit.log", "audit.lock", "audit.key", "audit.pub", "audit.head",
+                           "saved.head"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);
@@ -52,6 +53,22 @@ static int verify_quietly(void)
     int code = audit_verify(dir, sink);
     fclose(sink);
     return code;
+}
+
+/* verify fails (exit 5) and its words contain what. */
+static void verify_fails_with(const char *what)
+{
+    char said[512] = "";
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(audit_verify(dir, f), CT_EXIT_CONFLICT);
+    rewind(f);
+    size_t n = fread(said, 1, sizeof(said) - 1, f);
+    said[n] = '\0';
+    fclose(f);
+    if (strstr(said, what) == NULL) {
+        fail_msg("verify said \"%s\", not \"%s\"", said, what);
+    }
 }
 
 static void test_chain(void **state)
@@ -81,6 +98,65 @@ static void test_chain(void **state)
     fputc(c ^ 1, f);
     fclose(f);
     assert_int_equal(verify_quietly(), CT_EXIT_CONFLICT);
+}
+
+/* Keep the first n lines of the log. */
+static void keep_lines(int n)
+{
+    char path[128];
+    char line[8192];
+    snprintf(path, sizeof(path), "%s/audit.log", dir);
+    FILE *f = fopen(path, "r+");
+    assert_non_null(f);
+    for (int i = 0; i < n; i++) {
+        assert_non_null(fgets(line, sizeof(line), f));
+    }
+    assert_int_equal(ftruncate(fileno(f), ftell(f)), 0);
+    fclose(f);
+}
+
+static void head_file(const char *from, const char *to)
+{
+    char a[128];
+    char b[128];
+    snprintf(a, sizeof(a), "%s/%s", dir, from);
+    snprintf(b, sizeof(b), "%s/%s", dir, to);
+    assert_int_equal(rename(a, b), 0);
+}
+
+static void test_head(void **state)
+{
+    (void)state;
+    append("alice", "create", "a");
+    append("alice", "list", "");
+    head_file("audit.head", "saved.head"); /* the head after record 2 */
+    append("alice", "delete", "a");
+    assert_int_equal(verify_quietly(), 0);
+    head_file("audit.head", "audit.head.3");
+    head_file("saved.head", "audit.head");
+    assert_int_equal(verify_quietly(), 0); /* a head one append behind: still intact */
+    head_file("audit.head", "saved.head");
+    verify_fails_with("audit.head is missing"); /* records but no head */
+    head_file("audit.head.3", "audit.head");
+    keep_lines(2); /* the last record cut off: the chain alone is intact */
+    verify_fails_with("the log ends at record 2, but audit.head says record 3 was written");
+    keep_lines(0);
+    verify_fails_with("the log ends at record 0");
+    /* a head moved back by hand: its signature no longer fits */
+    char path[128];
+    snprintf(path, sizeof(path), "%s/audit.head", dir);
+    FILE *f = fopen(path, "r+");
+    assert_non_null(f);
+    char text[1024];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    char *seq = strstr(text, "\"seq\":3");
+    assert_non_null(seq);
+    seq[6] = '0';
+    rewind(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+    verify_fails_with("audit.head is unreadable or its signature is bad");
 }
 
 static void test_key_mode(void **state)
@@ -126,6 +202,7 @@ int main(void)
     json_secure_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_mode, setup, teardown),
         cmocka_unit_test(test_procid),
     };

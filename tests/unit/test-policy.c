@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/policy.c - sizes, ceilings, quotas, expiry. */
+/* Unit tests: hypervisor-agent/policy.c - sizes, ceilings, quotas, expiry, requests.keep. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,6 +113,13 @@ static void test_quota_and_expiry(void **state)
     assert_non_null(strstr(err.detail, "at most 30d"));
     assert_int_equal(policy_resolve_expiry(&cfg.policy, true, 0, &s, &err), CT_ERR_BAD_VALUE);
     assert_int_equal(cfg.policy.expiry_grace_s, 86400);
+    assert_int_equal(cfg.policy.requests_keep_s, 30 * 86400); /* not set: the default */
+    agent_config_free(&cfg);
+    assert_int_equal(load(SIZES TEMPLATE "requests = { keep = \"2w\"; };", &cfg, &err), CT_OK);
+    assert_int_equal(cfg.policy.requests_keep_s, 14 * 86400);
+    agent_config_free(&cfg);
+    assert_int_equal(load(SIZES TEMPLATE "requests = { keep = \"never\"; };", &cfg, &err), CT_OK);
+    assert_int_equal(cfg.policy.requests_keep_s, 0);
     agent_config_free(&cfg);
 }
 
@@ -135,6 +142,7 @@ static void test_config_errors(void **state)
                         "invalid runtimes entry");
     expect_config_error(SIZES TEMPLATE "expiry = { max = \"1d\"; };", "expiry.default");
     expect_config_error(SIZES TEMPLATE "expiry = { default = \"soon\"; };", "a duration");
+    expect_config_error(SIZES TEMPLATE "requests = { keep = \"forever\"; };", "'keep' must be");
     expect_config_error(SIZES TEMPLATE "quota_overrides = ( { user = \"Bad User\"; } );",
                         "invalid user");
 }
