@@ -79,8 +79,10 @@ static void print_templates(const struct session *s, json_t *data, const void *c
     json_t *quota = json_object_get(data, "quota");
     json_int_t n = json_integer_value(json_object_get(quota, "containers"));
     snprintf(b, sizeof(b), "%lld containers", (long long)n);
-    printf("Your quota: %s, %s memory in total\n", n > 0 ? b : "any number of containers",
-           str_or(quota, "memory", f, sizeof(f), "any"));
+    json_int_t rate = json_integer_value(json_object_get(quota, "creates_per_hour"));
+    snprintf(c, sizeof(c), "%lld creates per hour", (long long)rate);
+    printf("Your quota: %s, %s memory in total, %s\n", n > 0 ? b : "any number of containers",
+           str_or(quota, "memory", f, sizeof(f), "any"), rate > 0 ? c : "any number of creates");
 }
 
 static int templates_exec(struct session *s, const struct cmd_args *args)

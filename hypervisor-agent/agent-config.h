@@ -54,6 +54,7 @@ struct template_def {
 struct quota {
     int containers;
     long long memory_mib;
+    int creates_per_hour; /* creates started in any hour (ratelimit.h); 0: unlimited */
 };
 
 struct quota_override {

@@ -14,6 +14,7 @@
 #include "outcome.h"
 #include "proto.h"
 #include "publish.h"
+#include "ratelimit.h"
 #include "recover.h"
 #include "registry.h"
 #include "steps.h"
@@ -410,6 +411,11 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     }
     timefmt_rfc3339(time(NULL), c.created, sizeof(c.created));
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
+    /* Counted only now: a request refused by the checks above cost nothing. */
+    if ((rc = ratelimit_take(ctx->cfg->state_dir, req->caller.uid, quota.creates_per_hour,
+                             time(NULL), err)) != CT_OK) {
+        return rc;
+    }
 
     rc = ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
     if (rc != CT_OK && c.undo_incomplete) {

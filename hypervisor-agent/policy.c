@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "ratelimit.h"
 #include "strcopy.h"
 #include "units.h"
 #include "validate.h"
@@ -112,7 +113,15 @@ static enum ct_err read_quota(const config_setting_t *group, struct quota *q, st
                                 config_setting_source_line(group));
         }
     }
+    int per_hour = 0;
+    if (config_setting_lookup_int(group, "creates_per_hour", &per_hour) == CONFIG_TRUE) {
+        if (per_hour < 0 || per_hour > RATELIMIT_PER_HOUR_MAX) {
+            return ct_error_set(err, CT_ERR_CONFIG, "line %d: creates_per_hour must be 0..%d",
+                                config_setting_source_line(group), RATELIMIT_PER_HOUR_MAX);
+        }
+    }
     q->containers = containers;
+    q->creates_per_hour = per_hour;
     return read_amount(group, "memory", false, &q->memory_mib, err);
 }
 
@@ -384,7 +393,7 @@ enum ct_err policy_resolve_expiry(const struct policy_config *p, bool given, lon
 
 struct quota policy_quota(const struct policy_config *p, const char *uid, bool admin)
 {
-    struct quota none = {0, 0};
+    struct quota none = {0, 0, 0};
     if (admin) {
         return none;
     }

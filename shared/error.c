@@ -27,6 +27,7 @@ static const struct err_entry table[CT_ERR__COUNT] = {
     [CT_ERR_NOT_FOUND] = {"not_found", "no such container", CT_EXIT_NOT_ALLOWED},
     [CT_ERR_NOT_ALLOWED] = {"not_allowed", "not allowed", CT_EXIT_NOT_ALLOWED},
     [CT_ERR_QUOTA] = {"quota_exceeded", "quota exceeded", CT_EXIT_NOT_ALLOWED},
+    [CT_ERR_RATE_LIMITED] = {"rate_limited", "too many creates", CT_EXIT_NOT_ALLOWED},
     [CT_ERR_HOSTNAME_TAKEN] = {"hostname_taken", "hostname already taken", CT_EXIT_CONFLICT},
     [CT_ERR_REQUEST_REUSED] = {"request_id_reused", "request id already used for another request",
                                CT_EXIT_CONFLICT},

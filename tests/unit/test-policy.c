@@ -89,7 +89,8 @@ static void test_quota_and_expiry(void **state)
     (void)state;
     struct agent_config cfg;
     struct ct_error err = {0};
-    assert_int_equal(load(SIZES TEMPLATE "quota = { containers = 2; memory = \"1GiB\"; };\n"
+    assert_int_equal(load(SIZES TEMPLATE "quota = { containers = 2; memory = \"1GiB\"; "
+                                         "creates_per_hour = 12; };\n"
                                          "quota_overrides = ( { user = \"bob\"; containers = 9; } );\n"
                                          "expiry = { default = \"7d\"; max = \"30d\"; grace = "
                                          "\"1d\"; };\n",
@@ -98,11 +99,14 @@ static void test_quota_and_expiry(void **state)
     struct quota q = policy_quota(&cfg.policy, "alice", false);
     assert_int_equal(q.containers, 2);
     assert_int_equal(q.memory_mib, 1024);
+    assert_int_equal(q.creates_per_hour, 12);
     q = policy_quota(&cfg.policy, "bob", false);
     assert_int_equal(q.containers, 9);
     assert_int_equal(q.memory_mib, 0);
+    assert_int_equal(q.creates_per_hour, 0); /* an override replaces the whole quota */
     q = policy_quota(&cfg.policy, "alice", true);
     assert_int_equal(q.containers, 0);
+    assert_int_equal(q.creates_per_hour, 0);
     long long s = -1;
     assert_int_equal(policy_resolve_expiry(&cfg.policy, false, 0, &s, &err), CT_OK);
     assert_int_equal(s, 7 * 86400);
@@ -143,6 +147,8 @@ static void test_config_errors(void **state)
     expect_config_error(SIZES TEMPLATE "expiry = { max = \"1d\"; };", "expiry.default");
     expect_config_error(SIZES TEMPLATE "expiry = { default = \"soon\"; };", "a duration");
     expect_config_error(SIZES TEMPLATE "requests = { keep = \"forever\"; };", "'keep' must be");
+    expect_config_error(SIZES TEMPLATE "quota = { creates_per_hour = -1; };",
+                        "creates_per_hour must be 0..10000");
     expect_config_error(SIZES TEMPLATE "quota_overrides = ( { user = \"Bad User\"; } );",
                         "invalid user");
 }
