@@ -342,7 +342,8 @@ static bool load_head(const char *dir, struct verify_state *v)
         v->head_seq = 0;
     } else if (text == NULL || hash == NULL || strlen(hash) != HASH_HEX - 1 || seq <= 0 ||
                !signed_by(text, json_string_value(json_object_get(head, "sig")), v->pk)) {
-        snprintf(v->problem, sizeof(v->problem), "audit.head is unreadable or its signature is bad");
+        snprintf(v->problem, sizeof(v->problem),
+                 "audit.head is unreadable or its signature is bad");
     } else {
         v->head_seq = (size_t)seq;
         memcpy(v->head_hash, hash, HASH_HEX);

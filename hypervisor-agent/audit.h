@@ -47,8 +47,9 @@ enum ct_err audit_append(const char *state_dir, const struct audit_who *who, con
 enum ct_err audit_keygen(const char *state_dir, struct ct_error *err);
 /*
  * Check the whole log: valid JSON, seq 1..n without gaps, the hash chain,
- * every signature, and that it reaches the record audit.head names.  Prints a summary (or the first bad record) to out;
- * returns 0 when intact, else CT_EXIT_CONFLICT.
+ * every signature, and that it reaches the record audit.head names.
+ * Prints a summary (or the first bad record) to out; returns 0 when
+ * intact, else CT_EXIT_CONFLICT.
  */
 int audit_verify(const char *state_dir, FILE *out);
 /*

@@ -70,10 +70,10 @@ enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_
     }
     struct quota q = policy_quota(p, req->caller.uid,
                                   request_caller_in_group(req, cfg->admin_group));
-    *data = json_pack("{s:o, s:o, s:o, s:{s:i}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}", "templates",
-                      templates, "sizes", sizes, "protocols", protocols, "http", "default_port",
-                      cfg->publish.http_port != 0 ? cfg->publish.http_port : 80, "expiry",
-                      "default", seconds_or_null(p->expiry_default_s), "max",
+    *data = json_pack("{s:o, s:o, s:o, s:{s:i}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}",
+                      "templates", templates, "sizes", sizes, "protocols", protocols, "http",
+                      "default_port", cfg->publish.http_port != 0 ? cfg->publish.http_port : 80,
+                      "expiry", "default", seconds_or_null(p->expiry_default_s), "max",
                       seconds_or_null(p->expiry_max_s), "grace", seconds_or_null(p->expiry_grace_s),
                       "quota", "containers",
                       q.containers != 0 ? json_integer(q.containers) : json_null(), "memory",
