@@ -17,7 +17,6 @@
 
 #define HASH_LEN 32
 #define HASH_HEX (HASH_LEN * 2 + 1)
-#define LOG_MAX ((size_t)1024 * 1024 * 1024)
 #define LOCK_WAIT_MS 15000
 
 static void path_in(const char *dir, const char *name, char *out, size_t len)
@@ -277,33 +276,45 @@ out:
 
 typedef bool (*line_fn)(const char *line, size_t len, size_t lineno, void *ctx);
 
-/* Call fn for each line of the log (without its newline) until it returns false. */
+/*
+ * Call fn for each line of the log (without its newline) until it returns
+ * false.  Read as a stream, one line at a time, so that a long log costs no
+ * memory; a line longer than any record can be is passed cut short (and so
+ * is not a record).
+ */
 static enum ct_err each_line(const char *dir, line_fn fn, void *ctx, struct ct_error *err)
 {
     char path[PATH_MAX];
-    struct buf text;
     path_in(dir, "audit.log", path, sizeof(path));
-    buf_init(&text, LOG_MAX);
-    int r = buf_read_file(&text, path);
-    if (r == -ENOENT) {
-        buf_free(&text);
-        return CT_OK;
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        return errno == ENOENT ? CT_OK
+                               : ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path,
+                                              strerror(errno));
     }
-    if (r != 0) {
-        buf_free(&text);
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(-r));
+    char *line = malloc(AUDIT_LINE_MAX + 2);
+    if (line == NULL) {
+        fclose(f);
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
     size_t lineno = 0;
-    for (size_t at = 0; at < text.len;) {
-        char *nl = memchr(text.data + at, '\n', text.len - at);
-        size_t len = nl != NULL ? (size_t)(nl - (text.data + at)) : text.len - at;
-        if (!fn(text.data + at, len, ++lineno, ctx)) {
+    while (fgets(line, AUDIT_LINE_MAX + 2, f) != NULL) {
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] == '\n') {
+            line[--len] = '\0';
+        } else {
+            for (int c = fgetc(f); c != EOF && c != '\n'; c = fgetc(f)) {
+                /* the rest of an overlong line */
+            }
+        }
+        if (!fn(line, len, ++lineno, ctx)) {
             break;
         }
-        at += len + 1;
     }
-    buf_free(&text);
-    return CT_OK;
+    bool failed = ferror(f) != 0;
+    free(line);
+    fclose(f);
+    return failed ? ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s", path) : CT_OK;
 }
 
 struct verify_state {

@@ -159,6 +159,27 @@ static void test_head(void **state)
     verify_fails_with("audit.head is unreadable or its signature is bad");
 }
 
+static void test_overlong_line(void **state)
+{
+    (void)state;
+    append("alice", "create", "a");
+    char path[128];
+    snprintf(path, sizeof(path), "%s/audit.log", dir);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    for (size_t i = 0; i < AUDIT_LINE_MAX + 100; i++) {
+        fputc('x', f);
+    }
+    fputs("\n{}\n", f);
+    fclose(f);
+    verify_fails_with("record at line 2 is not a record");
+    json_t *all = NULL;
+    struct ct_error err = {0};
+    assert_int_equal(audit_select(dir, NULL, 0, NULL, 0, &all, &err), CT_OK);
+    assert_int_equal(json_array_size(all), 2); /* the record and "{}"; the long line is skipped */
+    json_decref(all);
+}
+
 static void test_key_mode(void **state)
 {
     (void)state;
@@ -203,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlong_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_mode, setup, teardown),
         cmocka_unit_test(test_procid),
     };
