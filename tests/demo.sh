@@ -30,5 +30,5 @@ Everything the gateway understands: ... create-container@127.0.0.1 help
 As bob (password login): ssh -t -i $CTGATE_KEY_bob -p $CTGATE_SSH_PORT -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS create-container@127.0.0.1
   (passwords of the demo users: $CTGATE_RIG_DIR/passwords)
 LXD itself: LXD_DIR=$CTGATE_LXD_DIR lxc list
-Stop everything: tests/rig.sh down
+Stop everything: tests/rig.sh down     (remove everything it made: tests/rig.sh purge)
 EOF

@@ -4,6 +4,9 @@
 #   tests/rig.sh up      start what is not running (idempotent), install the built binaries
 #   tests/rig.sh env     print `export NAME=value` lines for tests, benchmarks and people
 #   tests/rig.sh down    stop exactly the processes `up` started (by recorded pid)
+#   tests/rig.sh purge [--keep-cache]
+#                        down, then remove everything `up` made: files, accounts,
+#                        group, bridge, LXD storage (and the image cache unless kept)
 #   tests/rig.sh status  say what is running
 #
 # Environment: CTGATE_RIG_DIR (default /var/lib/ctgate-rig), CTGATE_BIN_DIR (the
@@ -43,6 +46,19 @@ PIDS=$RIG/pids
 
 log() { printf 'rig: %s\n' "$*" >&2; }
 die() { printf 'rig: error: %s\n' "$*" >&2; exit 1; }
+
+# A service that did not come up: say which, and show the end of its own log
+# rather than leaving the next command to fail with a symptom.
+service_failed() { # service logfile message
+    printf 'rig: error: %s: %s\n' "$1" "$3" >&2
+    if [ -s "$2" ]; then
+        printf 'rig: the last lines of %s:\n' "$2" >&2
+        tail -n 25 "$2" | sed 's/^/    /' >&2
+    else
+        printf 'rig: (%s is empty or missing)\n' "$2" >&2
+    fi
+    exit 1
+}
 
 # A recorded pid counts only while it is alive AND its command line names this
 # rig's directory: after a reboot the number may belong to somebody else.
@@ -229,17 +245,20 @@ stream {
     include $d/ctgate/stream.conf;
 }
 EOF
-    runuser -u "$AGENT_USER" -- /usr/sbin/nginx -t -q -p "$d/" -c "$d/nginx.conf" || die "nginx rejects $d/nginx.conf"
+    runuser -u "$AGENT_USER" -- /usr/sbin/nginx -t -q -p "$d/" -c "$d/nginx.conf" 2>"$d/logs/test.log" ||
+        service_failed nginx "$d/logs/test.log" "nginx rejects $d/nginx.conf"
     if pid_alive nginx; then
         runuser -u "$AGENT_USER" -- /usr/sbin/nginx -s reload -p "$d/" -c "$d/nginx.conf"
     else
         rm -f "$d/nginx.pid"
-        runuser -u "$AGENT_USER" -- /usr/sbin/nginx -p "$d/" -c "$d/nginx.conf" || die "nginx did not start"
+        runuser -u "$AGENT_USER" -- /usr/sbin/nginx -p "$d/" -c "$d/nginx.conf" ||
+            service_failed nginx "$d/logs/error.log" "nginx did not start"
         local i
         for ((i = 0; i < 50; i++)); do [ -s "$d/nginx.pid" ] && break; sleep 0.1; done
         cp "$d/nginx.pid" "$PIDS/nginx.pid"
     fi
-    wait_port 127.0.0.1 "$NGINX_HTTP_PORT" 10 || die "nginx does not listen on $NGINX_HTTP_PORT"
+    wait_port 127.0.0.1 "$NGINX_HTTP_PORT" 10 ||
+        service_failed nginx "$d/logs/error.log" "nginx does not listen on $NGINX_HTTP_PORT"
 }
 
 # --- OpenSSH sshd -------------------------------------------------------------
@@ -302,13 +321,14 @@ Match User $AGENT_USER
     PermitUserRC no
 EOF
     mkdir -p /run/sshd
-    /usr/sbin/sshd -t -f "$d/sshd_config" || die "sshd rejects $d/sshd_config"
+    /usr/sbin/sshd -t -f "$d/sshd_config" 2>"$d/sshd-test.log" ||
+        service_failed sshd "$d/sshd-test.log" "sshd rejects $d/sshd_config"
     if pid_alive sshd; then
         kill -HUP "$(cat "$PIDS/sshd.pid")"  # re-read config and keys
     else
         /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
     fi
-    wait_port 127.0.0.1 "$SSH_PORT" 10 || die "sshd did not start (see $d/sshd.log)"
+    wait_port 127.0.0.1 "$SSH_PORT" 10 || service_failed sshd "$d/sshd.log" "sshd does not listen on $SSH_PORT"
     setup_sshd_loose
 }
 
@@ -326,7 +346,8 @@ setup_sshd_loose() {
     else
         /usr/sbin/sshd -f "$d/sshd_config.loose" -E "$d/sshd-loose.log"
     fi
-    wait_port 127.0.0.1 "$LOOSE_SSH_PORT" 10 || die "the loose sshd did not start (see $d/sshd-loose.log)"
+    wait_port 127.0.0.1 "$LOOSE_SSH_PORT" 10 ||
+        service_failed sshd-loose "$d/sshd-loose.log" "the loose sshd does not listen on $LOOSE_SSH_PORT"
 }
 
 # --- OpenLDAP slapd -----------------------------------------------------------
@@ -363,7 +384,7 @@ include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 include $HERE/rig/openssh-lpk.schema
-pidfile $PIDS/slapd.pid
+pidfile $d/slapd.pid
 argsfile $d/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -379,20 +400,37 @@ rootpw $(slappasswd -s "$adminpw")
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 EOF
-    if ! pid_alive slapd; then
-        slapd -f "$d/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" \
-            || die "slapd did not start"
-    fi
-    wait_port 127.0.0.1 "$LDAP_PORT" 10 || die "slapd does not listen on $LDAP_PORT"
-    local last=${TEST_USERS##* }
-    if ! ldapsearch -x -LLL -H "ldap://127.0.0.1:$LDAP_PORT" -b "$LDAP_BASE" "(uid=$last)" dn 2>/dev/null | grep -q '^dn:'; then
-        # Test data only: an older rig's directory (fewer users) is replaced whole.
-        ldapdelete -r -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_ROOTDN" -w "$adminpw" "$LDAP_BASE" \
-            >/dev/null 2>&1 || true
+    # The directory is test data, loaded offline with slapadd while slapd is
+    # stopped.  Never replaced over LDAP: slapd 2.5.13 segfaults on
+    # `ldapdelete -r` of a base DN that does not exist yet (a fresh machine).
+    local want
+    want=$(ldif_inputs_hash)
+    if [ "$(cat "$d/db/ctgate-users" 2>/dev/null || true)" != "$want" ]; then
+        stop_pid slapd
+        rm -f "$d/db/"*.mdb "$d/db/ctgate-users"
         write_ldif > "$d/users.ldif"
-        ldapadd -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_ROOTDN" -w "$adminpw" -f "$d/users.ldif" >/dev/null \
-            || die "loading test users into slapd failed"
+        slapadd -q -f "$d/slapd.conf" -l "$d/users.ldif" >"$d/slapadd.log" 2>&1 ||
+            service_failed slapd "$d/slapadd.log" "loading the test users with slapadd failed"
+        echo "$want" > "$d/db/ctgate-users"
     fi
+    if ! pid_alive slapd; then
+        # -d keeps slapd in the foreground, its log in slapd.log (shown if it fails).
+        setsid slapd -d stats -f "$d/slapd.conf" \
+            -h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" \
+            </dev/null >"$d/slapd.log" 2>&1 &
+        echo $! > "$PIDS/slapd.pid"
+    fi
+    wait_port 127.0.0.1 "$LDAP_PORT" 15 || service_failed slapd "$d/slapd.log" "slapd does not listen on $LDAP_PORT"
+    local last=${TEST_USERS##* }
+    ldapsearch -x -LLL -H "ldap://127.0.0.1:$LDAP_PORT" -b "$LDAP_BASE" "(uid=$last)" dn 2>/dev/null | grep -q '^dn:' ||
+        service_failed slapd "$d/slapd.log" "slapd answers but does not hold the test users"
+}
+
+# What the directory's content is made of: a change (a user added, a key
+# rotated) reloads it.  Password hashes are salted, so hash the inputs instead.
+ldif_inputs_hash() {
+    { declare -f write_ldif; echo "$TEST_USERS $LDAP_BASE"; cat "$RIG/passwords" "$RIG/keys/alice.pub"; } |
+        sha256sum | cut -c1-64
 }
 
 write_ldif() {
@@ -455,15 +493,24 @@ EOF
 
 lxc_rig() { LXD_DIR=$LXD_DIR_RIG lxc "$@"; }
 
-setup_lxd() {
-    sysctl -qw fs.inotify.max_user_instances=1024 || true
+start_lxd() {
     install -d -m 0711 "$LXD_DIR_RIG"
     if ! pid_alive lxd; then
         LXD_DIR=$LXD_DIR_RIG setsid lxd --group "$LXD_GROUP" --logfile "$RIG/lxd.log" \
             </dev/null >>"$RIG/lxd.out" 2>&1 &
         echo $! > "$PIDS/lxd.pid"
     fi
-    LXD_DIR=$LXD_DIR_RIG lxd waitready --timeout 60 || die "LXD did not become ready (see $RIG/lxd.log)"
+    LXD_DIR=$LXD_DIR_RIG lxd waitready --timeout 60 ||
+        service_failed lxd "$RIG/lxd.log" "LXD did not become ready within 60 s (its stderr: $RIG/lxd.out)"
+}
+
+# Mounts an LXD of this rig left behind (its storage pool, shmounts, devlxd):
+# after a clean shutdown there are none.
+lxd_mounts() { awk -v d="$LXD_DIR_RIG/" 'index($2, d) == 1 { print $2 }' /proc/mounts; }
+
+setup_lxd() {
+    sysctl -qw fs.inotify.max_user_instances=1024 || true
+    start_lxd
     # Each piece on its own, so a half-made set-up from an interrupted run is completed.
     if ! lxc_rig network show "$BRIDGE" >/dev/null 2>&1; then
         lxc_rig network create "$BRIDGE" ipv4.address="$BRIDGE_NET.1/24" ipv4.nat=false \
@@ -557,6 +604,12 @@ stop_pid() { # name
 }
 
 cmd_down() {
+    if ! pid_alive lxd && [ -n "$(lxd_mounts)" ] && command -v lxd >/dev/null; then
+        # The daemon died (killed, crashed) with its containers and mounts still
+        # there: start it once so its own shutdown stops them cleanly.
+        log "LXD is not running but left its mounts: starting it once to shut it down cleanly"
+        start_lxd
+    fi
     if pid_alive lxd; then
         # Stop the rig's containers and daemon through its own socket (this LXD only).
         LXD_DIR=$LXD_DIR_RIG timeout 120 lxd shutdown || true
@@ -567,6 +620,44 @@ cmd_down() {
     stop_pid nginx
     stop_pid slapd
     log "down"
+}
+
+# Everything `up` made goes: files, accounts, group, bridge, LXD storage, the
+# firewall chains LXD made for the bridge; the image cache only without --keep-cache.
+cmd_purge() {
+    local keep_cache=0 m dev u chain
+    case "${1:-}" in
+    --keep-cache) keep_cache=1 ;;
+    "") ;;
+    *) die "usage: $0 purge [--keep-cache]" ;;
+    esac
+    [ "$(id -u)" = 0 ] || die "must run as root"
+    [ -d "$RIG" ] && cmd_down
+    # Whatever a dead daemon still holds: processes naming the rig, then mounts, loops.
+    for m in /proc/[0-9]*; do
+        tr '\0' ' ' <"$m/cmdline" 2>/dev/null | grep -qF "$RIG/" && kill -9 "${m#/proc/}" 2>/dev/null || true
+    done
+    lxd_mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+    if command -v losetup >/dev/null; then
+        losetup -nO NAME,BACK-FILE 2>/dev/null | awk -v d="$RIG/" 'index($2, d) == 1 { print $1 }' |
+            while read -r dev; do losetup -d "$dev" || true; done
+    fi
+    ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"
+    if command -v nft >/dev/null && nft list table inet lxd >/dev/null 2>&1; then
+        for chain in $(nft list table inet lxd | awk -v b="$BRIDGE" '$1 == "chain" && index($2, b) { print $2 }'); do
+            nft delete chain inet lxd "$chain" || true
+        done
+        # The table is LXD's, shared with any other LXD: removed only when empty.
+        nft list table inet lxd | grep -q chain || nft delete table inet lxd || true
+    fi
+    rm -rf "$RIG"
+    if [ "$keep_cache" = 1 ]; then log "kept the image cache $CACHE"; else rm -rf "$CACHE"; fi
+    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER"; do
+        getent passwd "$u" >/dev/null && userdel --remove "$u" 2>/dev/null
+        getent passwd "$u" >/dev/null && die "cannot remove the account $u"
+    done
+    getent group "$LXD_GROUP" >/dev/null && groupdel "$LXD_GROUP"
+    log "purged: $RIG, accounts, group $LXD_GROUP, bridge $BRIDGE$([ "$keep_cache" = 1 ] || echo ", $CACHE")"
 }
 
 cmd_status() {
@@ -580,6 +671,7 @@ case "${1:-}" in
 up) cmd_up ;;
 env) cmd_env ;;
 down) cmd_down ;;
+purge) shift; cmd_purge "$@" ;;
 status) cmd_status ;;
-*) echo "usage: $0 up|env|down|status" >&2; exit 2 ;;
+*) echo "usage: $0 up|env|down|purge [--keep-cache]|status" >&2; exit 2 ;;
 esac
