@@ -144,6 +144,27 @@ static enum ct_err take_lines(struct buf *pending, const struct agent_events *ev
     return CT_OK;
 }
 
+/*
+ * The agent went away (or went silent) after the request was sent: a create
+ * may be half done.  Tell the user the one safe next step, the same create
+ * with the same request id (it returns the container if it was made, or
+ * recovers and makes it), and the admin's.  Other operations are simply
+ * repeated.
+ */
+static void add_lost_result_hint(const json_t *request, struct ct_error *err)
+{
+    const char *op = json_string_value(json_object_get(request, "op"));
+    const char *rid = json_string_value(json_object_get(request, "request_id"));
+    if (op == NULL || strcmp(op, "create") != 0 || rid == NULL) {
+        return;
+    }
+    size_t used = strlen(err->detail);
+    snprintf(err->detail + used, sizeof(err->detail) - used,
+             "; the create may be half done: repeat it with --request-id %s, or ask an admin to run "
+             "ctgate-agent reconcile --fix",
+             rid);
+}
+
 enum ct_err agent_link_call(struct agent_link *link, json_t *request,
                             const struct agent_events *events, json_t **result,
                             struct ct_error *err)
@@ -154,6 +175,7 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
     char chunk[4096];
     char errtext[STDERR_KEEP + 1];
     size_t errlen = 0;
+    bool sent = false;
     enum ct_err rc = CT_OK;
 
     *result = NULL;
@@ -175,6 +197,7 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
         rc = ct_error_set(err, CT_ERR_BACKEND, "cannot send the request to the agent");
         goto out;
     }
+    sent = true;
     long last_data = clock_now_ms();
     while (*result == NULL) {
         int avail = ssh_channel_poll_timeout(ch, TICK_MS, 0);
@@ -231,6 +254,9 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
         rc = ct_error_set(err, CT_ERR_BACKEND, "the agent ended without a result");
     }
 out:
+    if (rc != CT_OK && sent && *result == NULL) {
+        add_lost_result_hint(request, err);
+    }
     if (errlen > 0) {
         errtext[errlen] = '\0';
         errtext[strcspn(errtext, "\n")] = '\0';

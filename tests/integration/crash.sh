@@ -135,6 +135,23 @@ for round in 1 2 3; do
     gone "$n" "round $round"
 done
 
+echo "== through the gateway: the user is told how to finish a create whose agent died"
+n=$(name_for gw-lost)
+CREATED_NAMES+=("$n")
+rid=lost-$RUN_ID
+kill_at keys
+gw_run "$TMP/gw-lost" alice -- create --hostname "$n" --request-id "$rid"
+no_fault
+check_ne "the create fails" 0 "$(cat "$TMP/gw-lost.rc")"
+check "the message names the request id to repeat with" grep -qF -- "repeat it with --request-id $rid" "$TMP/gw-lost.err" ||
+    sed 's/^/    | /' "$TMP/gw-lost.err"
+check "and the admin's reconcile" grep -qF "ctgate-agent reconcile --fix" "$TMP/gw-lost.err"
+gw_run "$TMP/gw-again" alice -- create --hostname "$n" --request-id "$rid"
+check_eq "repeating it as told makes the container" 0 "$(cat "$TMP/gw-again.rc")" || sed 's/^/    | /' "$TMP/gw-again.err"
+check_eq "which runs" Running "$(lxd_state "$n")"
+gw_run "$TMP/gw-lost-del" alice -- delete "$n" --yes
+check_eq "and is deleted" 0 "$(cat "$TMP/gw-lost-del.rc")"
+
 echo "== the bystander"
 check_eq "still running" Running "$(lxd_state "$by")"
 check "still reserved, by its own request" registry_has "$by"
