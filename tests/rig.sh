@@ -299,7 +299,7 @@ ExposeAuthInfo yes
 AcceptEnv CT_*
 PermitUserEnvironment no
 StrictModes yes
-MaxStartups 100:30:200
+MaxStartups 200:30:300
 LogLevel VERBOSE
 # As Debian ships it: the ForceCommand must still win over a subsystem request.
 Subsystem sftp /usr/lib/openssh/sftp-server
