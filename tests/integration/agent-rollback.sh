@@ -34,7 +34,17 @@ check_eq "undo ran for clone and reserve, last first (after password)" "clone re
 echo "a real backend failure: the template's image does not exist"
 name=$(name_for fail-image)
 CREATED_NAMES+=("$name")
-agent_send "$(req_create alice "$name" | jq -c '.template = "missing-image"')" "$TMP/img"
+# The rig's own configuration lists only templates that work (the demo shows them);
+# this copy adds one whose image LXD does not have, run as the agent's account.
+chmod 0755 "$TMP"
+sed 's|^templates = ($|&\n  { name = "missing-image"; image = "ctgrig-no-such-image"; description = "broken on purpose"; },|' \
+    "$CTGATE_AGENT_CONF" > "$TMP/broken.conf"
+chmod 0644 "$TMP/broken.conf"
+check "the copy names the broken template" grep -q missing-image "$TMP/broken.conf"
+req_create alice "$name" | jq -c '.template = "missing-image"' |
+    runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" --config "$TMP/broken.conf" \
+    >"$TMP/img.out" 2>"$TMP/img.err"
+check_no_sanitizer_report "$TMP/img.err"
 check_eq "result not ok" false "$(result_field "$TMP/img" .ok)"
 check_eq "failed at clone" clone "$(result_field "$TMP/img" .error.step)"
 check_eq "backend_error" backend_error "$(result_field "$TMP/img" .error.code)"
