@@ -193,7 +193,7 @@ static size_t command_words(int argc, char **argv, const char **words)
 enum admin_parse_result admin_parse(int argc, char **argv, struct admin_ctx *ctx, char *why,
                                     size_t whylen, const char **group)
 {
-    const char *words[ADMIN_WORDS_MAX];
+    const char *words[ADMIN_WORDS_MAX] = {NULL};
     size_t used = 0;
     bool options_done = false;
 
@@ -204,7 +204,7 @@ enum admin_parse_result admin_parse(int argc, char **argv, struct admin_ctx *ctx
     *group = "";
     size_t n = command_words(argc, argv, words);
     const struct admin_cmd *cmd = find_cmd(words, n < ADMIN_WORDS_MAX ? n : ADMIN_WORDS_MAX, &used);
-    if (cmd == NULL) {
+    if (cmd == NULL && n > 0) { /* no words at all is the default row */
         if (is_group(words[0])) {
             *group = words[0];
             if (n > 1) {
