@@ -45,39 +45,32 @@ static void print_deleted(const struct session *s, json_t *data, const void *ctx
 static int delete_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
-    char name[CT_HOSTNAME_MAX + 1];
+    json_t *info = NULL;
     json_t *req = NULL;
     json_t *result = NULL;
     json_t *data = NULL;
-    int code = cmd_named_request(s, &cmd_delete_entry, args, "delete", name, sizeof(name), &req,
-                                 &err);
-    if (code != 0) {
-        goto out;
-    }
+    int code;
     /*
      * Ownership first (info), so that "not yours" is answered before anyone is
      * asked to confirm: the agent checks it again when deleting.
      */
-    json_t *info = session_request(s, "info");
-    json_object_set_new(info, "hostname", json_string(name));
-    enum ct_err rc = session_call(s, info, NULL, &result, &err);
-    json_decref(info);
-    if (rc != CT_OK) {
+    info = cmd_request(s, "info", args);
+    if (session_call(s, info, NULL, &result, &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
     }
     if ((code = output_agent_result(s, result, &data)) != 0) {
         goto out;
     }
-    json_decref(result);
-    result = NULL;
-    if (confirm(s, args, name, &err) != CT_OK) {
+    if (confirm(s, args, args->name, &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
     }
-    code = cmd_run(s, req, true, print_deleted, name);
+    req = cmd_request(s, "delete", args);
+    code = cmd_run(s, req, true, print_deleted, args->name);
 out:
     json_decref(result);
+    json_decref(info);
     json_decref(req);
     return code;
 }
@@ -91,5 +84,6 @@ const struct cmd_entry cmd_delete_entry = {
     .max_args = 1,
     .needs_auth = true,
     .flags = delete_flags,
+    .target = CMD_TARGET_NAME,
     .exec = delete_exec,
 };

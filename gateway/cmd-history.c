@@ -53,23 +53,6 @@ static void print_history(const struct session *s, json_t *data, const void *ctx
     }
 }
 
-static int history_exec(struct session *s, const struct cmd_args *args)
-{
-    struct ct_error err = {0};
-    if (args->npositional == 1) {
-        char name[CT_HOSTNAME_MAX + 1];
-        json_t *req = NULL;
-        int code = cmd_named_request(s, &cmd_history_entry, args, "history", name, sizeof(name),
-                                     &req, &err);
-        if (code == 0) {
-            code = cmd_run(s, req, false, print_history, NULL);
-        }
-        json_decref(req);
-        return code;
-    }
-    return cmd_run_simple(s, &cmd_history_entry, args, "history", print_history);
-}
-
 const struct cmd_entry cmd_history_entry = {
     .name = "history",
     .args_usage = "[NAME]",
@@ -77,5 +60,7 @@ const struct cmd_entry cmd_history_entry = {
     .min_args = 0,
     .max_args = 1,
     .needs_auth = true,
-    .exec = history_exec,
+    .target = CMD_TARGET_NAME_OPTIONAL,
+    .print = print_history,
+    .exec = cmd_agent_exec,
 };

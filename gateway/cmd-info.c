@@ -11,19 +11,6 @@ static void print_info(const struct session *s, json_t *data, const void *ctx)
     output_instance(data);
 }
 
-static int info_exec(struct session *s, const struct cmd_args *args)
-{
-    struct ct_error err = {0};
-    char name[CT_HOSTNAME_MAX + 1];
-    json_t *req = NULL;
-    int code = cmd_named_request(s, &cmd_info_entry, args, "info", name, sizeof(name), &req, &err);
-    if (code == 0) {
-        code = cmd_run(s, req, false, print_info, NULL);
-    }
-    json_decref(req);
-    return code;
-}
-
 const struct cmd_entry cmd_info_entry = {
     .name = "info",
     .args_usage = "NAME",
@@ -31,5 +18,7 @@ const struct cmd_entry cmd_info_entry = {
     .min_args = 1,
     .max_args = 1,
     .needs_auth = true,
-    .exec = info_exec,
+    .target = CMD_TARGET_NAME,
+    .print = print_info,
+    .exec = cmd_agent_exec,
 };

@@ -63,16 +63,12 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
     }
 }
 
-static int list_exec(struct session *s, const struct cmd_args *args)
-{
-    return cmd_run_simple(s, &cmd_list_entry, args, "list", print_list);
-}
-
 const struct cmd_entry cmd_list_entry = {
     .name = "list",
     .args_usage = "",
     .summary = "list your containers: state, address, ports, template, created, expires",
     .max_args = 0,
     .needs_auth = true,
-    .exec = list_exec,
+    .print = print_list,
+    .exec = cmd_agent_exec,
 };

@@ -1,7 +1,7 @@
 /*
- * cmd-power.c - `start NAME`, `stop NAME`, `restart NAME`: one exec for the
- * three, the agent operation is the command's name.  Asking for the state a
- * container is already in succeeds.
+ * cmd-power.c - `start NAME`, `stop NAME`, `restart NAME`: three entries of
+ * cmd_agent_exec (the agent operation is the command's name) sharing one
+ * printer.  Asking for the state a container is already in succeeds.
  */
 #include <stdio.h>
 
@@ -19,34 +19,6 @@ static void print_state(const struct session *s, json_t *data, const void *ctx)
            output_clean(json_string_value(json_object_get(data, "state")), state, sizeof(state)));
 }
 
-static int power_exec(const struct cmd_entry *cmd, struct session *s, const struct cmd_args *args)
-{
-    struct ct_error err = {0};
-    char name[CT_HOSTNAME_MAX + 1];
-    json_t *req = NULL;
-    int code = cmd_named_request(s, cmd, args, cmd->name, name, sizeof(name), &req, &err);
-    if (code == 0) {
-        code = cmd_run(s, req, true, print_state, NULL);
-    }
-    json_decref(req);
-    return code;
-}
-
-static int start_exec(struct session *s, const struct cmd_args *args)
-{
-    return power_exec(&cmd_start_entry, s, args);
-}
-
-static int stop_exec(struct session *s, const struct cmd_args *args)
-{
-    return power_exec(&cmd_stop_entry, s, args);
-}
-
-static int restart_exec(struct session *s, const struct cmd_args *args)
-{
-    return power_exec(&cmd_restart_entry, s, args);
-}
-
 const struct cmd_entry cmd_start_entry = {
     .name = "start",
     .args_usage = "NAME",
@@ -54,7 +26,10 @@ const struct cmd_entry cmd_start_entry = {
     .min_args = 1,
     .max_args = 1,
     .needs_auth = true,
-    .exec = start_exec,
+    .target = CMD_TARGET_NAME,
+    .print = print_state,
+    .progress = true,
+    .exec = cmd_agent_exec,
 };
 
 const struct cmd_entry cmd_stop_entry = {
@@ -64,7 +39,10 @@ const struct cmd_entry cmd_stop_entry = {
     .min_args = 1,
     .max_args = 1,
     .needs_auth = true,
-    .exec = stop_exec,
+    .target = CMD_TARGET_NAME,
+    .print = print_state,
+    .progress = true,
+    .exec = cmd_agent_exec,
 };
 
 const struct cmd_entry cmd_restart_entry = {
@@ -74,5 +52,8 @@ const struct cmd_entry cmd_restart_entry = {
     .min_args = 1,
     .max_args = 1,
     .needs_auth = true,
-    .exec = restart_exec,
+    .target = CMD_TARGET_NAME,
+    .print = print_state,
+    .progress = true,
+    .exec = cmd_agent_exec,
 };

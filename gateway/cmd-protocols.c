@@ -38,7 +38,7 @@ static int protocols_exec(struct session *s, const struct cmd_args *args)
     json_t *catalog = session_catalog(s);
     if (catalog == NULL) {
         /* Ask again through cmd_run for the real error and its exit code. */
-        json_t *req = session_request(s, "templates");
+        json_t *req = cmd_request(s, "templates", args);
         int code = cmd_run(s, req, false, print_protocols, NULL);
         json_decref(req);
         return code;

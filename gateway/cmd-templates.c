@@ -85,16 +85,12 @@ static void print_templates(const struct session *s, json_t *data, const void *c
            str_or(quota, "memory", f, sizeof(f), "any"), rate > 0 ? c : "any number of creates");
 }
 
-static int templates_exec(struct session *s, const struct cmd_args *args)
-{
-    return cmd_run_simple(s, &cmd_templates_entry, args, "templates", print_templates);
-}
-
 const struct cmd_entry cmd_templates_entry = {
     .name = "templates",
     .args_usage = "",
     .summary = "list the templates, sizes and limits you may ask for",
     .max_args = 0,
     .needs_auth = true,
-    .exec = templates_exec,
+    .print = print_templates,
+    .exec = cmd_agent_exec,
 };

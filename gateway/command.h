@@ -1,11 +1,22 @@
 /*
  * command.h - the user's commands: one file each (cmd-*.c), one table
- * (commands.c), one parser for their words (args.c).
+ * (commands.c), one parser for their words (args.c), one dispatcher
+ * (cmd_exec).
  *
  * A command is a const struct cmd_entry: its name, what it takes, its
- * flags (each with the CT_* variable that may stand in for it) and its exec
- * function.  Adding a command is one new file plus one line in the table;
- * `help` is generated from the table, so it cannot drift from the code.
+ * flags (each with the CT_* variable that may stand in for it), its target
+ * and its exec function.  The dispatcher does the common work before exec,
+ * as tmux's does for a cmd_entry's .target: for a command whose target is a
+ * container NAME it checks and lower-cases the name and logs the user in,
+ * so exec finds the name in args->name.  A command that only asks the agent
+ * for its own name's operation and prints the answer needs no exec of its
+ * own: cmd_agent_exec with the entry's .print (info, list, start, ...).
+ *
+ * Adding a command: a cmd-NAME.c holding its entry (and its exec or print
+ * function), its extern declaration below, its line in commands[]
+ * (commands.c); an agent operation of the same name when it talks to the
+ * agent (hypervisor-agent/ops.h).  `help` is generated from the table, so
+ * it cannot drift from the code.
  */
 #ifndef CTGATE_COMMAND_H
 #define CTGATE_COMMAND_H
@@ -16,6 +27,7 @@
 #include "error.h"
 #include "session.h"
 #include "tokenize.h"
+#include "validate.h"
 
 #define CMD_FLAGS_MAX 32
 #define CMD_POSITIONAL_MAX 4
@@ -28,13 +40,28 @@ struct flag_def {
     bool repeatable; /* may be given several times (values collected in order) */
 };
 
+struct cmd_entry;
+
 struct cmd_args {
     const char *positional[CMD_POSITIONAL_MAX];
     size_t npositional;
     const char *names[CMD_FLAGS_MAX]; /* flags given, in order */
     const char *values[CMD_FLAGS_MAX]; /* their values; "" for a switch */
     size_t nflags;
+    /* Set by cmd_exec before exec: */
+    const struct cmd_entry *cmd;     /* the command being run */
+    char name[CT_HOSTNAME_MAX + 1]; /* its target NAME, checked and lower-cased; "" when none */
 };
+
+/* What the dispatcher resolves before exec (tmux's .target). */
+enum cmd_target {
+    CMD_TARGET_NONE,          /* no container: exec does its own login when it needs one */
+    CMD_TARGET_NAME,          /* NAME, one of the user's containers: checked, user logged in */
+    CMD_TARGET_NAME_OPTIONAL, /* [NAME]: checked when given; the user logged in either way */
+};
+
+/* How a command shows a successful answer's data as text. */
+typedef void (*cmd_print_fn)(const struct session *s, json_t *data, const void *ctx);
 
 struct cmd_entry {
     const char *name;
@@ -45,6 +72,9 @@ struct cmd_entry {
     size_t max_args;
     bool needs_auth;             /* --user and --password-stdin apply */
     const struct flag_def *flags; /* own flags, NULL-terminated by name, or NULL */
+    enum cmd_target target;
+    cmd_print_fn print; /* for exec = cmd_agent_exec: how to show the answer */
+    bool progress;      /* for exec = cmd_agent_exec: show the agent's progress lines */
     int (*exec)(struct session *s, const struct cmd_args *args);
 };
 
@@ -83,18 +113,21 @@ size_t args_flag_all(const struct cmd_args *args, const char *name, const char *
 /* Whether --name was given, or (for a switch with an env var) CT_X is "1"/"yes"/"true". */
 bool args_switch(const struct session *s, const struct cmd_entry *cmd,
                  const struct cmd_args *args, const char *name);
-/* Log in with the command's --user / --password-stdin (session_authenticate). */
+/*
+ * Run cmd with args (parsed by args_parse): resolve its target (a bad NAME
+ * is refused with CT_ERR_BAD_HOSTNAME; the user is logged in), then exec.
+ * Errors are printed (output_error).  Returns the exit code.
+ */
+int cmd_exec(const struct cmd_entry *cmd, struct session *s, struct cmd_args *args);
+/* Log in with the command's --user / --password-stdin (session_authenticate), once. */
 enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
                       struct ct_error *err);
 /*
- * For commands acting on one named container: check NAME (lower-cased into
- * name), log in, build the request {"op":op,"hostname":name}.  Returns 0,
- * or an exit code whose error is already printed.
+ * The agent request of a command: {"op":op, "caller":..., "hostname":args->name}
+ * (no hostname when args->name is ""); NULL when out of memory.  The caller
+ * releases it.
  */
-int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
-                      const char *op, char *name, size_t len, json_t **req, struct ct_error *err);
-/* How a command shows a successful answer's data as text. */
-typedef void (*cmd_print_fn)(const struct session *s, json_t *data, const void *ctx);
+json_t *cmd_request(const struct session *s, const char *op, const struct cmd_args *args);
 /*
  * Send req to the agent (live progress when with_progress) and show the
  * answer: with --json one document, else print(s, data, ctx); errors as
@@ -102,9 +135,12 @@ typedef void (*cmd_print_fn)(const struct session *s, json_t *data, const void *
  */
 int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn print,
             const void *ctx);
-/* Log in, send {"op":op} with nothing else, show the answer with print: list, templates. */
-int cmd_run_simple(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
-                   const char *op, cmd_print_fn print);
+/*
+ * The exec of a command that is one agent operation of its own name: log
+ * in, send cmd_request(s, cmd->name, args), show the answer with cmd->print
+ * (ctx: args->name) and, when cmd->progress, the agent's progress.
+ */
+int cmd_agent_exec(struct session *s, const struct cmd_args *args);
 /* The help of one command (for COMMAND --help). */
 void cmd_help_show(const struct cmd_entry *c);
 

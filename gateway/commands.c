@@ -43,32 +43,54 @@ const struct cmd_entry *commands_find(const char *name)
 enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
                       struct ct_error *err)
 {
+    if (s->authenticated) {
+        return CT_OK; /* the dispatcher did it for the command's target */
+    }
     return session_authenticate(s, args_flag(args, "user"),
                                 args_switch(s, cmd, args, "password-stdin"), err);
 }
 
-int cmd_named_request(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
-                      const char *op, char *name, size_t len, json_t **req, struct ct_error *err)
+/* NAME into args->name, lower-cased; CT_ERR_BAD_HOSTNAME when it cannot be a container's. */
+static enum ct_err resolve_name(const char *given, struct cmd_args *args, struct ct_error *err)
 {
-    *req = NULL;
-    snprintf(name, len, "%s", args->positional[0]);
-    for (char *p = name; *p != '\0'; p++) {
+    snprintf(args->name, sizeof(args->name), "%s", given);
+    for (char *p = args->name; *p != '\0'; p++) {
         *p = (char)tolower((unsigned char)*p);
     }
-    if (strlen(args->positional[0]) >= len || !validate_hostname(name)) {
+    if (strlen(given) >= sizeof(args->name) || !validate_hostname(args->name)) {
         ct_error_set(err, CT_ERR_BAD_HOSTNAME, "'%s' is not a container name",
-                     validate_token(name, 63) ? name : "?");
-        return output_error(s, err);
+                     validate_token(args->name, 63) ? args->name : "?");
+        args->name[0] = '\0';
+        return CT_ERR_BAD_HOSTNAME;
     }
-    if (cmd_login(s, cmd, args, err) != CT_OK) {
-        return output_error(s, err);
+    return CT_OK;
+}
+
+int cmd_exec(const struct cmd_entry *cmd, struct session *s, struct cmd_args *args)
+{
+    struct ct_error err = {0};
+    args->cmd = cmd;
+    args->name[0] = '\0';
+    if (cmd->target != CMD_TARGET_NONE) {
+        if (args->npositional > 0 && resolve_name(args->positional[0], args, &err) != CT_OK) {
+            return output_error(s, &err);
+        }
+        if (cmd->needs_auth && cmd_login(s, cmd, args, &err) != CT_OK) {
+            return output_error(s, &err);
+        }
     }
-    *req = session_request(s, op);
-    if (*req == NULL || json_object_set_new(*req, "hostname", json_string(name)) != 0) {
-        ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-        return output_error(s, err);
+    return cmd->exec(s, args);
+}
+
+json_t *cmd_request(const struct session *s, const char *op, const struct cmd_args *args)
+{
+    json_t *req = session_request(s, op);
+    if (req != NULL && args->name[0] != '\0' &&
+        json_object_set_new(req, "hostname", json_string(args->name)) != 0) {
+        json_decref(req);
+        req = NULL;
     }
-    return 0;
+    return req;
 }
 
 int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn print,
@@ -99,15 +121,14 @@ int cmd_run(struct session *s, json_t *req, bool with_progress, cmd_print_fn pri
     return code;
 }
 
-int cmd_run_simple(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
-                   const char *op, cmd_print_fn print)
+int cmd_agent_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
-    if (cmd_login(s, cmd, args, &err) != CT_OK) {
+    if (cmd_login(s, args->cmd, args, &err) != CT_OK) {
         return output_error(s, &err);
     }
-    json_t *req = session_request(s, op);
-    int code = cmd_run(s, req, false, print, NULL);
+    json_t *req = cmd_request(s, args->cmd->name, args);
+    int code = cmd_run(s, req, args->cmd->progress, args->cmd->print, args->name);
     json_decref(req);
     return code;
 }

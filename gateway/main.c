@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         if (args_flag(&args, "help") != NULL) {
             cmd_help_show(cmd);
         } else if (!cmd->needs_auth || (code = prepare(&s, config, &err)) == 0) {
-            code = cmd->exec(&s, &args);
+            code = cmd_exec(cmd, &s, &args);
         }
         goto out;
     }

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "audit.h"
 #include "buf.h"
 #include "clock.h"
@@ -88,32 +88,42 @@ static void log_outcome(const struct request *req, enum ct_err rc, const struct 
            rc != CT_OK ? " " : "", msg);
 }
 
-int agent_check_config(const char *config_path)
+int agent_check_config(struct admin_ctx *ctx)
 {
-    struct agent_config cfg;
-    struct ct_error err = {0};
-    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
-        char msg[512];
-        ct_error_format(&err, msg, sizeof(msg));
-        fprintf(stderr, "ctgate-agent: %s\n", msg);
-        return ct_err_exit(err.code);
-    }
-    printf("%s: ok (%zu templates, backend %s)\n", config_path, cfg.ntemplates, cfg.backend);
-    agent_config_free(&cfg);
+    printf("%s: ok (%zu templates, backend %s)\n", ctx->config_path, ctx->cfg.ntemplates,
+           ctx->cfg.backend);
     return 0;
 }
 
-int agent_serve(const char *config_path)
+int agent_check_config_failed(const char *step, const char *subject, const struct ct_error *err)
 {
-    struct agent_config cfg;
+    (void)step;
+    (void)subject;
+    char msg[512];
+    ct_error_format(err, msg, sizeof(msg));
+    fprintf(stderr, "ctgate-agent: %s\n", msg);
+    return ct_err_exit(err->code);
+}
+
+int agent_serve_failed(const char *step, const char *subject, const struct ct_error *err)
+{
+    (void)step;
+    (void)subject;
+    proto_result_error(stdout, err);
+    log_outcome(NULL, err->code, err);
+    return ct_err_exit(err->code);
+}
+
+int agent_serve(struct admin_ctx *admin)
+{
+    const struct agent_config *cfg = &admin->cfg;
     struct request req;
     struct ct_error err = {0};
     struct buf text;
     json_t *data = NULL;
-    bool have_config = false;
     bool have_request = false;
     char fault_buf[40];
-    struct agent_ctx ctx = {.out = stdout};
+    struct agent_ctx ctx = {.out = stdout, .cfg = cfg};
     enum ct_err rc;
 
     /*
@@ -122,33 +132,17 @@ int agent_serve(const char *config_path)
      */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    json_secure_init();
-    ctx.steps = json_array(); /* after json_secure_init: jansson's allocator is set once */
-    log_open("ctgate-agent", false);
+    ctx.steps = json_array(); /* admin_main ran json_secure_init: jansson's allocator is set once */
     buf_init(&text, PROTO_REQUEST_MAX);
-    if (sodium_init() < 0) {
-        rc = ct_error_set(&err, CT_ERR_INTERNAL, "libsodium failed to initialise");
-        goto out;
-    }
-    if ((rc = agent_config_load(config_path, &cfg, &err)) != CT_OK) {
-        goto out;
-    }
-    have_config = true;
-    if ((rc = read_request(STDIN_FILENO, cfg.request_read_timeout_s, &text, &err)) != CT_OK) {
+    if ((rc = read_request(STDIN_FILENO, cfg->request_read_timeout_s, &text, &err)) != CT_OK) {
         goto out;
     }
     if ((rc = request_parse(text.data, text.len, &req, &err)) != CT_OK) {
         goto out;
     }
     have_request = true;
-    ctx.cfg = &cfg;
-    ctx.backend = backend_find(cfg.backend);
-    ctx.fail_after = fault_step(cfg.state_dir, fault_buf, sizeof(fault_buf));
-    if (ctx.backend == NULL) {
-        rc = ct_error_set(&err, CT_ERR_CONFIG, "no backend %s", cfg.backend);
-        goto out;
-    }
-    if ((rc = ctx.backend->open(&cfg, &ctx.handle, &err)) != CT_OK) {
+    ctx.fail_after = fault_step(cfg->state_dir, fault_buf, sizeof(fault_buf));
+    if ((rc = admin_open_backend(&ctx, &err)) != CT_OK) {
         goto out;
     }
     rc = op_table[req.op](&ctx, &req, &data, &err);
@@ -164,7 +158,7 @@ out:
         struct audit_who who = {req.caller.uid, req.caller.key_fingerprint, req.caller.client};
         struct ct_error ignored = {0};
         json_t *params = request_params_json(&req);
-        audit_append(cfg.state_dir, &who, request_op_name(req.op), params, rc, &err, ctx.steps,
+        audit_append(cfg->state_dir, &who, request_op_name(req.op), params, rc, &err, ctx.steps,
                      &ignored);
         json_decref(params);
     }
@@ -172,9 +166,6 @@ out:
     json_decref(data);
     if (have_request) {
         request_free(&req);
-    }
-    if (have_config) {
-        agent_config_free(&cfg);
     }
     buf_free(&text);
     return ct_err_exit(rc);

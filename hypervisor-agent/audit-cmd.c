@@ -1,26 +1,37 @@
 /* audit-cmd.c - see audit-cmd.h. */
 #include "audit-cmd.h"
 
-#include <getopt.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "agent-config.h"
+#include "admin.h"
 #include "audit.h"
-#include "json-secure.h"
 #include "timefmt.h"
 #include "units.h"
-#include "validate.h"
 
-static int usage(void)
+bool audit_since_parse(const char *value, time_t *since)
 {
-    fprintf(stderr, "usage: ctgate-agent [--config FILE] audit keygen\n"
-                    "       ctgate-agent [--config FILE] audit verify\n"
-                    "       ctgate-agent [--config FILE] audit show [--user UID] [--since "
-                    "TIME|DURATION] [--name NAME] [--json]\n");
-    return CT_EXIT_BAD_INPUT;
+    long long ago = 0;
+    if (units_parse_duration(value, &ago)) {
+        *since = time(NULL) - (time_t)ago;
+        return true;
+    }
+    return timefmt_parse(value, since);
+}
+
+bool audit_since_valid(const char *value)
+{
+    time_t since;
+    return audit_since_parse(value, &since);
+}
+
+int audit_failed(const char *step, const char *subject, const struct ct_error *err)
+{
+    (void)step;
+    (void)subject;
+    fprintf(stderr, "ctgate-agent audit: %s\n", err->detail);
+    return ct_err_exit(err->code != CT_OK ? err->code : CT_ERR_INTERNAL);
 }
 
 static void print_record(json_t *r)
@@ -38,12 +49,18 @@ static void print_record(json_t *r)
            step != NULL ? step : "");
 }
 
-static int show(const char *state_dir, const char *user, time_t since, const char *name,
-                bool as_json)
+int audit_show_run(struct admin_ctx *ctx)
 {
     json_t *records = NULL;
     struct ct_error err = {0};
-    if (audit_select(state_dir, user, since, name, 0, &records, &err) != CT_OK) {
+    const char *since_text = admin_opt(ctx, "since");
+    bool as_json = admin_opt(ctx, "json") != NULL;
+    time_t since = 0;
+    if (since_text != NULL && !audit_since_parse(since_text, &since)) {
+        return CT_EXIT_BAD_INPUT; /* admin_parse checked it already */
+    }
+    if (audit_select(ctx->cfg.state_dir, admin_opt(ctx, "user"), since, admin_opt(ctx, "name"), 0,
+                     &records, &err) != CT_OK) {
         fprintf(stderr, "ctgate-agent audit: %s\n", err.detail);
         return ct_err_exit(err.code);
     }
@@ -61,74 +78,16 @@ static int show(const char *state_dir, const char *user, time_t since, const cha
     return 0;
 }
 
-int audit_command(const char *config_path, int argc, char **argv)
+int audit_keygen_run(struct admin_ctx *ctx)
 {
-    static const struct option options[] = {
-        {"user", required_argument, NULL, 'u'},
-        {"since", required_argument, NULL, 's'},
-        {"name", required_argument, NULL, 'N'},
-        {"json", no_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *user = NULL;
-    const char *name = NULL;
-    time_t since = 0;
-    bool as_json = false;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        long long ago = 0;
-        switch (opt) {
-        case 'u':
-            if (!validate_uid(optarg)) {
-                return usage();
-            }
-            user = optarg;
-            break;
-        case 'N':
-            if (!validate_hostname(optarg)) {
-                return usage();
-            }
-            name = optarg;
-            break;
-        case 's':
-            if (units_parse_duration(optarg, &ago)) {
-                since = time(NULL) - (time_t)ago;
-            } else if (!timefmt_parse(optarg, &since)) {
-                fprintf(stderr, "ctgate-agent audit: --since takes 2026-11-23T16:00:00Z or 2h\n");
-                return CT_EXIT_BAD_INPUT;
-            }
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        default:
-            return usage();
-        }
-    }
-    if (optind + 1 != argc) {
-        return usage();
-    }
-    const char *sub = argv[optind];
-    struct agent_config cfg;
     struct ct_error err = {0};
-    json_secure_init();
-    if (sodium_init() < 0 || agent_config_load(config_path, &cfg, &err) != CT_OK) {
-        fprintf(stderr, "ctgate-agent audit: %s\n", err.detail);
-        return ct_err_exit(err.code != CT_OK ? err.code : CT_ERR_INTERNAL);
-    }
-    int code;
-    if (strcmp(sub, "keygen") == 0) {
-        code = audit_keygen(cfg.state_dir, &err) == CT_OK ? 0 : ct_err_exit(err.code);
-        fprintf(code == 0 ? stdout : stderr, "ctgate-agent audit: %s\n",
-                code == 0 ? "signing key made (audit.key, audit.pub)" : err.detail);
-    } else if (strcmp(sub, "verify") == 0) {
-        code = audit_verify(cfg.state_dir, stdout);
-    } else if (strcmp(sub, "show") == 0) {
-        code = show(cfg.state_dir, user, since, name, as_json);
-    } else {
-        code = usage();
-    }
-    agent_config_free(&cfg);
+    int code = audit_keygen(ctx->cfg.state_dir, &err) == CT_OK ? 0 : ct_err_exit(err.code);
+    fprintf(code == 0 ? stdout : stderr, "ctgate-agent audit: %s\n",
+            code == 0 ? "signing key made (audit.key, audit.pub)" : err.detail);
     return code;
+}
+
+int audit_verify_run(struct admin_ctx *ctx)
+{
+    return audit_verify(ctx->cfg.state_dir, stdout);
 }

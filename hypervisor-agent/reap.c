@@ -1,14 +1,13 @@
 /* reap.c - see reap.h. */
 #include "reap.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "admin.h"
 #include "audit.h"
-#include "json-secure.h"
 #include "log.h"
 #include "ops.h"
 #include "outcome.h"
@@ -98,46 +97,32 @@ static int prune_requests(const struct agent_config *cfg, time_t now, bool dry_r
     return rc == CT_OK ? 0 : report("prune", "request records", &err);
 }
 
-int reap_run(const char *config_path, bool dry_run)
+int reap_failed(const char *step, const char *subject, const struct ct_error *err)
 {
-    struct agent_config cfg;
+    return report(step, subject, err);
+}
+
+int reap_run(struct admin_ctx *admin)
+{
     struct ct_error err = {0};
-    struct agent_ctx ctx = {.out = NULL};
+    struct agent_ctx *ctx = &admin->agent;
+    bool dry_run = admin_opt(admin, "dry-run") != NULL;
     struct backend_instance *all = NULL;
     size_t n = 0;
     int code = 0;
 
-    json_secure_init();
-    log_open("ctgate-agent", false);
-    if (sodium_init() < 0) {
-        return report("start", "libsodium", &err);
-    }
-    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
-        return report("load", config_path, &err);
-    }
-    ctx.cfg = &cfg;
-    ctx.backend = backend_find(cfg.backend);
-    if (ctx.backend == NULL || ctx.backend->open(&cfg, &ctx.handle, &err) != CT_OK) {
-        code = report("open", cfg.backend, &err);
-        ctx.handle = NULL;
-        goto out;
-    }
-    if (ctx.backend->list(ctx.handle, &all, &n, &err) != CT_OK) {
-        code = report("list", cfg.backend, &err);
+    if (ctx->backend->list(ctx->handle, &all, &n, &err) != CT_OK) {
+        code = report("list", admin->cfg.backend, &err);
         goto out;
     }
     time_t now = time(NULL);
     for (size_t i = 0; i < n; i++) {
-        int one = reap_one(&ctx, &all[i], now, dry_run);
+        int one = reap_one(ctx, &all[i], now, dry_run);
         code = one != 0 ? one : code;
     }
-    int pruned = prune_requests(&cfg, now, dry_run);
+    int pruned = prune_requests(&admin->cfg, now, dry_run);
     code = pruned != 0 ? pruned : code;
 out:
     free(all);
-    if (ctx.handle != NULL) {
-        ctx.backend->close(ctx.handle);
-    }
-    agent_config_free(&cfg);
     return code;
 }

@@ -15,8 +15,13 @@
 #ifndef CTGATE_REAP_H
 #define CTGATE_REAP_H
 
-#include <stdbool.h>
+#include "error.h"
 
-int reap_run(const char *config_path, bool dry_run);
+struct admin_ctx;
+
+/* A row of the subcommand table (admin.h): config and backend are open. */
+int reap_run(struct admin_ctx *ctx);
+/* A failed startup step, reported as the reaper reports its actions ("open lxd: FAILED: ..."). */
+int reap_failed(const char *step, const char *subject, const struct ct_error *err);
 
 #endif

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin.h"
 #include "agent-config.h"
 #include "backend.h"
-#include "json-secure.h"
 #include "log.h"
 #include "publish.h"
 #include "recover.h"
@@ -43,12 +43,20 @@ static int fail(const struct ct_error *err)
     return ct_err_exit(err->code);
 }
 
-int reconcile_run(const char *config_path, bool fix)
+int reconcile_failed(const char *step, const char *subject, const struct ct_error *err)
 {
-    struct agent_config cfg;
+    (void)step;
+    (void)subject;
+    return fail(err);
+}
+
+int reconcile_run(struct admin_ctx *admin)
+{
+    const struct agent_config *cfg = &admin->cfg;
     struct ct_error err = {0};
-    const struct backend_ops *backend = NULL;
-    void *handle = NULL;
+    const struct backend_ops *backend = admin->agent.backend;
+    void *handle = admin->agent.handle;
+    bool fix = admin_opt(admin, "fix") != NULL;
     struct backend_instance *all = NULL;
     size_t n = 0;
     json_t *reg = NULL;
@@ -56,15 +64,8 @@ int reconcile_run(const char *config_path, bool fix)
     int fixed = 0;
     int code = 0;
 
-    json_secure_init();
-    log_open("ctgate-agent", false);
-    if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
-        return fail(&err);
-    }
-    backend = backend_find(cfg.backend);
-    if (backend == NULL || backend->open(&cfg, &handle, &err) != CT_OK ||
-        backend->list(handle, &all, &n, &err) != CT_OK ||
-        registry_snapshot(cfg.state_dir, &reg, &err) != CT_OK) {
+    if (backend->list(handle, &all, &n, &err) != CT_OK ||
+        registry_snapshot(cfg->state_dir, &reg, &err) != CT_OK) {
         code = fail(&err);
         goto out;
     }
@@ -86,7 +87,7 @@ int reconcile_run(const char *config_path, bool fix)
             if (fix) {
                 struct ct_error e = {0};
                 if (rid != NULL &&
-                    recover_abandoned(&cfg, backend, handle, name, rid, &e) == CT_OK) {
+                    recover_abandoned(cfg, backend, handle, name, rid, &e) == CT_OK) {
                     fixed++;
                     printf(": rolled back, nothing of it is left");
                 } else {
@@ -106,7 +107,7 @@ int reconcile_run(const char *config_path, bool fix)
                published ? "published" : "never published", age);
         if (fix) {
             struct ct_error e = {0};
-            if (rid != NULL && registry_release(cfg.state_dir, name, rid, &e) == CT_OK) {
+            if (rid != NULL && registry_release(cfg->state_dir, name, rid, &e) == CT_OK) {
                 fixed++;
                 printf(": released");
                 log_warn("reconcile: released %s (no container)", name);
@@ -125,7 +126,7 @@ int reconcile_run(const char *config_path, bool fix)
         }
     }
     bool in_sync = true;
-    if (publish_in_sync(&cfg, &in_sync, &err) != CT_OK) {
+    if (publish_in_sync(cfg, &in_sync, &err) != CT_OK) {
         code = fail(&err);
         goto out;
     }
@@ -135,7 +136,7 @@ int reconcile_run(const char *config_path, bool fix)
             printf("nginx files differ from the registry");
         }
         if (fix) {
-            if (publish_apply(&cfg, false, &err) != CT_OK) {
+            if (publish_apply(cfg, false, &err) != CT_OK) {
                 printf(in_sync ? "" : "\n");
                 code = fail(&err);
                 goto out;
@@ -154,9 +155,5 @@ int reconcile_run(const char *config_path, bool fix)
 out:
     json_decref(reg);
     free(all);
-    if (handle != NULL) {
-        backend->close(handle);
-    }
-    agent_config_free(&cfg);
     return code;
 }

@@ -16,8 +16,13 @@
 #ifndef CTGATE_RECONCILE_H
 #define CTGATE_RECONCILE_H
 
-#include <stdbool.h>
+#include "error.h"
 
-int reconcile_run(const char *config_path, bool fix);
+struct admin_ctx;
+
+/* A row of the subcommand table (admin.h): config and backend are open. */
+int reconcile_run(struct admin_ctx *ctx);
+/* A failed startup step, on stderr ("ctgate-agent reconcile: ..."). */
+int reconcile_failed(const char *step, const char *subject, const struct ct_error *err);
 
 #endif

@@ -1,4 +1,7 @@
-/* Unit tests: gateway/tokenize.c, gateway/args.c, gateway/ldap-dir.c (escaping), gateway/login-key.c */
+/*
+ * Unit tests: gateway/tokenize.c, gateway/args.c, the dispatcher (commands.c: cmd_exec,
+ * cmd_request), gateway/ldap-dir.c (escaping), gateway/login-key.c
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,12 +199,129 @@ static void test_args(void **state)
     tokenize_free(&w);
 }
 
+/* --- the dispatcher ----------------------------------------------------------- */
+
+static const char *seen_name;
+static bool exec_ran;
+
+static int record_exec(struct session *s, const struct cmd_args *args)
+{
+    (void)s;
+    exec_ran = true;
+    seen_name = args->name;
+    return 0;
+}
+
+/* Like info, but without a login (needs_auth false), so it runs without LDAP. */
+static const struct cmd_entry fake_named_entry = {
+    .name = "fake",
+    .args_usage = "NAME",
+    .summary = "test",
+    .min_args = 1,
+    .max_args = 1,
+    .target = CMD_TARGET_NAME,
+    .exec = record_exec,
+};
+
+static const struct cmd_entry fake_optional_entry = {
+    .name = "fakeopt",
+    .args_usage = "[NAME]",
+    .summary = "test",
+    .max_args = 1,
+    .target = CMD_TARGET_NAME_OPTIONAL,
+    .exec = record_exec,
+};
+
+static int dispatch(const struct cmd_entry *cmd, const char *line)
+{
+    struct session s;
+    struct cmd_args a;
+    struct words w;
+    struct ct_error err = {0};
+    memset(&s, 0, sizeof(s));
+    exec_ran = false;
+    seen_name = NULL;
+    assert_int_equal(parse(cmd, line, &a, &w, &err), CT_OK);
+    int code = cmd_exec(cmd, &s, &a);
+    if (exec_ran) {
+        assert_ptr_equal(a.cmd, cmd);
+        static char name[CT_HOSTNAME_MAX + 1];
+        snprintf(name, sizeof(name), "%s", seen_name);
+        seen_name = name;
+    }
+    tokenize_free(&w);
+    session_free(&s);
+    return code;
+}
+
+static void expect_parse_error(const struct cmd_entry *cmd, const char *line, const char *part)
+{
+    struct cmd_args a;
+    struct words w;
+    struct ct_error err = {0};
+    assert_int_equal(parse(cmd, line, &a, &w, &err), CT_ERR_BAD_REQUEST);
+    assert_non_null(strstr(err.detail, part));
+    tokenize_free(&w);
+}
+
+static void test_dispatch(void **state)
+{
+    (void)state;
+    /* A flag only another command has is refused by the table. */
+    expect_parse_error(&cmd_info_entry, "web1 --yes", "unknown option '--yes' for info");
+    expect_parse_error(&cmd_start_entry, "web1 --hostname x", "unknown option '--hostname' for start");
+    expect_parse_error(&cmd_delete_entry, "web1 --yes=1", "--yes takes no value");
+    /* NAME missing, NAME twice. */
+    expect_parse_error(&cmd_stop_entry, "", "usage: stop NAME");
+    expect_parse_error(&cmd_delete_entry, "--yes", "usage: delete NAME");
+    expect_parse_error(&cmd_restart_entry, "a b", "'restart' takes only NAME; unexpected 'b'");
+    /* NAME invalid: refused by the dispatcher (exit 2) before any login or exec. */
+    assert_int_equal(dispatch(&cmd_info_entry, "'x;y'"), CT_EXIT_BAD_INPUT);
+    assert_int_equal(dispatch(&cmd_delete_entry, "--yes -- -web1"), CT_EXIT_BAD_INPUT);
+    assert_int_equal(dispatch(&cmd_history_entry, "web_1"), CT_EXIT_BAD_INPUT);
+    assert_int_equal(dispatch(&fake_named_entry, "a.b"), CT_EXIT_BAD_INPUT);
+    assert_false(exec_ran);
+    char long_name[CT_HOSTNAME_MAX + 8];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_int_equal(dispatch(&fake_named_entry, long_name), CT_EXIT_BAD_INPUT);
+    assert_false(exec_ran);
+    /* A good NAME reaches exec lower-cased; no NAME for an optional target is "". */
+    assert_int_equal(dispatch(&fake_named_entry, "Web-1"), 0);
+    assert_true(exec_ran);
+    assert_string_equal(seen_name, "web-1");
+    assert_int_equal(dispatch(&fake_optional_entry, ""), 0);
+    assert_true(exec_ran);
+    assert_string_equal(seen_name, "");
+}
+
+static void test_request(void **state)
+{
+    (void)state;
+    struct session s;
+    struct cmd_args a;
+    memset(&s, 0, sizeof(s));
+    memset(&a, 0, sizeof(a));
+    snprintf(a.name, sizeof(a.name), "web1");
+    json_t *req = cmd_request(&s, "info", &a);
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "op")), "info");
+    assert_string_equal(json_string_value(json_object_get(req, "hostname")), "web1");
+    assert_non_null(json_object_get(req, "caller"));
+    json_decref(req);
+    a.name[0] = '\0';
+    req = cmd_request(&s, "history", &a);
+    assert_null(json_object_get(req, "hostname"));
+    json_decref(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenize_words), cmocka_unit_test(test_tokenize_refusals),
         cmocka_unit_test(test_escape),         cmocka_unit_test(test_login_key),
-        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_args),           cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
