@@ -142,7 +142,7 @@ int agent_serve(const char *config_path)
     }
     have_request = true;
     ctx.cfg = &cfg;
-    ctx.backend = backend_find(cfg.backend);
+    ctx.backend = cfg.backend_ops;
     ctx.fail_after = fault_step(cfg.state_dir, fault_buf, sizeof(fault_buf));
     if (ctx.backend == NULL) {
         rc = ct_error_set(&err, CT_ERR_CONFIG, "no backend %s", cfg.backend);

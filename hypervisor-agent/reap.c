@@ -116,7 +116,7 @@ int reap_run(const char *config_path, bool dry_run)
         return report("load", config_path, &err);
     }
     ctx.cfg = &cfg;
-    ctx.backend = backend_find(cfg.backend);
+    ctx.backend = cfg.backend_ops;
     if (ctx.backend == NULL || ctx.backend->open(&cfg, &ctx.handle, &err) != CT_OK) {
         code = report("open", cfg.backend, &err);
         ctx.handle = NULL;

@@ -61,7 +61,7 @@ int reconcile_run(const char *config_path, bool fix)
     if (agent_config_load(config_path, &cfg, &err) != CT_OK) {
         return fail(&err);
     }
-    backend = backend_find(cfg.backend);
+    backend = cfg.backend_ops;
     if (backend == NULL || backend->open(&cfg, &handle, &err) != CT_OK ||
         backend->list(handle, &all, &n, &err) != CT_OK ||
         registry_snapshot(cfg.state_dir, &reg, &err) != CT_OK) {
