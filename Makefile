@@ -47,9 +47,11 @@ CFLAGS  += -DCTGATE_FAULT_INJECTION
 endif
 
 SHARED_SRC := $(wildcard shared/*.c)
-AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard hypervisor-agent/*.c))
+AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard hypervisor-agent/*.c)) \
+              $(wildcard hypervisor-agent/backend/*.c)
 GW_SRC     := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+HEADERS    := $(wildcard shared/*.h hypervisor-agent/*.h hypervisor-agent/backend/*.h gateway/*.h)
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
@@ -60,7 +62,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/ctgate $(BUILD)/ctgate-agent
 
-$(BUILD)/%.o: %.c $(wildcard shared/*.h hypervisor-agent/*.h gateway/*.h)
+$(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -119,7 +121,7 @@ FUZZ_CFLAGS  := -g -O1 -std=c17 -fsanitize=fuzzer,address,undefined -fno-sanitiz
                 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent -Igateway \
                 $(PKG_CFLAGS)
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(wildcard shared/*.h hypervisor-agent/*.h gateway/*.h)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(HEADERS)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(PKG_LIBS)
 
@@ -134,7 +136,8 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 	done
 
 # Static analysis: clang-tidy (.clang-tidy) and cppcheck (.cppcheck-suppressions), both clean.
-LINT_SRC   := $(SHARED_SRC) $(wildcard hypervisor-agent/*.c gateway/*.c tests/fuzz/*.c)
+LINT_SRC   := $(SHARED_SRC) $(wildcard hypervisor-agent/*.c hypervisor-agent/backend/*.c gateway/*.c \
+              tests/fuzz/*.c)
 LINT_FLAGS := -std=c17 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent \
               -Igateway $(PKG_CFLAGS)
 
@@ -147,7 +150,8 @@ lint:
 	  shared gateway hypervisor-agent tests/fuzz
 
 format:
-	clang-format -i shared/*.[ch] hypervisor-agent/*.[ch] gateway/*.[ch] tests/unit/*.[ch]
+	clang-format -i shared/*.[ch] hypervisor-agent/*.[ch] hypervisor-agent/backend/*.[ch] \
+	  gateway/*.[ch] tests/unit/*.[ch]
 
 clean:
 	rm -rf build

@@ -382,7 +382,7 @@ static void print_help(FILE *out)
 
 enum ct_err admin_open_backend(struct agent_ctx *agent, struct ct_error *err)
 {
-    agent->backend = backend_find(agent->cfg->backend);
+    agent->backend = agent->cfg->backend_ops; /* chosen from the table by agent_config_load */
     if (agent->backend == NULL) {
         return ct_error_set(err, CT_ERR_CONFIG, "no backend %s", agent->cfg->backend);
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cfgread.h"
 #include "policy.h"
 #include "validate.h"
@@ -62,8 +63,9 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: duplicate name '%s'",
                                 line, t->name);
         }
-        if (!validate_token(t->image, sizeof(t->image) - 1)) {
-            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: invalid image", line);
+        struct ct_error why = {0};
+        if (cfg->backend_ops->check_image(cfg->backend_settings, t->image, &why) != CT_OK) {
+            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: %s", line, why.detail);
         }
         if (t->shell[0] == '\0') {
             str_copy(t->shell, sizeof(t->shell), "/bin/sh");
@@ -240,6 +242,25 @@ static enum ct_err load_protocols(const config_t *conf, struct agent_config *cfg
     return CT_OK;
 }
 
+/* `backend` (default: the table's first) and that backend's own section, read by it. */
+static enum ct_err load_backend(const config_t *conf, struct agent_config *cfg,
+                                struct ct_error *err)
+{
+    enum ct_err rc = cfgread_string(conf, "backend", cfg->backend, sizeof(cfg->backend),
+                                    backend_default()->name, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    cfg->backend_ops = backend_find(cfg->backend);
+    if (cfg->backend_ops == NULL) {
+        char names[128];
+        backend_names(names, sizeof(names));
+        return ct_error_set(err, CT_ERR_CONFIG, "backend '%s' is not supported (use %s)",
+                            cfg->backend, names);
+    }
+    return cfg->backend_ops->load_settings(conf, &cfg->backend_settings, err);
+}
+
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -251,44 +272,19 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     if ((rc = cfgread_file(&conf, path, err)) != CT_OK) {
         goto out;
     }
-    if ((rc = cfgread_string(&conf, "backend", cfg->backend, sizeof(cfg->backend), "lxd", err)) !=
-            CT_OK ||
-        (rc = cfgread_string(&conf, "lxd.socket", cfg->lxd_socket, sizeof(cfg->lxd_socket),
-                          "/var/lib/lxd/unix.socket", err)) != CT_OK ||
-        (rc = cfgread_string(&conf, "lxd.pool", cfg->lxd_pool, sizeof(cfg->lxd_pool), "default",
-                          err)) != CT_OK ||
-        (rc = cfgread_string(&conf, "lxd.profile", cfg->lxd_profile, sizeof(cfg->lxd_profile),
-                          "default", err)) != CT_OK ||
-        (rc = cfgread_string(&conf, "lxd.target", cfg->lxd_target, sizeof(cfg->lxd_target), "",
-                          err)) != CT_OK ||
-        (rc = cfgread_string(&conf, "lxd.product", cfg->lxd_product, sizeof(cfg->lxd_product), "lxd",
-                          err)) != CT_OK ||
+    if ((rc = load_backend(&conf, cfg, err)) != CT_OK ||
         (rc = cfgread_string(&conf, "state_dir", cfg->state_dir, sizeof(cfg->state_dir),
-                          "/var/lib/ctgate", err)) != CT_OK ||
+                             "/var/lib/ctgate", err)) != CT_OK ||
         (rc = cfgread_string(&conf, "admin_group", cfg->admin_group, sizeof(cfg->admin_group), "",
-                          err)) != CT_OK) {
-        goto out;
-    }
-    if (strcmp(cfg->backend, "lxd") != 0) {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "backend '%s' is not supported (use \"lxd\")",
-                          cfg->backend);
-        goto out;
-    }
-    if (strcmp(cfg->lxd_product, "lxd") != 0 && strcmp(cfg->lxd_product, "incus") != 0) {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "lxd.product must be \"lxd\" or \"incus\"");
-        goto out;
-    }
-    if (!validate_name(cfg->lxd_pool, 63) || !validate_name(cfg->lxd_profile, 63) ||
-        (cfg->lxd_target[0] != '\0' && !validate_name(cfg->lxd_target, 63))) {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "lxd.pool, lxd.profile or lxd.target is invalid");
+                             err)) != CT_OK) {
         goto out;
     }
     if (cfg->admin_group[0] != '\0' && !validate_name(cfg->admin_group, CT_GROUP_MAX)) {
         rc = ct_error_set(err, CT_ERR_CONFIG, "admin_group is invalid");
         goto out;
     }
-    if (cfg->state_dir[0] != '/' || cfg->lxd_socket[0] != '/') {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "state_dir and lxd.socket must be absolute paths");
+    if (cfg->state_dir[0] != '/') {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "state_dir must be an absolute path");
         goto out;
     }
     if ((rc = cfgread_seconds(&conf, "timeouts.call", 30, &cfg->call_timeout_s, err)) != CT_OK ||
@@ -325,6 +321,10 @@ out:
 
 void agent_config_free(struct agent_config *cfg)
 {
+    if (cfg->backend_ops != NULL && cfg->backend_settings != NULL) {
+        cfg->backend_ops->free_settings(cfg->backend_settings);
+    }
+    cfg->backend_settings = NULL;
     for (size_t i = 0; i < cfg->nreserved; i++) {
         free(cfg->reserved[i]);
     }

@@ -3,7 +3,9 @@
  *
  * agent_config_load() fills a struct agent_config that owns all its memory;
  * release it with agent_config_free().  Every value is validated at load
- * time, so the rest of the agent can trust it.
+ * time, so the rest of the agent can trust it.  The backend's own section
+ * (e.g. `lxd = {...}`) and each template's `image` are read and checked by
+ * the backend `backend` names (backend.h); here they are opaque.
  */
 #ifndef CTGATE_AGENT_CONFIG_H
 #define CTGATE_AGENT_CONFIG_H
@@ -39,7 +41,7 @@ struct size_def {
 
 struct template_def {
     char name[33];
-    char image[128];
+    char image[128]; /* the backend's business (check_image): an LXD alias, a Proxmox VMID */
     char description[256];
     char shell[64];
     char size[SIZE_NAME_MAX + 1]; /* default size, "" for no limits */
@@ -97,15 +99,14 @@ struct publish_config {
     int command_timeout_s;
 };
 
+struct backend_ops;
+
 struct agent_config {
-    char backend[16];
-    char lxd_socket[PATH_MAX];
-    char lxd_pool[64];
-    char lxd_profile[64];
-    char lxd_target[64];
-    char lxd_product[16];    /* "lxd" or "incus": header spelling */
-    int call_timeout_s;      /* one REST call */
-    int operation_timeout_s; /* one async operation */
+    char backend[16];                      /* a name in backend.c's table */
+    const struct backend_ops *backend_ops; /* the backend it names */
+    void *backend_settings;                /* its section of agent.conf, owned by it */
+    int call_timeout_s;                    /* one call to the backend */
+    int operation_timeout_s;               /* one asynchronous backend operation */
     int ipv4_timeout_s;
     int request_read_timeout_s;
     char state_dir[PATH_MAX];

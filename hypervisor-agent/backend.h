@@ -1,15 +1,25 @@
 /*
  * backend.h - what the agent needs from a container backend.
  *
- * A backend is a struct backend_ops of functions plus an opaque handle from
- * open().  LXD (backend-lxd.c) is the first implementation.  Every function
- * returns CT_OK or an error with a detail in err; none of them logs secrets.
- * Names passed in are already validated hostnames; ownership decisions are
- * the caller's (ops-*.c), a backend only reports metadata.
+ * A backend is a driver in backend/ (one file each, like curl's lib/vtls/):
+ * a const struct backend_ops of functions, a capability mask, and hooks that
+ * read its own section of agent.conf.  backend.c holds the table of drivers;
+ * it is the only place that names them.  LXD (backend/lxd.c) is the first.
+ *
+ * Lifetime: agent_config_load() finds the driver named by `backend`, and
+ * load_settings() parses the driver's section into settings only it reads
+ * (agent_config_free() hands them back to free_settings()).  open() makes a
+ * handle for one agent run from the config; close() frees it.
+ *
+ * Every function returns CT_OK or an error with a detail in err; none of them
+ * logs secrets.  Names passed in are already validated hostnames; ownership
+ * decisions are the caller's (ops-*.c), a backend only reports metadata.
+ * Not thread-safe: one handle per agent run.
  */
 #ifndef CTGATE_BACKEND_H
 #define CTGATE_BACKEND_H
 
+#include <libconfig.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,19 +68,48 @@ struct backend_file {
     long long gid;
 };
 
+/*
+ * What a backend can do (struct backend_ops.supports), like curl's SSLSUPP_*
+ * bits: a caller asks the mask, never the backend's name.
+ */
+#define BACKEND_CAN_LIMIT_DISK (1u << 0) /* set_limits applies spec->disk_mib */
+
 struct backend_ops {
-    const char *name;
+    const char *name;  /* the value of `backend` in agent.conf that selects it */
+    unsigned supports; /* BACKEND_CAN_* this backend can ever do */
+    /*
+     * Read and validate this backend's own section of agent.conf (LXD:
+     * `lxd = { socket; pool; profile; ... }`) into a struct of its own.
+     * *settings is the backend's (opaque to everyone else), released with
+     * free_settings(); on error nothing is left allocated.
+     */
+    enum ct_err (*load_settings)(const config_t *conf, void **settings, struct ct_error *err);
+    void (*free_settings)(void *settings);
+    /*
+     * Is image (a template's `image`, a string) something this backend can
+     * create from: an LXD image alias, a Proxmox template's VMID?  Called for
+     * every template at load time; CT_ERR_CONFIG with a short reason if not.
+     */
+    enum ct_err (*check_image)(const void *settings, const char *image, struct ct_error *err);
+    /*
+     * Optional: narrow want (bits of supports) to what this site's setup
+     * allows, into *have (e.g. LXD's dir storage driver cannot limit a root
+     * disk).  May cost a call to the backend, so callers ask only when the
+     * answer matters (backend_can).  NULL: everything in supports, always.
+     */
+    enum ct_err (*probe)(void *h, unsigned want, unsigned *have, struct ct_error *err);
+    /* cfg (and cfg->backend_settings) outlive the handle. */
     enum ct_err (*open)(const struct agent_config *cfg, void **handle, struct ct_error *err);
     void (*close)(void *handle);
     enum ct_err (*create)(void *h, const struct backend_create *args, struct ct_error *err);
     /* action: "start", "stop" or "restart"; stop and restart do not wait for a clean shutdown. */
     enum ct_err (*set_state)(void *h, const char *name, const char *action, struct ct_error *err);
     /*
-     * Apply cpu, memory and root disk size (0: none).  *disk_applied is false
-     * when the storage pool cannot limit a root disk (LXD's dir driver).
+     * Apply cpu, memory and root disk size (0: none).  The caller passes a
+     * disk only when backend_can(BACKEND_CAN_LIMIT_DISK) said yes.
      */
     enum ct_err (*set_limits)(void *h, const char *name, const struct size_spec *spec,
-                              bool *disk_applied, struct ct_error *err);
+                              struct ct_error *err);
     enum ct_err (*wait_ipv4)(void *h, const char *name, int timeout_s, char *out, size_t len,
                              struct ct_error *err);
     enum ct_err (*exec)(void *h, const char *name, struct backend_exec *ex, struct ct_error *err);
@@ -85,9 +124,20 @@ struct backend_ops {
     enum ct_err (*list)(void *h, struct backend_instance **out, size_t *n, struct ct_error *err);
 };
 
-/* The backend named in the config, or NULL. */
+/* The backend called name in the table, or NULL. */
 const struct backend_ops *backend_find(const char *name);
+/* The backend used when agent.conf names none (the table's first). */
+const struct backend_ops *backend_default(void);
+/* The table's names for a message, quoted: "lxd" or "a", "b" or "c". */
+void backend_names(char *out, size_t len);
+/*
+ * Whether the opened backend h can do everything in want right now: its
+ * supports, narrowed by its probe when it has one.  *yes is false on error.
+ */
+enum ct_err backend_can(const struct backend_ops *ops, void *h, unsigned want, bool *yes,
+                        struct ct_error *err);
 
+/* The drivers (backend/NAME.c); only backend.c's table refers to them. */
 extern const struct backend_ops backend_lxd;
 
 #endif

@@ -90,17 +90,22 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
 static enum ct_err step_limits(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
-    bool disk_applied = false;
-    enum ct_err rc = c->agent->backend->set_limits(c->agent->handle, c->req->hostname, &c->limits,
-                                                   &disk_applied, err);
-    if (rc == CT_OK && c->limits.disk_mib != 0 && !disk_applied) {
+    const struct agent_ctx *a = c->agent;
+    bool can_disk = true;
+    if (c->limits.disk_mib != 0) {
+        enum ct_err rc = backend_can(a->backend, a->handle, BACKEND_CAN_LIMIT_DISK, &can_disk, err);
+        if (rc != CT_OK) {
+            return rc;
+        }
+    }
+    if (!can_disk) {
         if (c->req->limits.disk_mib != 0) { /* asked for by name: say it cannot be done */
             return ct_error_set(err, CT_ERR_BAD_VALUE,
                                 "the storage pool cannot limit a root disk's size");
         }
         c->limits.disk_mib = 0; /* a size's disk on a pool without quotas: not enforced */
     }
-    return rc;
+    return a->backend->set_limits(a->handle, c->req->hostname, &c->limits, err);
 }
 
 static void undo_clone(void *p)

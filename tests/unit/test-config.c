@@ -1,4 +1,7 @@
-/* Unit tests: hypervisor-agent/agent-config.c - the shipped file loads, bad ones are named. */
+/*
+ * Unit tests: hypervisor-agent/agent-config.c - the shipped file loads, bad ones are named;
+ * backend.c's table and the LXD backend's own section (backend/lxd-config.c).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,8 @@
 #include <unistd.h>
 
 #include "agent-config.h"
+#include "backend.h"
+#include "backend/lxd-config.h"
 
 static void test_shipped_config(void **state)
 {
@@ -21,7 +26,12 @@ static void test_shipped_config(void **state)
     struct ct_error err = {0};
     assert_int_equal(agent_config_load(path, &cfg, &err), CT_OK);
     assert_string_equal(cfg.backend, "lxd");
-    assert_string_equal(cfg.lxd_socket, "/var/lib/lxd/unix.socket");
+    assert_ptr_equal(cfg.backend_ops, &backend_lxd);
+    const struct lxd_config *lxd = cfg.backend_settings;
+    assert_non_null(lxd);
+    assert_string_equal(lxd->socket, "/var/lib/lxd/unix.socket");
+    assert_string_equal(lxd->pool, "default");
+    assert_false(lxd->incus);
     assert_string_equal(cfg.state_dir, "/var/lib/ctgate");
     assert_true(cfg.root_password_random);
     assert_int_equal(cfg.call_timeout_s, 30);
@@ -32,17 +42,24 @@ static void test_shipped_config(void **state)
     agent_config_free(&cfg);
 }
 
-/* Load text from a temporary file; return the code and leave the detail in err. */
-static enum ct_err load_text(const char *text, struct ct_error *err)
+/* Load text from a temporary file into cfg; on success the caller frees it. */
+static enum ct_err load_config(const char *text, struct agent_config *cfg, struct ct_error *err)
 {
     char path[] = "/tmp/ctgate-config-test.XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
-    struct agent_config cfg;
-    enum ct_err rc = agent_config_load(path, &cfg, err);
+    enum ct_err rc = agent_config_load(path, cfg, err);
     unlink(path);
+    return rc;
+}
+
+/* Load text from a temporary file; return the code and leave the detail in err. */
+static enum ct_err load_text(const char *text, struct ct_error *err)
+{
+    struct agent_config cfg;
+    enum ct_err rc = load_config(text, &cfg, err);
     if (rc == CT_OK) {
         agent_config_free(&cfg);
     }
@@ -81,11 +98,137 @@ static void test_bad_configs(void **state)
     assert_int_equal(agent_config_load("/nonexistent/agent.conf", &cfg, &err), CT_ERR_CONFIG);
 }
 
+/* `backend` picks a row of backend.c's table; a name not in it is refused, naming the choices. */
+static void test_backend_names(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct agent_config cfg;
+    char names[64];
+
+    assert_int_equal(load_config(T1, &cfg, &err), CT_OK); /* none named: the table's first */
+    assert_string_equal(cfg.backend, "lxd");
+    assert_ptr_equal(cfg.backend_ops, backend_default());
+    agent_config_free(&cfg);
+    assert_null(cfg.backend_settings);
+
+    assert_int_equal(load_text("backend = \"proxmox\";" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "backend 'proxmox' is not supported (use \"lxd\")");
+    assert_int_equal(load_text("backend = 3;" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "setting 'backend' must be a string");
+    assert_null(backend_find("LXD"));
+    assert_ptr_equal(backend_find("lxd"), &backend_lxd);
+    backend_names(names, sizeof(names));
+    assert_string_equal(names, "\"lxd\"");
+}
+
+/* The `lxd` section is read and checked by the LXD backend, through agent_config_load and alone. */
+static void test_lxd_section(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct agent_config cfg;
+
+    assert_int_equal(
+        load_config("lxd = { socket = \"/var/lib/incus/unix.socket\"; product = "
+                    "\"incus\"; pool = \"p1\"; profile = \"web\"; target = \"m2\"; };" T1,
+                    &cfg, &err),
+        CT_OK);
+    const struct lxd_config *lxd = cfg.backend_settings;
+    assert_string_equal(lxd->socket, "/var/lib/incus/unix.socket");
+    assert_string_equal(lxd->pool, "p1");
+    assert_string_equal(lxd->profile, "web");
+    assert_string_equal(lxd->target, "m2");
+    assert_true(lxd->incus);
+    agent_config_free(&cfg);
+
+    assert_int_equal(load_text("lxd = { pool = \"../x\"; };" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "lxd.pool, lxd.profile or lxd.target is invalid");
+    assert_int_equal(load_text("lxd = { product = \"docker\"; };" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "lxd.product must be \"lxd\" or \"incus\"");
+    assert_int_equal(load_text("lxd = { socket = \"unix.socket\"; };" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "lxd.socket must be an absolute path");
+    assert_int_equal(load_text("state_dir = \"relative\";" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "state_dir must be an absolute path");
+    /* A template's image is the backend's business: for LXD, an alias without spaces. */
+    assert_int_equal(load_text("templates = ({ name = \"a\"; image = \"has space\"; });", &err),
+                     CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "template at line 1: invalid image");
+
+    /* The backend's hooks work on their own, without the general loader. */
+    config_t conf;
+    void *settings = NULL;
+    config_init(&conf);
+    assert_int_equal(config_read_string(&conf, "lxd = { profile = \"a b\"; };"), CONFIG_TRUE);
+    assert_int_equal(backend_lxd.load_settings(&conf, &settings, &err), CT_ERR_CONFIG);
+    assert_null(settings);
+    config_destroy(&conf);
+    config_init(&conf);
+    assert_int_equal(config_read_string(&conf, "other = 1;"), CONFIG_TRUE);
+    assert_int_equal(backend_lxd.load_settings(&conf, &settings, &err), CT_OK);
+    assert_string_equal(((const struct lxd_config *)settings)->profile, "default");
+    assert_int_equal(backend_lxd.check_image(settings, "debian/12", &err), CT_OK);
+    assert_int_equal(backend_lxd.check_image(settings, "", &err), CT_ERR_CONFIG);
+    backend_lxd.free_settings(settings);
+    config_destroy(&conf);
+}
+
+static int probe_calls;
+
+/* A backend whose site can do none of what it asks. */
+static enum ct_err probe_nothing(void *h, unsigned want, unsigned *have, struct ct_error *err)
+{
+    (void)h;
+    (void)want;
+    (void)err;
+    probe_calls++;
+    *have = 0;
+    return CT_OK;
+}
+
+static enum ct_err probe_fails(void *h, unsigned want, unsigned *have, struct ct_error *err)
+{
+    (void)h;
+    (void)want;
+    *have = want;
+    return ct_error_set(err, CT_ERR_BACKEND, "unreachable");
+}
+
+/* backend_can: the static mask first, the probe only when the mask allows it. */
+static void test_backend_can(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    bool yes = true;
+    struct backend_ops ops = {.name = "fake"};
+
+    assert_int_equal(backend_can(&ops, NULL, BACKEND_CAN_LIMIT_DISK, &yes, &err), CT_OK);
+    assert_false(yes);
+    ops.supports = BACKEND_CAN_LIMIT_DISK;
+    assert_int_equal(backend_can(&ops, NULL, BACKEND_CAN_LIMIT_DISK, &yes, &err), CT_OK);
+    assert_true(yes);
+    ops.probe = probe_nothing;
+    ops.supports = 0;
+    probe_calls = 0;
+    assert_int_equal(backend_can(&ops, NULL, BACKEND_CAN_LIMIT_DISK, &yes, &err), CT_OK);
+    assert_false(yes);
+    assert_int_equal(probe_calls, 0);
+    ops.supports = BACKEND_CAN_LIMIT_DISK;
+    assert_int_equal(backend_can(&ops, NULL, BACKEND_CAN_LIMIT_DISK, &yes, &err), CT_OK);
+    assert_false(yes);
+    assert_int_equal(probe_calls, 1);
+    ops.probe = probe_fails;
+    assert_int_equal(backend_can(&ops, NULL, BACKEND_CAN_LIMIT_DISK, &yes, &err), CT_ERR_BACKEND);
+    assert_false(yes);
+    assert_true(backend_lxd.supports & BACKEND_CAN_LIMIT_DISK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped_config),
-        cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
+        cmocka_unit_test(test_backend_can),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

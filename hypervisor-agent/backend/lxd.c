@@ -1,7 +1,9 @@
 /*
- * backend-lxd.c - the LXD (and Incus) backend: struct backend_ops over the
- * REST API in lxd-client.c.  Instances carry their ctgate metadata in
- * user.ctgate.* config keys (never secrets: root inside can read them).
+ * lxd.c - the LXD (and Incus) backend: struct backend_ops over the REST API
+ * in lxd-client.c, configured by the `lxd` section (lxd-config.c).  A
+ * template's image is an LXD image alias.  Instances carry their ctgate
+ * metadata in user.ctgate.* config keys (never secrets: root inside can read
+ * them).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -12,12 +14,14 @@
 #include "backend.h"
 #include "clock.h"
 #include "lxd-client.h"
+#include "lxd-config.h"
 #include "strcopy.h"
 #include "units.h"
 
 struct lxd_backend {
     struct lxd lxd;
     const struct agent_config *cfg;
+    const struct lxd_config *settings; /* cfg->backend_settings */
 };
 
 static enum ct_err lxd_backend_open(const struct agent_config *cfg, void **handle,
@@ -28,8 +32,9 @@ static enum ct_err lxd_backend_open(const struct agent_config *cfg, void **handl
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
     b->cfg = cfg;
-    enum ct_err rc = lxd_open(&b->lxd, cfg->lxd_socket, strcmp(cfg->lxd_product, "incus") == 0,
-                              cfg->call_timeout_s, cfg->operation_timeout_s, err);
+    b->settings = cfg->backend_settings;
+    enum ct_err rc = lxd_open(&b->lxd, b->settings->socket, b->settings->incus, cfg->call_timeout_s,
+                              cfg->operation_timeout_s, err);
     if (rc != CT_OK) {
         free(b);
         return rc;
@@ -50,7 +55,7 @@ static void lxd_backend_close(void *h)
 static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, struct ct_error *err)
 {
     struct lxd_backend *b = h;
-    const struct agent_config *cfg = b->cfg;
+    const struct lxd_config *cfg = b->settings;
     char path[256];
     long status = 0;
 
@@ -65,13 +70,13 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     }
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}", "name",
                              a->name, "type", "container", "source", "type", "image", "alias",
-                             a->tmpl->image, "profiles", cfg->lxd_profile, "config", config,
-                             "devices", "root", "type", "disk", "path", "/", "pool", cfg->lxd_pool);
+                             a->tmpl->image, "profiles", cfg->profile, "config", config, "devices",
+                             "root", "type", "disk", "path", "/", "pool", cfg->pool);
     if (body == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    if (cfg->lxd_target[0] != '\0') {
-        snprintf(path, sizeof(path), "/1.0/instances?target=%s", cfg->lxd_target);
+    if (cfg->target[0] != '\0') {
+        snprintf(path, sizeof(path), "/1.0/instances?target=%s", cfg->target);
     } else {
         snprintf(path, sizeof(path), "/1.0/instances");
     }
@@ -104,28 +109,37 @@ static enum ct_err lxd_backend_set_state(void *h, const char *name, const char *
     return change_state(h, name, action, err);
 }
 
-/* Whether the configured storage pool can limit a root disk's size. */
-static enum ct_err pool_limits_disk(struct lxd_backend *b, bool *yes, struct ct_error *err)
+/* A root disk's size needs a storage pool whose driver has quotas (not "dir"). */
+static enum ct_err lxd_backend_probe(void *h, unsigned want, unsigned *have, struct ct_error *err)
 {
+    struct lxd_backend *b = h;
     char path[128];
     json_t *reply = NULL;
-    snprintf(path, sizeof(path), "/1.0/storage-pools/%s", b->cfg->lxd_pool);
-    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
+    enum ct_err rc = CT_OK;
+
+    *have = want;
+    if ((want & BACKEND_CAN_LIMIT_DISK) == 0) {
+        return CT_OK;
+    }
+    *have &= ~BACKEND_CAN_LIMIT_DISK;
+    snprintf(path, sizeof(path), "/1.0/storage-pools/%s", b->settings->pool);
+    rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
     if (rc == CT_OK) {
         const char *driver =
             json_string_value(json_object_get(json_object_get(reply, "metadata"), "driver"));
-        *yes = driver != NULL && strcmp(driver, "dir") != 0;
+        if (driver != NULL && strcmp(driver, "dir") != 0) {
+            *have |= BACKEND_CAN_LIMIT_DISK;
+        }
     }
     json_decref(reply);
     return rc;
 }
 
 static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struct size_spec *spec,
-                                          bool *disk_applied, struct ct_error *err)
+                                          struct ct_error *err)
 {
     struct lxd_backend *b = h;
     char value[32];
-    *disk_applied = false;
     json_t *config = json_object();
     json_t *body = json_pack("{s:o}", "config", config);
     if (body == NULL) {
@@ -139,20 +153,16 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
         units_format_mib(spec->memory_mib, value, sizeof(value));
         json_object_set_new(config, "limits.memory", json_string(value));
     }
-    enum ct_err rc = CT_OK;
-    if (spec->disk_mib != 0 && (rc = pool_limits_disk(b, disk_applied, err)) == CT_OK &&
-        *disk_applied) {
+    if (spec->disk_mib != 0) {
         units_format_mib(spec->disk_mib, value, sizeof(value));
         /* A PATCH replaces a device whole: repeat what create gave the root disk. */
         json_object_set_new(body, "devices",
                             json_pack("{s:{s:s, s:s, s:s, s:s}}", "root", "type", "disk", "path",
-                                      "/", "pool", b->cfg->lxd_pool, "size", value));
+                                      "/", "pool", b->settings->pool, "size", value));
     }
-    if (rc == CT_OK) {
-        char path[256];
-        snprintf(path, sizeof(path), "/1.0/instances/%s", name);
-        rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
-    }
+    char path[256];
+    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+    enum ct_err rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
     json_decref(body);
     return rc;
 }
@@ -492,6 +502,11 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
 
 const struct backend_ops backend_lxd = {
     .name = "lxd",
+    .supports = BACKEND_CAN_LIMIT_DISK,
+    .load_settings = lxd_config_load,
+    .free_settings = lxd_config_free,
+    .check_image = lxd_config_check_image,
+    .probe = lxd_backend_probe,
     .open = lxd_backend_open,
     .close = lxd_backend_close,
     .create = lxd_backend_create,
