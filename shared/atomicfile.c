@@ -162,3 +162,15 @@ enum ct_err atomicfile_write(const char *path, const void *data, size_t len, mod
     atomicfile_append(&af, data, len); /* a failure is reported by the commit */
     return atomicfile_commit(&af, err);
 }
+
+enum ct_err atomicfile_write_new(const char *path, const void *data, size_t len, mode_t mode,
+                                 struct ct_error *err)
+{
+    struct atomicfile af;
+    enum ct_err rc = atomicfile_open(&af, path, mode, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    atomicfile_append(&af, data, len);
+    return atomicfile_commit_new(&af, err);
+}

@@ -71,5 +71,8 @@ void atomicfile_rollback(struct atomicfile *af);
 /* open + append + commit: replace path with data[0..len) atomically. */
 enum ct_err atomicfile_write(const char *path, const void *data, size_t len, mode_t mode,
                              struct ct_error *err);
+/* open + append + commit_new: create path with data[0..len), never replacing it. */
+enum ct_err atomicfile_write_new(const char *path, const void *data, size_t len, mode_t mode,
+                                 struct ct_error *err);
 
 #endif
