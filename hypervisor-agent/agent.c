@@ -112,7 +112,9 @@ int agent_serve(const char *config_path)
     json_t *data = NULL;
     bool have_config = false;
     bool have_request = false;
+#ifdef CTGATE_FAULT_INJECTION
     char fault_buf[40];
+#endif
     struct agent_ctx ctx = {.out = stdout};
     enum ct_err rc;
 
@@ -143,7 +145,9 @@ int agent_serve(const char *config_path)
     have_request = true;
     ctx.cfg = &cfg;
     ctx.backend = backend_find(cfg.backend);
+#ifdef CTGATE_FAULT_INJECTION
     ctx.fail_after = fault_step(cfg.state_dir, fault_buf, sizeof(fault_buf));
+#endif
     if (ctx.backend == NULL) {
         rc = ct_error_set(&err, CT_ERR_CONFIG, "no backend %s", cfg.backend);
         goto out;
