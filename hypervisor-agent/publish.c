@@ -62,8 +62,7 @@ static bool published(const struct registry_entry *e)
 {
     struct in_addr addr;
     return validate_hostname(e->hostname) && inet_pton(AF_INET, e->ipv4, &addr) == 1 &&
-           e->http_port >= 1 && e->http_port <= 65535 && e->ssh_port >= 0 &&
-           e->ssh_port <= 65535;
+           e->http_port >= 1 && e->http_port <= 65535 && e->ssh_port >= 0 && e->ssh_port <= 65535;
 }
 
 static bool port_ok(int port)
@@ -113,15 +112,15 @@ enum ct_err publish_render(const struct publish_config *p, const struct registry
             continue;
         }
         if (e->ssh_port > 0) {
-            servers[ns++] = (struct stream_server){e->ssh_port, 22, false, e->hostname, "ssh",
-                                                   e->ipv4};
+            servers[ns++] =
+                (struct stream_server){e->ssh_port, 22, false, e->hostname, "ssh", e->ipv4};
         }
         for (size_t k = 0; k < e->nprotocols; k++) {
             const struct registry_protocol *proto = &e->protocols[k];
             if (validate_name(proto->name, PROTOCOL_NAME_MAX) && port_ok(proto->external) &&
                 port_ok(proto->port)) {
                 servers[ns++] = (struct stream_server){proto->external, proto->port, proto->udp,
-                                                       e->hostname, proto->name, e->ipv4};
+                                                       e->hostname,     proto->name, e->ipv4};
             }
         }
     }
@@ -132,12 +131,10 @@ enum ct_err publish_render(const struct publish_config *p, const struct registry
                        "\n# %s %s\nserver {\n    listen %s%s%d%s;\n    proxy_pass %s:%d;\n"
                        "    proxy_connect_timeout 10s;\n    proxy_timeout %s;\n}\n",
                        v->name, v->what, p->listen_address, p->listen_address[0] ? ":" : "",
-                       v->external, v->udp ? " udp" : "", v->ip, v->port,
-                       v->udp ? "60s" : "3600s");
+                       v->external, v->udp ? " udp" : "", v->ip, v->port, v->udp ? "60s" : "3600s");
     }
     free(servers);
-    return bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "generated nginx files too large")
-                    : CT_OK;
+    return bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "generated nginx files too large") : CT_OK;
 }
 
 /* The current content of path into out ("" when it does not exist). */
@@ -275,10 +272,10 @@ void publish_describe(const struct publish_config *p, const struct registry_entr
         json_t *list = json_array();
         for (size_t i = 0; i < entry->nprotocols; i++) {
             const struct registry_protocol *proto = &entry->protocols[i];
-            json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:s}", "name", proto->name,
-                                                  "port", proto->port, "external_port",
-                                                  proto->external, "transport",
-                                                  proto->udp ? "udp" : "tcp"));
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:i, s:i, s:s}", "name", proto->name, "port",
+                                            proto->port, "external_port", proto->external,
+                                            "transport", proto->udp ? "udp" : "tcp"));
         }
         json_object_set_new(data, "protocols", list);
     }

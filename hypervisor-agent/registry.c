@@ -328,9 +328,9 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
         struct registry_entry e;
         if (r->claim != NULL && entry_of(r->hostname, held, &e)) {
             const char *rid = e.request_id; /* "" when unreadable */
-            r->claim->abandoned = rid[0] != '\0' && registry_entry_abandoned(&e) &&
-                                  str_copy(r->claim->abandoned_rid,
-                                           sizeof(r->claim->abandoned_rid), rid);
+            r->claim->abandoned =
+                rid[0] != '\0' && registry_entry_abandoned(&e) &&
+                str_copy(r->claim->abandoned_rid, sizeof(r->claim->abandoned_rid), rid);
             r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0;
         }
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
@@ -392,8 +392,11 @@ enum ct_err registry_reserve(const char *dir, const char *hostname, const char *
                              const char *request_id, const char *when, struct reserve_claim *claim,
                              struct ct_error *err)
 {
-    struct reservation r = {
-        .hostname = hostname, .owner = owner, .request_id = request_id, .when = when, .claim = claim};
+    struct reservation r = {.hostname = hostname,
+                            .owner = owner,
+                            .request_id = request_id,
+                            .when = when,
+                            .claim = claim};
     return registry_update(dir, add_reservation, &r, err);
 }
 
@@ -502,8 +505,7 @@ enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *ta
     return registry_update(dir, find_reservation, &r, err);
 }
 
-static enum ct_err find_entry(json_t *names, const void *arg, bool *changed,
-                              struct ct_error *err)
+static enum ct_err find_entry(json_t *names, const void *arg, bool *changed, struct ct_error *err)
 {
     (void)changed;
     (void)err;
@@ -587,8 +589,7 @@ const struct registry_entry *registry_snapshot_find(const struct registry_snapsh
     if (snap->n == 0) {
         return NULL;
     }
-    return bsearch(hostname, snap->entries, snap->n, sizeof(*snap->entries),
-                   compare_name_to_entry);
+    return bsearch(hostname, snap->entries, snap->n, sizeof(*snap->entries), compare_name_to_entry);
 }
 
 void registry_snapshot_free(struct registry_snapshot *snap)

@@ -141,8 +141,8 @@ enum ct_err registry_release(const char *state_dir, const char *hostname, const 
 enum ct_err registry_is_reserved(const char *state_dir, const char *hostname, bool *taken,
                                  struct ct_error *err);
 /* The entry of hostname into *out and *found = true; *found = false when it is not reserved. */
-enum ct_err registry_lookup(const char *state_dir, const char *hostname,
-                            struct registry_entry *out, bool *found, struct ct_error *err);
+enum ct_err registry_lookup(const char *state_dir, const char *hostname, struct registry_entry *out,
+                            bool *found, struct ct_error *err);
 /* Every entry into *out (to be released with registry_snapshot_free, also after a failure). */
 enum ct_err registry_snapshot_load(const char *state_dir, struct registry_snapshot *out,
                                    struct ct_error *err);

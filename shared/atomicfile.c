@@ -112,8 +112,8 @@ enum ct_err atomicfile_commit(struct atomicfile *af, struct ct_error *err)
         return err->code;
     }
     if (rename(af->tmp, af->path) != 0) {
-        enum ct_err rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", af->path,
-                                      strerror(errno));
+        enum ct_err rc =
+            ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", af->path, strerror(errno));
         atomicfile_rollback(af);
         return rc;
     }

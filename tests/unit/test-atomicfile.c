@@ -166,8 +166,7 @@ static void test_failed_write_keeps_old(void **state)
         signal(SIGXFSZ, SIG_IGN);
         memset(big, 'x', sizeof(big));
         bool ok = setrlimit(RLIMIT_FSIZE, &small) == 0 &&
-                  atomicfile_write(path, big, sizeof(big), 0600, &child_err) ==
-                      CT_ERR_INTERNAL &&
+                  atomicfile_write(path, big, sizeof(big), 0600, &child_err) == CT_ERR_INTERNAL &&
                   strstr(child_err.detail, "cannot write") != NULL;
         _exit(ok ? 0 : 1);
     }

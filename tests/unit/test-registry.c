@@ -221,10 +221,10 @@ static void test_existing_file(void **state)
     assert_int_equal(json_integer_value(json_object_get(after, "v")), 1);
     json_t *names_before = json_object_get(before, "hostnames");
     json_t *names_after = json_object_get(after, "hostnames");
-    assert_true(json_equal(json_object_get(names_before, "web1"),
-                           json_object_get(names_after, "web1")));
-    assert_true(json_equal(json_object_get(names_before, "gone"),
-                           json_object_get(names_after, "gone")));
+    assert_true(
+        json_equal(json_object_get(names_before, "web1"), json_object_get(names_after, "web1")));
+    assert_true(
+        json_equal(json_object_get(names_before, "gone"), json_object_get(names_after, "gone")));
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(names_after, "web2"), "ssh_port")),
         24001);
