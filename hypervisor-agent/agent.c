@@ -122,7 +122,9 @@ int agent_serve(struct admin_ctx *admin)
     struct buf text;
     json_t *data = NULL;
     bool have_request = false;
+#ifdef CTGATE_FAULT_INJECTION
     char fault_buf[40];
+#endif
     struct agent_ctx ctx = {.out = stdout, .cfg = cfg};
     enum ct_err rc;
 
@@ -141,7 +143,9 @@ int agent_serve(struct admin_ctx *admin)
         goto out;
     }
     have_request = true;
+#ifdef CTGATE_FAULT_INJECTION
     ctx.fail_after = fault_step(cfg->state_dir, fault_buf, sizeof(fault_buf));
+#endif
     if ((rc = admin_open_backend(&ctx, &err)) != CT_OK) {
         goto out;
     }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "json-secure.h"
 #include "lockfile.h"
@@ -33,19 +34,6 @@ static void hash_hex(const void *data, size_t len, char out[HASH_HEX])
 
 /* --- keys ------------------------------------------------------------------ */
 
-static enum ct_err write_new(const char *path, const void *data, size_t len, mode_t mode,
-                             struct ct_error *err)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0) {
-        return ct_error_set(err, errno == EEXIST ? CT_ERR_NOT_ALLOWED : CT_ERR_INTERNAL,
-                            "cannot create %s: %s", path, strerror(errno));
-    }
-    bool ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    return ok ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s", path);
-}
-
 enum ct_err audit_keygen(const char *dir, struct ct_error *err)
 {
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
@@ -55,7 +43,8 @@ enum ct_err audit_keygen(const char *dir, struct ct_error *err)
     char text[sizeof(hex) + 1];
     crypto_sign_keypair(pk, sk);
     path_in(dir, "audit.key", path, sizeof(path));
-    enum ct_err rc = write_new(path, sk, sizeof(sk), 0600, err);
+    /* Created whole or not at all; a key that exists stays (CT_ERR_NOT_ALLOWED). */
+    enum ct_err rc = atomicfile_write_new(path, sk, sizeof(sk), 0600, err);
     sodium_memzero(sk, sizeof(sk));
     if (rc != CT_OK) {
         return rc;
@@ -63,8 +52,8 @@ enum ct_err audit_keygen(const char *dir, struct ct_error *err)
     sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));
     snprintf(text, sizeof(text), "%s\n", hex);
     path_in(dir, "audit.pub", path, sizeof(path));
-    unlink(path); /* a stale public half of an older key */
-    return write_new(path, text, strlen(text), 0644, err);
+    /* replaces a stale public half of an older key */
+    return atomicfile_write(path, text, strlen(text), 0644, err);
 }
 
 static enum ct_err load_secret(const char *dir, unsigned char sk[crypto_sign_SECRETKEYBYTES],
@@ -144,8 +133,8 @@ static enum ct_err last_line(int fd, struct buf *last, struct ct_error *err)
 }
 
 /*
- * STATE_DIR/audit.head: {"seq":N,"hash":BLAKE2b of line N,"sig":…}, replaced with
- * rename() after each append, so that records cut from the end of the log show.
+ * STATE_DIR/audit.head: {"seq":N,"hash":BLAKE2b of line N,"sig":…}, replaced
+ * (atomicfile.h) after each append, so that records cut from the end of the log show.
  */
 static enum ct_err write_head(const char *dir, json_int_t seq, const char *line, size_t len,
                               const unsigned char sk[crypto_sign_SECRETKEYBYTES],
@@ -153,7 +142,6 @@ static enum ct_err write_head(const char *dir, json_int_t seq, const char *line,
 {
     char hash[HASH_HEX];
     char path[PATH_MAX];
-    char tmp[PATH_MAX];
     hash_hex(line, len, hash);
     json_t *head = json_pack("{s:I, s:s}", "seq", seq, "hash", hash);
     char *text = head != NULL ? canonical(head) : NULL;
@@ -172,13 +160,8 @@ static enum ct_err write_head(const char *dir, json_int_t seq, const char *line,
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
     path_in(dir, "audit.head", path, sizeof(path));
-    path_in(dir, "audit.head.new", tmp, sizeof(tmp));
-    unlink(tmp); /* left by an append that died here */
-    enum ct_err rc = write_new(tmp, out, strlen(out), 0600, err);
+    enum ct_err rc = atomicfile_write(path, out, strlen(out), 0600, err);
     json_secure_free_text(out);
-    if (rc == CT_OK && rename(tmp, path) != 0) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", path, strerror(errno));
-    }
     return rc;
 }
 

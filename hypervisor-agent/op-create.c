@@ -221,6 +221,23 @@ static enum ct_err step_password(void *p, struct ct_error *err)
     return rc;
 }
 
+#ifdef CTGATE_FAULT_INJECTION
+/* Test builds: the "nginx-broken" fault publishes a file nginx rejects (fault.h). */
+static enum ct_err publish_files(const struct create_ctx *c, struct ct_error *err)
+{
+    const char *fault = c->agent->fail_after;
+    if (fault != NULL && strcmp(fault, "nginx-broken") == 0) {
+        return publish_apply_broken(c->agent->cfg, err);
+    }
+    return publish_apply(c->agent->cfg, err);
+}
+#else
+static enum ct_err publish_files(const struct create_ctx *c, struct ct_error *err)
+{
+    return publish_apply(c->agent->cfg, err);
+}
+#endif
+
 /*
  * Record the address in the registry and regenerate nginx's files from it;
  * then the create is settled: from here on a crash leaves a finished container.
@@ -234,9 +251,7 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
         rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, c->ipv4,
                                   c->http_port, err);
         if (rc == CT_OK) {
-            bool broken = c->agent->fail_after != NULL &&
-                          strcmp(c->agent->fail_after, "nginx-broken") == 0;
-            rc = publish_apply(cfg, broken, err);
+            rc = publish_files(c, err);
         }
     }
     if (rc == CT_OK) {
@@ -253,7 +268,7 @@ static void undo_publish(void *p)
     if (cfg->publish.enabled &&
         registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, NULL, 0,
                              &ignored) == CT_OK) {
-        publish_apply(cfg, false, &ignored);
+        publish_apply(cfg, &ignored);
     }
 }
 
@@ -309,17 +324,15 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
         if (rc != CT_ERR_NOT_FOUND) {
             return rc;
         }
-        json_t *reg = NULL;
-        if (registry_snapshot(cfg->state_dir, &reg, err) != CT_OK) {
+        struct registry_entry entry;
+        bool found = false;
+        if (registry_lookup(cfg->state_dir, req->hostname, &entry, &found, err) != CT_OK) {
             return err->code;
         }
-        json_t *entry = json_object_get(json_object_get(reg, "hostnames"), req->hostname);
-        const char *rid = json_string_value(json_object_get(entry, "request_id"));
-        bool ours = rid != NULL && strcmp(rid, req->request_id) == 0;
-        bool running = ours && json_object_get(entry, "pending") != NULL &&
-                       !registry_entry_abandoned(entry);
-        bool settled = ours && json_object_get(entry, "pending") == NULL;
-        json_decref(reg);
+        bool ours = found && strcmp(entry.request_id, req->request_id) == 0;
+        bool running = ours && entry.pending != REGISTRY_SETTLED &&
+                       !registry_entry_abandoned(&entry);
+        bool settled = ours && entry.pending == REGISTRY_SETTLED;
         if (settled) { /* finished, then died before recording: describe what it made */
             struct backend_instance inst;
             if ((rc = ops_get_own(ctx, req, &inst, err)) != CT_OK) {
@@ -452,14 +465,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }
-            json_t *reg = NULL;
+            struct registry_entry entry;
+            bool found = false;
             struct ct_error ignored = {0};
-            if (registry_snapshot(ctx->cfg->state_dir, &reg, &ignored) == CT_OK) {
-                publish_describe(&ctx->cfg->publish, req->hostname,
-                                 json_object_get(json_object_get(reg, "hostnames"), req->hostname),
-                                 *data);
+            if (registry_lookup(ctx->cfg->state_dir, req->hostname, &entry, &found, &ignored) ==
+                    CT_OK &&
+                found) {
+                publish_describe(&ctx->cfg->publish, &entry, *data);
             }
-            json_decref(reg);
         }
     }
     outcome_record(ctx->cfg->state_dir, c.request_id, req->caller.uid, digest,

@@ -31,7 +31,7 @@ static enum ct_err step_release(void *p, struct ct_error *err)
 static enum ct_err step_unpublish(void *p, struct ct_error *err)
 {
     struct delete_ctx *d = p;
-    return publish_apply(d->agent->cfg, false, err);
+    return publish_apply(d->agent->cfg, err);
 }
 
 /* Nothing to undo: a half-deleted container is not brought back. */

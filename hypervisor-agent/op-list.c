@@ -14,22 +14,21 @@ enum ct_err op_list(struct agent_ctx *ctx, const struct request *req, json_t **d
     if (rc != CT_OK) {
         return rc;
     }
-    json_t *reg = NULL;
-    if (registry_snapshot(ctx->cfg->state_dir, &reg, err) != CT_OK) {
+    struct registry_snapshot reg;
+    if (registry_snapshot_load(ctx->cfg->state_dir, &reg, err) != CT_OK) {
+        registry_snapshot_free(&reg);
         free(all);
         return err->code;
     }
-    json_t *names = json_object_get(reg, "hostnames");
     json_t *list = json_array();
     for (size_t i = 0; list != NULL && i < n; i++) {
         if (ops_may_access(ctx, req, &all[i])) {
             json_t *one = ops_instance_json(&all[i]);
-            publish_describe(&ctx->cfg->publish, all[i].name,
-                             json_object_get(names, all[i].name), one);
+            publish_describe(&ctx->cfg->publish, registry_snapshot_find(&reg, all[i].name), one);
             json_array_append_new(list, one);
         }
     }
-    json_decref(reg);
+    registry_snapshot_free(&reg);
     free(all);
     *data = json_pack("{s:o}", "containers", list);
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
@@ -43,15 +42,14 @@ enum ct_err op_info(struct agent_ctx *ctx, const struct request *req, json_t **d
     if (rc != CT_OK) {
         return rc;
     }
-    json_t *reg = NULL;
-    if (registry_snapshot(ctx->cfg->state_dir, &reg, err) != CT_OK) {
+    struct registry_entry entry;
+    bool found = false;
+    if (registry_lookup(ctx->cfg->state_dir, inst.name, &entry, &found, err) != CT_OK) {
         return err->code;
     }
     *data = ops_instance_json(&inst);
     if (*data != NULL) {
-        publish_describe(&ctx->cfg->publish, inst.name,
-                         json_object_get(json_object_get(reg, "hostnames"), inst.name), *data);
+        publish_describe(&ctx->cfg->publish, found ? &entry : NULL, *data);
     }
-    json_decref(reg);
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }

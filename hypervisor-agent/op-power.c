@@ -38,22 +38,19 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
 {
     struct power_ctx *w = p;
     const struct agent_config *cfg = w->agent->cfg;
-    json_t *reg = NULL;
+    struct registry_entry entry;
+    bool found = false;
     if (!cfg->publish.enabled) {
         return CT_OK;
     }
-    enum ct_err rc = registry_snapshot(cfg->state_dir, &reg, err);
-    json_t *entry = json_object_get(json_object_get(reg, "hostnames"), w->req->hostname);
-    const char *old = json_string_value(json_object_get(entry, "ipv4"));
-    int http_port = (int)json_integer_value(json_object_get(entry, "http_port"));
-    if (rc == CT_OK && old != NULL && strcmp(old, w->ipv4) != 0) {
+    enum ct_err rc = registry_lookup(cfg->state_dir, w->req->hostname, &entry, &found, err);
+    if (rc == CT_OK && found && entry.ipv4[0] != '\0' && strcmp(entry.ipv4, w->ipv4) != 0) {
         rc = registry_set_address(cfg->state_dir, w->req->hostname, w->inst->request_id, w->ipv4,
-                                  http_port, err);
+                                  entry.http_port, err);
         if (rc == CT_OK) {
-            rc = publish_apply(cfg, false, err);
+            rc = publish_apply(cfg, err);
         }
     }
-    json_decref(reg);
     return rc;
 }
 

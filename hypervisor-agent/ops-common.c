@@ -47,7 +47,9 @@ enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_
         .ctx = step_ctx,
         .report = report_progress,
         .report_ctx = ctx,
+#ifdef CTGATE_FAULT_INJECTION
         .fail_after = ctx->fail_after,
+#endif
     };
     return steps_run(&runner, err);
 }

@@ -25,7 +25,9 @@ struct agent_ctx {
     void *handle;
     FILE *out;    /* progress lines; NULL: none */
     json_t *steps; /* every step's outcome and duration, for the audit trail; NULL: not kept */
-    const char *fail_after; /* fault injection (test builds only), else NULL */
+#ifdef CTGATE_FAULT_INJECTION
+    const char *fail_after; /* the armed fault (fault.h), test builds only; NULL: none */
+#endif
 };
 
 typedef enum ct_err (*op_fn)(struct agent_ctx *ctx, const struct request *req, json_t **data,

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "json-secure.h"
 #include "log.h"
@@ -97,12 +98,10 @@ void outcome_record(const char *state_dir, const char *request_id, const char *o
 {
     char dir[PATH_MAX];
     char path[PATH_MAX];
-    char tmp[PATH_MAX + 16];
     char when[32];
     timefmt_rfc3339(time(NULL), when, sizeof(when));
     snprintf(dir, sizeof(dir), "%s/requests", state_dir);
     path_of(state_dir, request_id, path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         log_error("cannot create %s: %s", dir, strerror(errno));
         return;
@@ -123,16 +122,15 @@ void outcome_record(const char *state_dir, const char *request_id, const char *o
                             json_pack("{s:s, s:s, s:s?}", "code", ct_err_code(failure->code),
                                       "message", message, "step", failure->step));
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    bool ok = fd >= 0 && json_dumpfd(doc, fd, JSON_COMPACT) == 0 && fsync(fd) == 0;
-    if (fd >= 0) {
-        ok = close(fd) == 0 && ok;
+    char *text = json_dumps(doc, JSON_COMPACT);
+    struct ct_error err = {0};
+    /* Created, never replaced: the first outcome stays; a second writer of one id cannot. */
+    enum ct_err rc = text != NULL ? atomicfile_write_new(path, text, strlen(text), 0600, &err)
+                                  : ct_error_set(&err, CT_ERR_INTERNAL, "out of memory");
+    if (rc != CT_OK && rc != CT_ERR_NOT_ALLOWED) {
+        log_error("cannot record the outcome of request %s: %s", request_id, err.detail);
     }
-    /* link(): the first outcome stays; a second writer of one id cannot replace it. */
-    if (!ok || (link(tmp, path) != 0 && errno != EEXIST)) {
-        log_error("cannot record the outcome of request %s: %s", request_id, strerror(errno));
-    }
-    unlink(tmp);
+    json_secure_free_text(text);
     json_decref(doc);
 }
 

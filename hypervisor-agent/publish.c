@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "lockfile.h"
 #include "protocols.h"
 #include "registry.h"
@@ -57,54 +57,33 @@ static int compare_servers(const void *a, const void *b)
                                       : (int)x->udp - (int)y->udp;
 }
 
-static int compare_names(const void *a, const void *b)
+/* Whether e has a (valid) address to publish: a name or value that could steer nginx has not. */
+static bool published(const struct registry_entry *e)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The published entry for name, or NULL when it has no (valid) address yet. */
-static json_t *published(json_t *names, const char *name, const char **ip, int *http_port,
-                         int *ssh_port)
-{
-    json_t *e = json_object_get(names, name);
     struct in_addr addr;
-    *ip = json_string_value(json_object_get(e, "ipv4"));
-    *http_port = (int)json_integer_value(json_object_get(e, "http_port"));
-    *ssh_port = (int)json_integer_value(json_object_get(e, "ssh_port"));
-    if (!validate_hostname(name) || *ip == NULL || inet_pton(AF_INET, *ip, &addr) != 1 ||
-        *http_port < 1 || *http_port > 65535 || *ssh_port < 0 || *ssh_port > 65535) {
-        return NULL;
-    }
-    return e;
+    return validate_hostname(e->hostname) && inet_pton(AF_INET, e->ipv4, &addr) == 1 &&
+           e->http_port >= 1 && e->http_port <= 65535 && e->ssh_port >= 0 && e->ssh_port <= 65535;
 }
 
-enum ct_err publish_render(const struct publish_config *p, json_t *registry, struct buf *http,
-                           struct buf *stream, struct ct_error *err)
+static bool port_ok(int port)
 {
-    json_t *names = json_object_get(registry, "hostnames");
-    size_t n = json_object_size(names);
-    const char **sorted = calloc(n + 1, sizeof(*sorted));
-    const char *key;
-    json_t *value;
-    size_t i = 0;
+    return port > 0 && port <= 65535;
+}
+
+enum ct_err publish_render(const struct publish_config *p, const struct registry_snapshot *reg,
+                           struct buf *http, struct buf *stream, struct ct_error *err)
+{
+    size_t n = reg->n;
     int bad = 0;
 
-    if (sorted == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    json_object_foreach (names, key, value) {
-        sorted[i++] = key;
-    }
-    qsort(sorted, n, sizeof(*sorted), compare_names);
+    /* The snapshot is sorted by name, so the same registry gives the same bytes. */
     bad |= buf_append(http, header, sizeof(header) - 1);
     bad |= buf_append(stream, header, sizeof(header) - 1);
     bad |= appendf(http, "map $http_upgrade $ctgate_connection_upgrade {\n"
                          "    default upgrade;\n    '' close;\n}\n");
-    for (i = 0; i < n; i++) {
-        const char *ip;
-        int http_port;
-        int ssh_port;
-        if (published(names, sorted[i], &ip, &http_port, &ssh_port) == NULL) {
+    for (size_t i = 0; i < n; i++) {
+        const struct registry_entry *e = &reg->entries[i];
+        if (!published(e)) {
             continue;
         }
         bad |= appendf(http,
@@ -119,54 +98,43 @@ enum ct_err publish_render(const struct publish_config *p, json_t *registry, str
                        "        proxy_connect_timeout 10s;\n"
                        "        proxy_send_timeout 3600s;\n"
                        "        proxy_read_timeout 3600s;\n    }\n}\n",
-                       p->http_listen, sorted[i], p->domain, ip, http_port);
+                       p->http_listen, e->hostname, p->domain, e->ipv4, e->http_port);
     }
     /* Stream servers, in port order: SSH to port 22, each protocol to its own port. */
     struct stream_server *servers = calloc(n * (REGISTRY_PROTOCOLS_MAX + 1) + 1, sizeof(*servers));
     size_t ns = 0;
     if (servers == NULL) {
-        free(sorted);
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    for (i = 0; i < n; i++) {
-        const char *ip;
-        int http_port;
-        int ssh_port;
-        json_t *e = published(names, sorted[i], &ip, &http_port, &ssh_port);
-        if (e == NULL) {
+    for (size_t i = 0; i < n; i++) {
+        const struct registry_entry *e = &reg->entries[i];
+        if (!published(e)) {
             continue;
         }
-        if (ssh_port > 0) {
-            servers[ns++] = (struct stream_server){ssh_port, 22, false, sorted[i], "ssh", ip};
+        if (e->ssh_port > 0) {
+            servers[ns++] =
+                (struct stream_server){e->ssh_port, 22, false, e->hostname, "ssh", e->ipv4};
         }
-        const char *pname;
-        json_t *proto;
-        size_t k = 0;
-        json_object_foreach (json_object_get(e, "protocols"), pname, proto) {
-            int ext = (int)json_integer_value(json_object_get(proto, "external"));
-            int port = (int)json_integer_value(json_object_get(proto, "port"));
-            const char *transport = json_string_value(json_object_get(proto, "transport"));
-            if (k++ < REGISTRY_PROTOCOLS_MAX && validate_name(pname, PROTOCOL_NAME_MAX) &&
-                ext > 0 && ext <= 65535 && port > 0 && port <= 65535 && transport != NULL) {
-                servers[ns++] = (struct stream_server){ext, port, strcmp(transport, "udp") == 0,
-                                                       sorted[i], pname, ip};
+        for (size_t k = 0; k < e->nprotocols; k++) {
+            const struct registry_protocol *proto = &e->protocols[k];
+            if (validate_name(proto->name, PROTOCOL_NAME_MAX) && port_ok(proto->external) &&
+                port_ok(proto->port)) {
+                servers[ns++] = (struct stream_server){proto->external, proto->port, proto->udp,
+                                                       e->hostname,     proto->name, e->ipv4};
             }
         }
     }
     qsort(servers, ns, sizeof(*servers), compare_servers);
-    for (i = 0; i < ns; i++) {
+    for (size_t i = 0; i < ns; i++) {
         const struct stream_server *v = &servers[i];
         bad |= appendf(stream,
                        "\n# %s %s\nserver {\n    listen %s%s%d%s;\n    proxy_pass %s:%d;\n"
                        "    proxy_connect_timeout 10s;\n    proxy_timeout %s;\n}\n",
                        v->name, v->what, p->listen_address, p->listen_address[0] ? ":" : "",
-                       v->external, v->udp ? " udp" : "", v->ip, v->port,
-                       v->udp ? "60s" : "3600s");
+                       v->external, v->udp ? " udp" : "", v->ip, v->port, v->udp ? "60s" : "3600s");
     }
     free(servers);
-    free(sorted);
-    return bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "generated nginx files too large")
-                    : CT_OK;
+    return bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "generated nginx files too large") : CT_OK;
 }
 
 /* The current content of path into out ("" when it does not exist). */
@@ -179,110 +147,135 @@ static enum ct_err read_file(const char *path, struct buf *out, struct ct_error 
     return ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(-r));
 }
 
-/* Replace path with data atomically: temp file, fsync, rename. */
-static enum ct_err write_file(const char *path, const struct buf *data, struct ct_error *err)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), "%s.ctgate-tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    bool ok = data->len == 0 || write(fd, data->data, data->len) == (ssize_t)data->len;
-    ok = fsync(fd) == 0 && ok;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", path, strerror(errno));
-    }
-    return CT_OK;
-}
-
 static enum ct_err write_both(const struct publish_config *p, const struct buf *http,
                               const struct buf *stream, struct ct_error *err)
 {
-    enum ct_err rc = write_file(p->http_file, http, err);
-    return rc == CT_OK ? write_file(p->stream_file, stream, err) : rc;
+    enum ct_err rc = atomicfile_write(p->http_file, http->data, http->len, 0644, err);
+    return rc == CT_OK ? atomicfile_write(p->stream_file, stream->data, stream->len, 0644, err)
+                       : rc;
 }
 
-enum ct_err publish_apply(const struct agent_config *cfg, bool broken, struct ct_error *err)
+/* One run of publish_apply(): its lock, the files it writes and those they replace. */
+struct publish_run {
+    int lock; /* -1 when not taken */
+    struct buf http;
+    struct buf stream;
+    struct buf old_http;
+    struct buf old_stream;
+};
+
+/* Take the lock, render the files from the registry, keep the current ones. */
+static enum ct_err run_prepare(const struct agent_config *cfg, struct publish_run *run,
+                               struct ct_error *err)
 {
     const struct publish_config *p = &cfg->publish;
-    struct buf http, stream, old_http, old_stream;
-    json_t *reg = NULL;
+    struct registry_snapshot reg = {NULL, 0};
     char lock_path[PATH_MAX + 16];
     enum ct_err rc;
 
-    if (!p->enabled) {
-        return CT_OK;
-    }
-    buf_init(&http, PUBLISH_FILE_MAX);
-    buf_init(&stream, PUBLISH_FILE_MAX);
-    buf_init(&old_http, PUBLISH_FILE_MAX);
-    buf_init(&old_stream, PUBLISH_FILE_MAX);
+    buf_init(&run->http, PUBLISH_FILE_MAX);
+    buf_init(&run->stream, PUBLISH_FILE_MAX);
+    buf_init(&run->old_http, PUBLISH_FILE_MAX);
+    buf_init(&run->old_stream, PUBLISH_FILE_MAX);
     snprintf(lock_path, sizeof(lock_path), "%s/publish.lock", cfg->state_dir);
-    int lock = lockfile_acquire(lock_path, PUBLISH_LOCK_WAIT_MS, err);
-    if (lock < 0) {
-        rc = err->code;
-        goto out;
+    run->lock = lockfile_acquire(lock_path, PUBLISH_LOCK_WAIT_MS, err);
+    if (run->lock < 0) {
+        return err->code;
     }
     /* The snapshot is taken under the publish lock: the last writer sees every change. */
-    if ((rc = registry_snapshot(cfg->state_dir, &reg, err)) != CT_OK ||
-        (rc = publish_render(p, reg, &http, &stream, err)) != CT_OK ||
-        (rc = read_file(p->http_file, &old_http, err)) != CT_OK ||
-        (rc = read_file(p->stream_file, &old_stream, err)) != CT_OK) {
-        goto unlock;
+    if ((rc = registry_snapshot_load(cfg->state_dir, &reg, err)) == CT_OK &&
+        (rc = publish_render(p, &reg, &run->http, &run->stream, err)) == CT_OK &&
+        (rc = read_file(p->http_file, &run->old_http, err)) == CT_OK) {
+        rc = read_file(p->stream_file, &run->old_stream, err);
     }
-    if (broken && buf_append(&http, "this is not nginx;\n", 19) != 0) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-        goto unlock;
-    }
-    if ((rc = write_both(p, &http, &stream, err)) != CT_OK ||
+    registry_snapshot_free(&reg);
+    return rc;
+}
+
+/* Write the new files, test and reload; on failure put the old ones back. */
+static enum ct_err run_install(const struct publish_config *p, struct publish_run *run,
+                               struct ct_error *err)
+{
+    enum ct_err rc;
+    if ((rc = write_both(p, &run->http, &run->stream, err)) != CT_OK ||
         (rc = run_argv(p->test_argv, p->command_timeout_s, err)) != CT_OK ||
         (rc = run_argv(p->reload_argv, p->command_timeout_s, err)) != CT_OK) {
         struct ct_error ignored = {0};
         log_error("publishing failed (%s): restoring the previous nginx files", err->detail);
-        if (write_both(p, &old_http, &old_stream, &ignored) == CT_OK) {
+        if (write_both(p, &run->old_http, &run->old_stream, &ignored) == CT_OK) {
             run_argv(p->reload_argv, p->command_timeout_s, &ignored);
         }
     }
-unlock:
-    close(lock);
-out:
-    json_decref(reg);
-    buf_free(&http);
-    buf_free(&stream);
-    buf_free(&old_http);
-    buf_free(&old_stream);
     return rc;
 }
 
-void publish_describe(const struct publish_config *p, const char *name, json_t *entry,
+static void run_finish(struct publish_run *run)
+{
+    if (run->lock >= 0) {
+        close(run->lock);
+    }
+    buf_free(&run->http);
+    buf_free(&run->stream);
+    buf_free(&run->old_http);
+    buf_free(&run->old_stream);
+}
+
+enum ct_err publish_apply(const struct agent_config *cfg, struct ct_error *err)
+{
+    struct publish_run run;
+    if (!cfg->publish.enabled) {
+        return CT_OK;
+    }
+    enum ct_err rc = run_prepare(cfg, &run, err);
+    if (rc == CT_OK) {
+        rc = run_install(&cfg->publish, &run, err);
+    }
+    run_finish(&run);
+    return rc;
+}
+
+#ifdef CTGATE_FAULT_INJECTION
+enum ct_err publish_apply_broken(const struct agent_config *cfg, struct ct_error *err)
+{
+    static const char broken[] = "this is not nginx;\n";
+    struct publish_run run;
+    if (!cfg->publish.enabled) {
+        return CT_OK;
+    }
+    enum ct_err rc = run_prepare(cfg, &run, err);
+    if (rc == CT_OK && buf_append(&run.http, broken, sizeof(broken) - 1) != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    if (rc == CT_OK) {
+        rc = run_install(&cfg->publish, &run, err);
+    }
+    run_finish(&run);
+    return rc;
+}
+#endif
+
+void publish_describe(const struct publish_config *p, const struct registry_entry *entry,
                       json_t *data)
 {
     char url[256];
-    int ssh_port = (int)json_integer_value(json_object_get(entry, "ssh_port"));
-    if (!p->enabled || json_object_get(entry, "ipv4") == NULL) {
+    if (!p->enabled || entry == NULL || entry->ipv4[0] == '\0') {
         return;
     }
-    snprintf(url, sizeof(url), "%s://%s.%s/", p->url_scheme, name, p->domain);
+    snprintf(url, sizeof(url), "%s://%s.%s/", p->url_scheme, entry->hostname, p->domain);
     json_object_set_new(data, "url", json_string(url));
-    json_object_set(data, "http_port", json_object_get(entry, "http_port"));
-    if (ssh_port > 0) {
-        json_object_set_new(data, "ssh_port", json_integer(ssh_port));
+    json_object_set_new(data, "http_port", json_integer(entry->http_port));
+    if (entry->ssh_port > 0) {
+        json_object_set_new(data, "ssh_port", json_integer(entry->ssh_port));
         json_object_set_new(data, "ssh_host", json_string(p->ssh_host));
     }
-    json_t *protos = json_object_get(entry, "protocols");
-    if (json_object_size(protos) > 0) {
+    if (entry->nprotocols > 0) {
         json_t *list = json_array();
-        const char *pname;
-        json_t *proto;
-        json_object_foreach (protos, pname, proto) {
-            json_array_append_new(
-                list, json_pack("{s:s, s:O, s:O, s:O}", "name", pname, "port",
-                                json_object_get(proto, "port"), "external_port",
-                                json_object_get(proto, "external"), "transport",
-                                json_object_get(proto, "transport")));
+        for (size_t i = 0; i < entry->nprotocols; i++) {
+            const struct registry_protocol *proto = &entry->protocols[i];
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:i, s:i, s:s}", "name", proto->name, "port",
+                                            proto->port, "external_port", proto->external,
+                                            "transport", proto->udp ? "udp" : "tcp"));
         }
         json_object_set_new(data, "protocols", list);
     }
@@ -292,7 +285,7 @@ enum ct_err publish_in_sync(const struct agent_config *cfg, bool *in_sync, struc
 {
     const struct publish_config *p = &cfg->publish;
     struct buf http, stream, cur_http, cur_stream;
-    json_t *reg = NULL;
+    struct registry_snapshot reg = {NULL, 0};
     enum ct_err rc;
 
     *in_sync = true;
@@ -303,15 +296,15 @@ enum ct_err publish_in_sync(const struct agent_config *cfg, bool *in_sync, struc
     buf_init(&stream, PUBLISH_FILE_MAX);
     buf_init(&cur_http, PUBLISH_FILE_MAX);
     buf_init(&cur_stream, PUBLISH_FILE_MAX);
-    if ((rc = registry_snapshot(cfg->state_dir, &reg, err)) == CT_OK &&
-        (rc = publish_render(p, reg, &http, &stream, err)) == CT_OK &&
+    if ((rc = registry_snapshot_load(cfg->state_dir, &reg, err)) == CT_OK &&
+        (rc = publish_render(p, &reg, &http, &stream, err)) == CT_OK &&
         (rc = read_file(p->http_file, &cur_http, err)) == CT_OK &&
         (rc = read_file(p->stream_file, &cur_stream, err)) == CT_OK) {
         *in_sync = http.len == cur_http.len && stream.len == cur_stream.len &&
                    (http.len == 0 || memcmp(http.data, cur_http.data, http.len) == 0) &&
                    (stream.len == 0 || memcmp(stream.data, cur_stream.data, stream.len) == 0);
     }
-    json_decref(reg);
+    registry_snapshot_free(&reg);
     buf_free(&http);
     buf_free(&stream);
     buf_free(&cur_http);

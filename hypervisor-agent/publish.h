@@ -8,10 +8,10 @@
  * gives the same bytes; a header says the file is generated.
  *
  * publish_apply() regenerates both files under STATE_DIR/publish.lock:
- * writes them atomically (temp, fsync, rename), runs the configured test
- * command (nginx -t) and reload command, and on any failure puts the
- * previous files back (and reloads them) before returning the error.
- * `broken` (test builds' fault injection) appends a line nginx rejects.
+ * replaces them through atomicfile.h (temp, fsync, rename, fsync dir), runs
+ * the configured test command (nginx -t) and reload command, and on any
+ * failure puts the previous files back (and reloads them) before returning
+ * the error.
  */
 #ifndef CTGATE_PUBLISH_H
 #define CTGATE_PUBLISH_H
@@ -22,14 +22,24 @@
 #include "agent-config.h"
 #include "buf.h"
 #include "error.h"
+#include "registry.h"
 
-enum ct_err publish_render(const struct publish_config *p, json_t *registry, struct buf *http,
-                           struct buf *stream, struct ct_error *err);
-enum ct_err publish_apply(const struct agent_config *cfg, bool broken, struct ct_error *err);
+/* Append both files' text for the entries of reg to http and stream. */
+enum ct_err publish_render(const struct publish_config *p, const struct registry_snapshot *reg,
+                           struct buf *http, struct buf *stream, struct ct_error *err);
+enum ct_err publish_apply(const struct agent_config *cfg, struct ct_error *err);
+#ifdef CTGATE_FAULT_INJECTION
+/*
+ * Test builds only (fault.h): publish_apply() with a line nginx rejects
+ * appended to the HTTP file, so tests see a refused file rolled back (the
+ * "nginx-broken" fault of tests/integration/publish.sh).
+ */
+enum ct_err publish_apply_broken(const struct agent_config *cfg, struct ct_error *err);
+#endif
 /* Whether the files on disk are exactly what the registry renders now. */
 enum ct_err publish_in_sync(const struct agent_config *cfg, bool *in_sync, struct ct_error *err);
-/* "URL" and "ssh -p" values of one registry entry into data (when published). */
-void publish_describe(const struct publish_config *p, const char *name, json_t *entry,
+/* "URL" and "ssh -p" values of one registry entry (may be NULL) into data (when published). */
+void publish_describe(const struct publish_config *p, const struct registry_entry *entry,
                       json_t *data);
 
 #endif

@@ -59,30 +59,27 @@ int reconcile_run(struct admin_ctx *admin)
     bool fix = admin_opt(admin, "fix") != NULL;
     struct backend_instance *all = NULL;
     size_t n = 0;
-    json_t *reg = NULL;
+    struct registry_snapshot reg = {NULL, 0};
     int drift = 0;
     int fixed = 0;
     int code = 0;
 
     if (backend->list(handle, &all, &n, &err) != CT_OK ||
-        registry_snapshot(cfg->state_dir, &reg, &err) != CT_OK) {
+        registry_snapshot_load(cfg->state_dir, &reg, &err) != CT_OK) {
         code = fail(&err);
         goto out;
     }
-    const char *name;
-    json_t *entry;
-    json_object_foreach (json_object_get(reg, "hostnames"), name, entry) {
-        json_t *pending = json_object_get(entry, "pending");
-        const char *rid = json_string_value(json_object_get(entry, "request_id"));
-        if (pending != NULL) {
+    for (size_t k = 0; k < reg.n; k++) {
+        const struct registry_entry *entry = &reg.entries[k];
+        const char *name = entry->hostname;
+        const char *rid = entry->request_id[0] != '\0' ? entry->request_id : NULL;
+        if (entry->pending != REGISTRY_SETTLED) {
+            const char *op = registry_pending_name(entry->pending);
             if (!registry_entry_abandoned(entry)) {
                 continue; /* a create or delete is running right now */
             }
             drift++;
-            printf("%s of %s (request %s) was interrupted",
-                   json_string_value(json_object_get(pending, "op")) != NULL
-                       ? json_string_value(json_object_get(pending, "op"))
-                       : "an operation",
+            printf("%s of %s (request %s) was interrupted", op != NULL ? op : "an operation",
                    name, rid != NULL ? rid : "?");
             if (fix) {
                 struct ct_error e = {0};
@@ -100,8 +97,8 @@ int reconcile_run(struct admin_ctx *admin)
         if (has_instance(all, n, name)) {
             continue;
         }
-        bool published = json_object_get(entry, "ipv4") != NULL;
-        long age = age_of(json_string_value(json_object_get(entry, "reserved")));
+        bool published = entry->ipv4[0] != '\0';
+        long age = age_of(entry->reserved);
         drift++;
         printf("reservation %s has no container (%s, reserved %lds ago)", name,
                published ? "published" : "never published", age);
@@ -118,7 +115,7 @@ int reconcile_run(struct admin_ctx *admin)
         printf("\n");
     }
     for (size_t i = 0; i < n; i++) {
-        if (all[i].managed && json_object_get(json_object_get(reg, "hostnames"), all[i].name) == NULL) {
+        if (all[i].managed && registry_snapshot_find(&reg, all[i].name) == NULL) {
             drift++;
             printf("container %s (owner %s) has no reservation: left alone, delete or re-register "
                    "it by hand\n",
@@ -136,7 +133,7 @@ int reconcile_run(struct admin_ctx *admin)
             printf("nginx files differ from the registry");
         }
         if (fix) {
-            if (publish_apply(cfg, false, &err) != CT_OK) {
+            if (publish_apply(cfg, &err) != CT_OK) {
                 printf(in_sync ? "" : "\n");
                 code = fail(&err);
                 goto out;
@@ -153,7 +150,7 @@ int reconcile_run(struct admin_ctx *admin)
     printf("reconcile: %d difference%s found, %d fixed\n", drift, drift == 1 ? "" : "s", fixed);
     code = drift > fixed ? CT_EXIT_CONFLICT : 0;
 out:
-    json_decref(reg);
+    registry_snapshot_free(&reg);
     free(all);
     return code;
 }

@@ -22,7 +22,7 @@ enum ct_err recover_abandoned(const struct agent_config *cfg, const struct backe
         rc = registry_release(cfg->state_dir, name, request_id, err);
     }
     if (rc == CT_OK) {
-        rc = publish_apply(cfg, false, err);
+        rc = publish_apply(cfg, err);
     }
     if (rc == CT_OK) {
         log_warn("recovered %s: request %s was interrupted; its instance and reservation are gone",

@@ -2,17 +2,19 @@
 #include "registry.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
+#include "json-secure.h"
 #include "lockfile.h"
+#include "strcopy.h"
 
 #define LOCK_WAIT_MS 15000
 
@@ -21,6 +23,20 @@ static int lock_registry(const char *dir, struct ct_error *err)
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/registry.lock", dir);
     return lockfile_acquire(path, LOCK_WAIT_MS, err);
+}
+
+/* The registry document in text, checked for its one required member. */
+static enum ct_err parse_doc(const char *text, size_t len, const char *what, json_t **out,
+                             struct ct_error *err)
+{
+    json_error_t jerr;
+    *out = json_loadb(text != NULL ? text : "", len, 0, &jerr);
+    if (*out == NULL || !json_is_object(json_object_get(*out, "hostnames"))) {
+        json_decref(*out);
+        *out = NULL;
+        return ct_error_set(err, CT_ERR_INTERNAL, "%s is corrupt", what);
+    }
+    return CT_OK;
 }
 
 static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
@@ -37,13 +53,7 @@ static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
     } else if (r != 0) {
         rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", path, strerror(-r));
     } else {
-        json_error_t jerr;
-        *out = json_loadb(text.data != NULL ? text.data : "", text.len, 0, &jerr);
-        if (*out == NULL || !json_is_object(json_object_get(*out, "hostnames"))) {
-            json_decref(*out);
-            *out = NULL;
-            rc = ct_error_set(err, CT_ERR_INTERNAL, "%s is corrupt", path);
-        }
+        rc = parse_doc(text.data, text.len, path, out, err);
     }
     buf_free(&text);
     return rc;
@@ -51,27 +61,21 @@ static enum ct_err load(const char *dir, json_t **out, struct ct_error *err)
 
 static enum ct_err save(const char *dir, json_t *reg, struct ct_error *err)
 {
-    char tmp[PATH_MAX];
     char path[PATH_MAX];
+    struct atomicfile af;
     snprintf(path, sizeof(path), "%s/registry.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp", dir); /* only written under the lock */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
+    char *text = json_dumps(reg, JSON_INDENT(1) | JSON_SORT_KEYS);
+    if (text == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    int ok = json_dumpfd(reg, fd, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 &&
-             write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return ct_error_set(err, CT_ERR_INTERNAL, "cannot replace %s: %s", path, strerror(errno));
+    enum ct_err rc = atomicfile_open(&af, path, 0600, err);
+    if (rc == CT_OK) {
+        atomicfile_append(&af, text, strlen(text));
+        atomicfile_append(&af, "\n", 1);
+        rc = atomicfile_commit(&af, err);
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return CT_OK;
+    json_secure_free_text(text);
+    return rc;
 }
 
 /*
@@ -102,14 +106,17 @@ static enum ct_err registry_update(const char *dir, registry_change_fn change, c
     return rc;
 }
 
+/* The arguments of one change or read; each function sets the fields it needs. */
 struct reservation {
     const char *hostname;
     const char *owner;
     const char *request_id;
     const char *when;
-    bool *found; /* lookups only */
-    struct reserve_claim *claim; /* reserve only; may be NULL */
-    const char *ipv4; /* set_address only */
+    bool *found;                    /* is_reserved and lookup */
+    struct registry_entry *entry;   /* lookup only */
+    struct registry_snapshot *snap; /* snapshot_load only */
+    struct reserve_claim *claim;    /* reserve only; may be NULL */
+    const char *ipv4;               /* set_address only */
     int http_port;
     const struct procid *worker; /* mark_deleting only */
 };
@@ -120,23 +127,110 @@ static json_t *pending_json(const char *op, const struct procid *w)
                      (json_int_t)w->start, "boot", w->boot);
 }
 
-bool registry_entry_abandoned(json_t *entry)
+/* --- reading entries out of the document ---------------------------------- */
+
+static void string_of(json_t *v, char *out, size_t size)
 {
-    json_t *p = json_object_get(entry, "pending");
-    const char *boot = json_string_value(json_object_get(p, "boot"));
+    if (!json_is_string(v) || !str_copy(out, size, json_string_value(v))) {
+        out[0] = '\0';
+    }
+}
+
+/* An integer member as an int: 0 when missing, -1 when out of range (never a valid port). */
+static int int_of(json_t *v)
+{
+    json_int_t n = json_integer_value(v);
+    return n < INT_MIN || n > INT_MAX ? -1 : (int)n;
+}
+
+static enum registry_pending pending_of(json_t *p)
+{
+    const char *op = json_string_value(json_object_get(p, "op"));
     if (p == NULL) {
+        return REGISTRY_SETTLED;
+    }
+    if (op != NULL && strcmp(op, "create") == 0) {
+        return REGISTRY_CREATING;
+    }
+    if (op != NULL && strcmp(op, "delete") == 0) {
+        return REGISTRY_DELETING;
+    }
+    return REGISTRY_PENDING_OTHER;
+}
+
+static int compare_protocols(const void *a, const void *b)
+{
+    const struct registry_protocol *x = a;
+    const struct registry_protocol *y = b;
+    return strcmp(x->name, y->name);
+}
+
+/* The protocols in name order (as the file, written with sorted keys, has them). */
+static void protocols_of(json_t *protos, struct registry_entry *out)
+{
+    const char *name;
+    json_t *proto;
+    json_object_foreach (protos, name, proto) {
+        if (out->nprotocols == REGISTRY_PROTOCOLS_MAX) {
+            break;
+        }
+        struct registry_protocol *p = &out->protocols[out->nprotocols];
+        const char *transport = json_string_value(json_object_get(proto, "transport"));
+        if (transport == NULL || !str_copy(p->name, sizeof(p->name), name)) {
+            continue;
+        }
+        p->port = int_of(json_object_get(proto, "port"));
+        p->external = int_of(json_object_get(proto, "external"));
+        p->udp = strcmp(transport, "udp") == 0;
+        out->nprotocols++;
+    }
+    qsort(out->protocols, out->nprotocols, sizeof(out->protocols[0]), compare_protocols);
+}
+
+/* The entry named name; false (out undefined) when the name does not fit. */
+static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
+{
+    json_t *p = json_object_get(e, "pending");
+    memset(out, 0, sizeof(*out));
+    if (!str_copy(out->hostname, sizeof(out->hostname), name)) {
         return false;
     }
-    struct procid id = {
-        .pid = (long)json_integer_value(json_object_get(p, "pid")),
-        .start = (unsigned long long)json_integer_value(json_object_get(p, "start")),
-    };
-    if (boot == NULL || strlen(boot) > PROCID_BOOT_LEN) {
-        return true; /* unreadable: nothing can be running it */
+    string_of(json_object_get(e, "owner"), out->owner, sizeof(out->owner));
+    string_of(json_object_get(e, "request_id"), out->request_id, sizeof(out->request_id));
+    string_of(json_object_get(e, "reserved"), out->reserved, sizeof(out->reserved));
+    out->memory_mib = json_integer_value(json_object_get(e, "memory_mib"));
+    out->ssh_port = int_of(json_object_get(e, "ssh_port"));
+    string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
+    out->http_port = int_of(json_object_get(e, "http_port"));
+    protocols_of(json_object_get(e, "protocols"), out);
+    out->pending = pending_of(p);
+    if (p != NULL) {
+        out->worker.pid = (long)json_integer_value(json_object_get(p, "pid"));
+        out->worker.start = (unsigned long long)json_integer_value(json_object_get(p, "start"));
+        /* unreadable: "", which no running process has (procid_alive) */
+        string_of(json_object_get(p, "boot"), out->worker.boot, sizeof(out->worker.boot));
     }
-    memcpy(id.boot, boot, strlen(boot) + 1);
-    return !procid_alive(&id);
+    return true;
 }
+
+bool registry_entry_abandoned(const struct registry_entry *entry)
+{
+    return entry->pending != REGISTRY_SETTLED && !procid_alive(&entry->worker);
+}
+
+const char *registry_pending_name(enum registry_pending pending)
+{
+    switch (pending) {
+    case REGISTRY_CREATING:
+        return "create";
+    case REGISTRY_DELETING:
+        return "delete";
+    default:
+        return NULL;
+    }
+}
+
+/* --- changes --------------------------------------------------------------- */
 
 static bool port_held(json_t *names, int port, const int *extra, size_t nextra)
 {
@@ -231,15 +325,13 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
     const struct reservation *r = arg;
     json_t *held = json_object_get(names, r->hostname);
     if (held != NULL) {
-        if (r->claim != NULL) {
-            const char *rid = json_string_value(json_object_get(held, "request_id"));
-            r->claim->abandoned = rid != NULL && strlen(rid) < sizeof(r->claim->abandoned_rid) &&
-                                  registry_entry_abandoned(held);
-            r->claim->same_request =
-                !r->claim->abandoned && rid != NULL && strcmp(rid, r->request_id) == 0;
-            if (r->claim->abandoned) {
-                memcpy(r->claim->abandoned_rid, rid, strlen(rid) + 1);
-            }
+        struct registry_entry e;
+        if (r->claim != NULL && entry_of(r->hostname, held, &e)) {
+            const char *rid = e.request_id; /* "" when unreadable */
+            r->claim->abandoned =
+                rid[0] != '\0' && registry_entry_abandoned(&e) &&
+                str_copy(r->claim->abandoned_rid, sizeof(r->claim->abandoned_rid), rid);
+            r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0;
         }
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
@@ -300,33 +392,19 @@ enum ct_err registry_reserve(const char *dir, const char *hostname, const char *
                              const char *request_id, const char *when, struct reserve_claim *claim,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, owner, request_id, when, NULL, claim, NULL, 0, NULL};
+    struct reservation r = {.hostname = hostname,
+                            .owner = owner,
+                            .request_id = request_id,
+                            .when = when,
+                            .claim = claim};
     return registry_update(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0, NULL};
+    struct reservation r = {.hostname = hostname, .request_id = request_id};
     return registry_update(dir, drop_reservation, &r, err);
-}
-
-static enum ct_err find_reservation(json_t *names, const void *arg, bool *changed,
-                                    struct ct_error *err)
-{
-    (void)changed;
-    (void)err;
-    const struct reservation *r = arg;
-    *r->found = json_object_get(names, r->hostname) != NULL;
-    return CT_OK;
-}
-
-enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
-                                 struct ct_error *err)
-{
-    struct reservation r = {hostname, NULL, NULL, NULL, taken, NULL, NULL, 0, NULL};
-    *taken = false;
-    return registry_update(dir, find_reservation, &r, err);
 }
 
 /* The entry of r->hostname when r->request_id holds it; else NULL and an error. */
@@ -362,7 +440,8 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
 enum ct_err registry_set_address(const char *dir, const char *hostname, const char *request_id,
                                  const char *ipv4, int http_port, struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, ipv4, http_port, NULL};
+    struct reservation r = {
+        .hostname = hostname, .request_id = request_id, .ipv4 = ipv4, .http_port = http_port};
     return registry_update(dir, set_address, &r, err);
 }
 
@@ -385,7 +464,7 @@ static enum ct_err mark_deleting(json_t *names, const void *arg, bool *changed,
 enum ct_err registry_mark_deleting(const char *dir, const char *hostname,
                                    const struct procid *worker, struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, NULL, NULL, NULL, NULL, NULL, 0, worker};
+    struct reservation r = {.hostname = hostname, .worker = worker};
     return registry_update(dir, mark_deleting, &r, err);
 }
 
@@ -402,20 +481,120 @@ static enum ct_err settle(json_t *names, const void *arg, bool *changed, struct 
 enum ct_err registry_settle(const char *dir, const char *hostname, const char *request_id,
                             struct ct_error *err)
 {
-    struct reservation r = {hostname, NULL, request_id, NULL, NULL, NULL, NULL, 0, NULL};
+    struct reservation r = {.hostname = hostname, .request_id = request_id};
     return registry_update(dir, settle, &r, err);
+}
+
+/* --- reading --------------------------------------------------------------- */
+
+static enum ct_err find_reservation(json_t *names, const void *arg, bool *changed,
+                                    struct ct_error *err)
+{
+    (void)changed;
+    (void)err;
+    const struct reservation *r = arg;
+    *r->found = json_object_get(names, r->hostname) != NULL;
+    return CT_OK;
+}
+
+enum ct_err registry_is_reserved(const char *dir, const char *hostname, bool *taken,
+                                 struct ct_error *err)
+{
+    struct reservation r = {.hostname = hostname, .found = taken};
+    *taken = false;
+    return registry_update(dir, find_reservation, &r, err);
+}
+
+static enum ct_err find_entry(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    (void)changed;
+    (void)err;
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    *r->found = entry != NULL && entry_of(r->hostname, entry, r->entry);
+    return CT_OK;
+}
+
+enum ct_err registry_lookup(const char *dir, const char *hostname, struct registry_entry *out,
+                            bool *found, struct ct_error *err)
+{
+    struct reservation r = {.hostname = hostname, .found = found, .entry = out};
+    *found = false;
+    return registry_update(dir, find_entry, &r, err);
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    const struct registry_entry *x = a;
+    const struct registry_entry *y = b;
+    return strcmp(x->hostname, y->hostname);
+}
+
+static enum ct_err snapshot_of(json_t *names, struct registry_snapshot *out, struct ct_error *err)
+{
+    const char *name;
+    json_t *entry;
+    out->n = 0;
+    out->entries = calloc(json_object_size(names) + 1, sizeof(*out->entries));
+    if (out->entries == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    json_object_foreach (names, name, entry) {
+        if (entry_of(name, entry, &out->entries[out->n])) {
+            out->n++;
+        }
+    }
+    qsort(out->entries, out->n, sizeof(*out->entries), compare_entries);
+    return CT_OK;
 }
 
 static enum ct_err copy_all(json_t *names, const void *arg, bool *changed, struct ct_error *err)
 {
     (void)changed;
-    json_t **out = (json_t **)arg;
-    *out = json_pack("{s:i, s:O}", "v", 1, "hostnames", names);
-    return *out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    const struct reservation *r = arg;
+    return snapshot_of(names, r->snap, err);
 }
 
-enum ct_err registry_snapshot(const char *dir, json_t **out, struct ct_error *err)
+enum ct_err registry_snapshot_load(const char *dir, struct registry_snapshot *out,
+                                   struct ct_error *err)
 {
-    *out = NULL;
-    return registry_update(dir, copy_all, out, err);
+    struct reservation r = {.snap = out};
+    out->entries = NULL;
+    out->n = 0;
+    return registry_update(dir, copy_all, &r, err);
+}
+
+enum ct_err registry_snapshot_parse(const char *text, size_t len, struct registry_snapshot *out,
+                                    struct ct_error *err)
+{
+    json_t *doc = NULL;
+    out->entries = NULL;
+    out->n = 0;
+    enum ct_err rc = parse_doc(text, len, "the registry", &doc, err);
+    if (rc == CT_OK) {
+        rc = snapshot_of(json_object_get(doc, "hostnames"), out, err);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int compare_name_to_entry(const void *name, const void *entry)
+{
+    return strcmp(name, ((const struct registry_entry *)entry)->hostname);
+}
+
+const struct registry_entry *registry_snapshot_find(const struct registry_snapshot *snap,
+                                                    const char *hostname)
+{
+    if (snap->n == 0) {
+        return NULL;
+    }
+    return bsearch(hostname, snap->entries, snap->n, sizeof(*snap->entries), compare_name_to_entry);
+}
+
+void registry_snapshot_free(struct registry_snapshot *snap)
+{
+    free(snap->entries);
+    snap->entries = NULL;
+    snap->n = 0;
 }

@@ -1,21 +1,29 @@
 /*
  * registry.h - hostname reservations, shared by every agent process.
  *
- * The registry is one JSON file in the state directory, changed only under
- * an exclusive flock() of a sibling lock file and replaced atomically
- * (write temp, fsync, rename, fsync dir), so concurrent creates never share
- * a hostname and a crash leaves either the old or the new file.
- * docs/internals/registry.md describes the format.
+ * The registry is one file in the state directory, changed only under an
+ * exclusive flock() of a sibling lock file and replaced through
+ * atomicfile.h (write temp, fsync, rename, fsync dir), so concurrent creates
+ * never share a hostname and a crash leaves either the old or the new file.
+ * docs/internals/registry.md describes the format; it is private to
+ * registry.c: everybody else reads entries through the structs below.
+ *
+ * Every function takes the lock for as long as it runs (at most 15 s of
+ * waiting, then CT_ERR_TIMEOUT) and none keeps it.  A struct registry_entry
+ * is a copy that owns no memory; a struct registry_snapshot owns its array
+ * (registry_snapshot_free).  Not thread-safe (one agent process is one
+ * thread); any number of processes may call at once.
  */
 #ifndef CTGATE_REGISTRY_H
 #define CTGATE_REGISTRY_H
 
-#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "procid.h"
 #include "protocols.h"
+#include "validate.h"
 
 #define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
 
@@ -46,6 +54,53 @@ struct reserve_claim {
     bool same_request;
 };
 
+/* The operation an entry is marked with while it runs (see recover.h). */
+enum registry_pending {
+    REGISTRY_SETTLED = 0,   /* none: the create finished */
+    REGISTRY_CREATING,      /* a create holds it between reserve and its last step */
+    REGISTRY_DELETING,      /* a delete marked it before destroying */
+    REGISTRY_PENDING_OTHER, /* marked, but with an operation this version does not know */
+};
+
+/* One extra protocol of an entry: its port inside and the port it got outside. */
+struct registry_protocol {
+    char name[PROTOCOL_NAME_MAX + 1];
+    int port;     /* inside the container */
+    int external; /* on the gateway's listen address */
+    bool udp;     /* else tcp */
+};
+
+/*
+ * One reservation, as read.  Values are copied from the file unchecked
+ * beyond their type and size (publish.c validates what it renders): a
+ * string that is missing or does not fit reads as "", a number as 0 (an
+ * integer outside int's range as -1).
+ */
+struct registry_entry {
+    char hostname[CT_HOSTNAME_MAX + 1];
+    char owner[CT_UID_MAX + 1];
+    char request_id[CT_REQUEST_ID_MAX + 1];
+    char reserved[32];    /* RFC 3339 time of the reservation */
+    long long memory_mib; /* counted by quotas; 0: none */
+    int ssh_port;         /* external SSH port; 0: none */
+    char ipv4[48];        /* where it answers; "" until published */
+    int http_port;        /* the app's port inside, with ipv4 */
+    size_t nprotocols;
+    struct registry_protocol protocols[REGISTRY_PROTOCOLS_MAX];
+    enum registry_pending pending;
+    struct procid worker; /* the process running `pending`; boot "" when unreadable */
+};
+
+/*
+ * Every entry, sorted by hostname (strcmp), so the same registry always
+ * reads the same.  An entry whose name is longer than CT_HOSTNAME_MAX
+ * (never written by ctgate) is left out.
+ */
+struct registry_snapshot {
+    struct registry_entry *entries; /* owned; NULL when n == 0 */
+    size_t n;
+};
+
 /*
  * Reserve hostname and, when claim is not NULL, the lowest free port of each
  * range for SSH and for every protocol (a port is free when no entry holds
@@ -66,19 +121,12 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,
                                  const char *request_id, const char *ipv4, int http_port,
                                  struct ct_error *err);
-/*
- * An entry whose "pending" operation (create or delete) is no longer running:
- * its process died between two steps (crash, SIGKILL).  recover.h puts it right.
- */
-bool registry_entry_abandoned(json_t *entry);
 /* Mark the entry of hostname as being deleted by worker (so a crash can be told apart). */
 enum ct_err registry_mark_deleting(const char *state_dir, const char *hostname,
                                    const struct procid *worker, struct ct_error *err);
 /* The create that holds hostname finished: its entry is no longer pending. */
 enum ct_err registry_settle(const char *state_dir, const char *hostname, const char *request_id,
                             struct ct_error *err);
-/* A copy of the whole registry ({"v":1,"hostnames":{...}}), read under the lock. */
-enum ct_err registry_snapshot(const char *state_dir, json_t **out, struct ct_error *err);
 /*
  * Frees a reservation.  With request_id not NULL only a reservation made by
  * that request is freed (an undo must never free somebody else's name).
@@ -86,8 +134,32 @@ enum ct_err registry_snapshot(const char *state_dir, json_t **out, struct ct_err
  */
 enum ct_err registry_release(const char *state_dir, const char *hostname, const char *request_id,
                              struct ct_error *err);
-/* *taken = whether hostname is reserved now (a snapshot: reserve decides). */
+
+/* --- reading (a snapshot: by the time it is used, reserve may have changed it) --- */
+
+/* *taken = whether hostname is reserved now. */
 enum ct_err registry_is_reserved(const char *state_dir, const char *hostname, bool *taken,
                                  struct ct_error *err);
+/* The entry of hostname into *out and *found = true; *found = false when it is not reserved. */
+enum ct_err registry_lookup(const char *state_dir, const char *hostname, struct registry_entry *out,
+                            bool *found, struct ct_error *err);
+/* Every entry into *out (to be released with registry_snapshot_free, also after a failure). */
+enum ct_err registry_snapshot_load(const char *state_dir, struct registry_snapshot *out,
+                                   struct ct_error *err);
+/* The same from a registry file's text (tests); CT_ERR_INTERNAL "corrupt" when it is not one. */
+enum ct_err registry_snapshot_parse(const char *text, size_t len, struct registry_snapshot *out,
+                                    struct ct_error *err);
+/* The entry of hostname in snap, or NULL. */
+const struct registry_entry *registry_snapshot_find(const struct registry_snapshot *snap,
+                                                    const char *hostname);
+void registry_snapshot_free(struct registry_snapshot *snap);
+/*
+ * Whether the entry's pending operation (create or delete) is no longer
+ * running: its process died between two steps (crash, SIGKILL).  recover.h
+ * puts it right.
+ */
+bool registry_entry_abandoned(const struct registry_entry *entry);
+/* "create", "delete", or NULL for REGISTRY_SETTLED and REGISTRY_PENDING_OTHER. */
+const char *registry_pending_name(enum registry_pending pending);
 
 #endif

@@ -9,19 +9,38 @@
 #include "clock.h"
 
 #ifdef CTGATE_FAULT_INJECTION
+/* Test builds: "STEP" makes STEP fail once it has run (so its undo runs too). */
+static enum ct_err injected(const struct step_runner *r, const char *step, struct ct_error *err)
+{
+    if (r->fail_after != NULL && strcmp(r->fail_after, step) == 0) {
+        return ct_error_set(err, CT_ERR_INJECTED, "after step %s", step);
+    }
+    return CT_OK;
+}
+
 /* Test builds: "kill-STEP" makes the agent die by SIGKILL once STEP has run, as a crash would. */
-static void maybe_die(const char *fail_after, const char *step)
+static void maybe_die(const struct step_runner *r, const char *step)
 {
     char word[48];
     snprintf(word, sizeof(word), "kill-%s", step);
-    if (fail_after != NULL && strcmp(fail_after, word) == 0) {
+    if (r->fail_after != NULL && strcmp(r->fail_after, word) == 0) {
         kill(getpid(), SIGKILL);
     }
 }
 #else
-static void maybe_die(const char *fail_after, const char *step)
+/* Release builds: no fault injection (the calls compile to nothing). */
+static inline enum ct_err injected(const struct step_runner *r, const char *step,
+                                   struct ct_error *err)
 {
-    (void)fail_after;
+    (void)r;
+    (void)step;
+    (void)err;
+    return CT_OK;
+}
+
+static inline void maybe_die(const struct step_runner *r, const char *step)
+{
+    (void)r;
     (void)step;
 }
 #endif
@@ -45,8 +64,8 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
         long start = clock_now_ms();
         report(r, s->name, "begin", 0, NULL);
         rc = s->run(r->ctx, err);
-        if (rc == CT_OK && r->fail_after != NULL && strcmp(r->fail_after, s->name) == 0) {
-            rc = ct_error_set(err, CT_ERR_INJECTED, "after step %s", s->name);
+        if (rc == CT_OK) {
+            rc = injected(r, s->name, err);
         }
         if (rc != CT_OK) {
             char msg[CT_ERROR_DETAIL_MAX + 256];
@@ -56,7 +75,7 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
             break;
         }
         report(r, s->name, "done", clock_now_ms() - start, NULL);
-        maybe_die(r->fail_after, s->name);
+        maybe_die(r, s->name);
     }
     if (rc == CT_OK) {
         return CT_OK;

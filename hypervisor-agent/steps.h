@@ -28,11 +28,14 @@ struct step_runner {
     void *ctx;
     step_report_fn report; /* may be NULL */
     void *report_ctx;
+#ifdef CTGATE_FAULT_INJECTION
     /*
-     * Fault injection (test builds): "STEP" fails once STEP has run;
-     * "kill-STEP" kills the process with SIGKILL once STEP has run.
+     * Fault injection, test builds only (fault.h): "STEP" fails once STEP
+     * has run; "kill-STEP" kills the process with SIGKILL once STEP has run.
+     * NULL: none.
      */
     const char *fail_after;
+#endif
 };
 
 /*

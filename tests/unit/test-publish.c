@@ -28,12 +28,13 @@ static void render(const char *registry_json, struct buf *http, struct buf *stre
 {
     struct publish_config p = config();
     struct ct_error err = {0};
-    json_t *reg = json_loads(registry_json, 0, NULL);
-    assert_non_null(reg);
+    struct registry_snapshot reg;
+    assert_int_equal(registry_snapshot_parse(registry_json, strlen(registry_json), &reg, &err),
+                     CT_OK);
     buf_init(http, 1 << 20);
     buf_init(stream, 1 << 20);
-    assert_int_equal(publish_render(&p, reg, http, stream, &err), CT_OK);
-    json_decref(reg);
+    assert_int_equal(publish_render(&p, &reg, http, stream, &err), CT_OK);
+    registry_snapshot_free(&reg);
 }
 
 static void test_same_registry_same_bytes(void **state)
@@ -82,11 +83,55 @@ static void test_unpublished_and_invalid_entries_are_left_out(void **state)
     buf_free(&s);
 }
 
+static void test_protocols_and_description(void **state)
+{
+    (void)state;
+    struct buf h, s;
+    static const char reg_text[] =
+        "{\"hostnames\":{\"app\":{\"ipv4\":\"10.0.0.4\",\"http_port\":80,\"ssh_port\":24000,"
+        "\"protocols\":{\"ntp\":{\"port\":123,\"external\":25001,\"transport\":\"udp\"},"
+        "\"echo\":{\"port\":7,\"external\":25000,\"transport\":\"tcp\"}}},"
+        /* a name too long to be reserved must not come out shortened into a valid one */
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":"
+        "{\"ipv4\":\"10.0.0.5\",\"http_port\":80}}}";
+    render(reg_text, &h, &s);
+    assert_non_null(strstr(s.data, "# app echo\nserver {\n    listen 127.0.0.1:25000;\n"
+                                   "    proxy_pass 10.0.0.4:7;"));
+    assert_non_null(strstr(s.data, "listen 127.0.0.1:25001 udp;\n    proxy_pass 10.0.0.4:123;"));
+    assert_true(strstr(s.data, ":24000;") < strstr(s.data, ":25000;"));
+    assert_null(strstr(h.data, "10.0.0.5"));
+    buf_free(&h);
+    buf_free(&s);
+
+    struct publish_config p = config();
+    struct registry_snapshot reg;
+    struct ct_error err = {0};
+    assert_int_equal(registry_snapshot_parse(reg_text, strlen(reg_text), &reg, &err), CT_OK);
+    json_t *data = json_object();
+    publish_describe(&p, registry_snapshot_find(&reg, "app"), data);
+    json_t *want = json_loads(
+        "{\"url\":\"http://app.ctgate.test/\",\"http_port\":80,\"ssh_port\":24000,"
+        "\"ssh_host\":\"gw.test\",\"protocols\":["
+        "{\"name\":\"echo\",\"port\":7,\"external_port\":25000,\"transport\":\"tcp\"},"
+        "{\"name\":\"ntp\",\"port\":123,\"external_port\":25001,\"transport\":\"udp\"}]}",
+        0, NULL);
+    assert_non_null(want);
+    assert_true(json_equal(data, want));
+    json_decref(want);
+    json_decref(data);
+    data = json_object();
+    publish_describe(&p, NULL, data); /* no entry: nothing published */
+    assert_int_equal(json_object_size(data), 0);
+    json_decref(data);
+    registry_snapshot_free(&reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_registry_same_bytes),
         cmocka_unit_test(test_unpublished_and_invalid_entries_are_left_out),
+        cmocka_unit_test(test_protocols_and_description),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

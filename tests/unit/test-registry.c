@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +25,27 @@ static int setup(void **state)
     return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
+/* Removes what the registry wrote; rmdir fails (and the test with it) on anything else. */
 static int teardown(void **state)
 {
     (void)state;
     char path[128];
-    const char *files[] = {"registry.json", "registry.lock", "registry.json.tmp"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *files[] = {"registry.json", "registry.lock"};
+    for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);
     }
     return rmdir(dir);
+}
+
+static void write_registry(const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/registry.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
 }
 
 static void test_reserve_release(void **state)
@@ -121,18 +134,156 @@ static void test_ports_and_addresses(void **state)
     assert_int_equal(registry_set_address(dir, "c", "req-other", "10.0.0.2", 80, &err),
                      CT_ERR_INTERNAL);
     assert_int_equal(registry_set_address(dir, "c", "req-0000c", "10.0.0.2", 8080, &err), CT_OK);
-    json_t *snap = NULL;
-    assert_int_equal(registry_snapshot(dir, &snap, &err), CT_OK);
-    json_t *e = json_object_get(json_object_get(snap, "hostnames"), "c");
-    assert_string_equal(json_string_value(json_object_get(e, "ipv4")), "10.0.0.2");
-    assert_int_equal(json_integer_value(json_object_get(e, "http_port")), 8080);
-    assert_int_equal(json_integer_value(json_object_get(e, "ssh_port")), 24000);
-    json_decref(snap);
+    struct registry_snapshot snap;
+    assert_int_equal(registry_snapshot_load(dir, &snap, &err), CT_OK);
+    assert_int_equal(snap.n, 2); /* b and c, sorted */
+    assert_string_equal(snap.entries[0].hostname, "b");
+    const struct registry_entry *e = registry_snapshot_find(&snap, "c");
+    assert_non_null(e);
+    assert_string_equal(e->ipv4, "10.0.0.2");
+    assert_int_equal(e->http_port, 8080);
+    assert_int_equal(e->ssh_port, 24000);
+    assert_null(registry_snapshot_find(&snap, "a"));
+    e = registry_snapshot_find(&snap, "b");
+    assert_non_null(e);
+    assert_int_equal(e->nprotocols, 1);
+    assert_string_equal(e->protocols[0].name, "echo");
+    assert_int_equal(e->protocols[0].port, 7);
+    assert_int_equal(e->protocols[0].external, 25002);
+    assert_false(e->protocols[0].udp);
+    registry_snapshot_free(&snap);
     assert_int_equal(registry_set_address(dir, "c", "req-0000c", NULL, 0, &err), CT_OK);
-    assert_int_equal(registry_snapshot(dir, &snap, &err), CT_OK);
-    e = json_object_get(json_object_get(snap, "hostnames"), "c");
-    assert_null(json_object_get(e, "ipv4"));
-    json_decref(snap);
+    struct registry_entry one;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "c", &one, &found, &err), CT_OK);
+    assert_true(found);
+    assert_string_equal(one.ipv4, "");
+    assert_int_equal(registry_lookup(dir, "nothing", &one, &found, &err), CT_OK);
+    assert_false(found);
+}
+
+/* A registry written by an earlier version (the documented format) reads and changes as ever. */
+static const char old_file[] =
+    "{\"hostnames\": {\"web1\": {\"owner\": \"alice\", \"request_id\": \"req-web1\",\n"
+    "  \"reserved\": \"2026-11-23T12:44:53Z\", \"ssh_port\": 24000, \"memory_mib\": 512,\n"
+    "  \"ipv4\": \"10.213.77.23\", \"http_port\": 80,\n"
+    "  \"protocols\": {\"echo\": {\"port\": 7, \"external\": 25000, \"transport\": \"tcp\"},\n"
+    "                \"ntp\": {\"port\": 123, \"external\": 25001, \"transport\": \"udp\"}}},\n"
+    " \"gone\": {\"owner\": \"bob\", \"request_id\": \"req-gone\", \"reserved\": \"t\",\n"
+    "  \"pending\": {\"op\": \"delete\", \"pid\": 1, \"start\": 1, \"boot\": \"0\"}}},\n"
+    " \"v\": 1}\n";
+
+static void test_existing_file(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    write_registry(old_file);
+    struct registry_entry e;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "web1", &e, &found, &err), CT_OK);
+    assert_true(found);
+    assert_string_equal(e.owner, "alice");
+    assert_string_equal(e.request_id, "req-web1");
+    assert_string_equal(e.reserved, "2026-11-23T12:44:53Z");
+    assert_int_equal(e.ssh_port, 24000);
+    assert_int_equal(e.memory_mib, 512);
+    assert_string_equal(e.ipv4, "10.213.77.23");
+    assert_int_equal(e.http_port, 80);
+    assert_int_equal(e.nprotocols, 2);
+    assert_string_equal(e.protocols[1].name, "ntp");
+    assert_true(e.protocols[1].udp);
+    assert_int_equal(e.pending, REGISTRY_SETTLED);
+    assert_false(registry_entry_abandoned(&e));
+    /* a delete whose process is gone (another boot id): abandoned */
+    assert_int_equal(registry_lookup(dir, "gone", &e, &found, &err), CT_OK);
+    assert_int_equal(e.pending, REGISTRY_DELETING);
+    assert_string_equal(registry_pending_name(e.pending), "delete");
+    assert_true(registry_entry_abandoned(&e));
+    /* the ports and the memory it holds count */
+    struct reserve_claim c = {.ssh = {24000, 24001}, .memory_mib = 512, .quota_memory_mib = 1024};
+    assert_int_equal(registry_reserve(dir, "web2", "alice", "req-web2", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24001);
+    assert_int_equal(registry_reserve(dir, "web3", "alice", "req-web3", "t", &c, &err),
+                     CT_ERR_QUOTA);
+    /* the abandoned holder is reported to the next reserve of its name */
+    struct reserve_claim again = {0};
+    assert_int_equal(registry_reserve(dir, "gone", "bob", "req-new", "t", &again, &err),
+                     CT_ERR_HOSTNAME_TAKEN);
+    assert_true(again.abandoned);
+    assert_string_equal(again.abandoned_rid, "req-gone");
+    /* what was written keeps the format: the entries it did not change are as they were */
+    char path[128];
+    snprintf(path, sizeof(path), "%s/registry.json", dir);
+    json_t *before = json_loads(old_file, 0, NULL);
+    json_t *after = json_load_file(path, 0, NULL);
+    assert_non_null(before);
+    assert_non_null(after);
+    assert_int_equal(json_integer_value(json_object_get(after, "v")), 1);
+    json_t *names_before = json_object_get(before, "hostnames");
+    json_t *names_after = json_object_get(after, "hostnames");
+    assert_true(
+        json_equal(json_object_get(names_before, "web1"), json_object_get(names_after, "web1")));
+    assert_true(
+        json_equal(json_object_get(names_before, "gone"), json_object_get(names_after, "gone")));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(names_after, "web2"), "ssh_port")),
+        24001);
+    json_decref(before);
+    json_decref(after);
+}
+
+/* A create marks its entry with its process until settled; a repeat sees its own request. */
+static void test_pending_and_settle(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct procid self;
+    assert_true(procid_self(&self));
+    struct reserve_claim c = {.worker = &self};
+    assert_int_equal(registry_reserve(dir, "p", "u", "req-p", "t", &c, &err), CT_OK);
+    struct registry_entry e;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
+    assert_int_equal(e.pending, REGISTRY_CREATING);
+    assert_int_equal(e.worker.pid, self.pid);
+    assert_false(registry_entry_abandoned(&e)); /* we are running */
+    assert_int_equal(registry_reserve(dir, "p", "u", "req-p", "t", &c, &err),
+                     CT_ERR_HOSTNAME_TAKEN);
+    assert_true(c.same_request);
+    assert_false(c.abandoned);
+    assert_int_equal(registry_settle(dir, "p", "req-other", &err), CT_ERR_INTERNAL);
+    assert_int_equal(registry_settle(dir, "p", "req-p", &err), CT_OK);
+    assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
+    assert_int_equal(e.pending, REGISTRY_SETTLED);
+    assert_null(registry_pending_name(e.pending));
+    assert_int_equal(registry_mark_deleting(dir, "p", &self, &err), CT_OK);
+    assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
+    assert_int_equal(e.pending, REGISTRY_DELETING);
+}
+
+/* Values that do not fit read as empty; a name that could never be reserved is left out. */
+static void test_parse_odd_values(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct registry_snapshot snap;
+    static const char text[] =
+        "{\"v\":1,\"hostnames\":{"
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{},"
+        "\"x\":{\"owner\":42,\"ssh_port\":99999999999,\"ipv4\":\"1.2.3.4\","
+        "\"protocols\":{\"p\":{\"port\":1,\"external\":2}},\"pending\":null}}}";
+    assert_int_equal(registry_snapshot_parse(text, strlen(text), &snap, &err), CT_OK);
+    assert_int_equal(snap.n, 1);
+    assert_string_equal(snap.entries[0].hostname, "x");
+    assert_string_equal(snap.entries[0].owner, "");
+    assert_int_equal(snap.entries[0].ssh_port, -1);
+    assert_int_equal(snap.entries[0].nprotocols, 0); /* no transport */
+    assert_int_equal(snap.entries[0].pending, REGISTRY_PENDING_OTHER);
+    assert_true(registry_entry_abandoned(&snap.entries[0]));
+    registry_snapshot_free(&snap);
+    assert_int_equal(registry_snapshot_parse("{\"v\":1}", 7, &snap, &err), CT_ERR_INTERNAL);
+    assert_int_equal(snap.n, 0);
+    registry_snapshot_free(&snap);
 }
 
 static void test_quota(void **state)
@@ -168,6 +319,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ports_and_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_existing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_and_settle, setup, teardown),
+        cmocka_unit_test(test_parse_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
