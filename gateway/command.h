@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "params-table.h"
 #include "session.h"
 #include "tokenize.h"
 
@@ -45,6 +46,9 @@ struct cmd_entry {
     size_t max_args;
     bool needs_auth;             /* --user and --password-stdin apply */
     const struct flag_def *flags; /* own flags, NULL-terminated by name, or NULL */
+    /* Parameter rows taken as flags too (shared/params-table.h): nparams of them, or NULL. */
+    const struct ct_param_def *params;
+    size_t nparams;
     int (*exec)(struct session *s, const struct cmd_args *args);
 };
 
@@ -80,6 +84,8 @@ enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, s
 const char *args_flag(const struct cmd_args *args, const char *name);
 /* Every value of a repeatable --name, in order; returns how many (at most max). */
 size_t args_flag_all(const struct cmd_args *args, const char *name, const char **out, size_t max);
+/* A parameter row as a flag: its --flag, CT_* variable, metavar, help; a list is repeatable. */
+struct flag_def cmd_param_flag(const struct ct_param_def *p);
 /* Whether --name was given, or (for a switch with an env var) CT_X is "1"/"yes"/"true". */
 bool args_switch(const struct session *s, const struct cmd_entry *cmd,
                  const struct cmd_args *args, const char *name);
