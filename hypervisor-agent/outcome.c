@@ -30,8 +30,6 @@
 void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
 {
     const struct ct_param_value *p = req->param;
-    const char *key;
-    json_t *value;
     json_t *protocols = json_array();
     for (size_t i = 0; i < p[CT_P_PROTOCOLS].nitems; i++) {
         json_array_append_new(protocols, json_string(p[CT_P_PROTOCOLS].items[i]));
@@ -48,6 +46,8 @@ void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
     json_t *given = json_object();
     if (doc != NULL && given != NULL &&
         ct_params_to_json(req->param, CT_PARAM_JSON_REQUEST, given) == 0) {
+        const char *key;
+        json_t *value;
         json_object_foreach (given, key, value) {
             if (json_object_get(doc, key) == NULL &&
                 strcmp(key, ct_params[CT_P_REQUEST_ID].wire) != 0) {

@@ -201,7 +201,7 @@ static bool parse_number(const struct ct_param_def *d, const char *s, long long 
 static bool has_item(const struct ct_param_value *v, char **more, size_t nmore, const char *s)
 {
     for (size_t i = 0; i < v->nitems; i++) {
-        if (strcmp(v->items[i], s) == 0) {
+        if (v->items[i] != NULL && strcmp(v->items[i], s) == 0) {
             return true;
         }
     }
@@ -235,7 +235,7 @@ static bool list_from_text(const struct ct_param_def *d, const char *text,
             snprintf(why, whylen, "%s %s named twice", d->item, w);
             goto out;
         }
-        if ((long long)(out->nitems + nmore) >= d->max) {
+        if ((long long)out->nitems + (long long)nmore >= d->max) {
             snprintf(why, whylen, "at most %lld %ss", d->max, d->item);
             goto out;
         }
