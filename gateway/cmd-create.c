@@ -49,6 +49,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_protocols(data);
     output_field("user", user);
     output_field("template", json_string_value(json_object_get(data, "template")));
+    output_field("description", json_string_value(json_object_get(data, "description")));
     output_limits(data);
     output_field("created", json_string_value(json_object_get(data, "created")));
     output_field("expires", json_string_value(json_object_get(data, "expires")));

@@ -107,9 +107,9 @@ static bool answer_value(struct session *s, enum ct_param_id id, const struct pa
     return true;
 }
 
-static enum ct_err ask_one(struct session *s, enum ct_param_id id,
-                           const struct param_prompt_def *g, const struct param_values *so_far,
-                           struct ct_param_value *out, struct ct_error *err)
+static enum ct_err ask_one(struct session *s, enum ct_param_id id, const struct param_prompt_def *g,
+                           const struct param_values *so_far, struct ct_param_value *out,
+                           struct ct_error *err)
 {
     const struct ct_param_def *d = &ct_params[id];
     char fallback[PARAM_VALUE_MAX] = "";
@@ -130,8 +130,8 @@ static enum ct_err ask_one(struct session *s, enum ct_param_id id,
     for (int tries = 0; tries < PROMPT_TRIES; tries++) {
         char why[256] = "";
         struct ct_param_value value = {0};
-        enum ct_err rc = prompt_ask(question, true, s->cfg.prompt_timeout_s, answer,
-                                    sizeof(answer), err);
+        enum ct_err rc =
+            prompt_ask(question, true, s->cfg.prompt_timeout_s, answer, sizeof(answer), err);
         if (rc != CT_OK) {
             return rc;
         }
@@ -164,8 +164,7 @@ enum ct_err param_prompt(struct session *s, const struct param_prompt_def *promp
         if (!values->ask[i]) {
             continue;
         }
-        enum ct_err rc =
-            ask_one(s, (enum ct_param_id)i, &prompts[i], values, &values->v[i], err);
+        enum ct_err rc = ask_one(s, (enum ct_param_id)i, &prompts[i], values, &values->v[i], err);
         if (rc != CT_OK) {
             return rc;
         }

@@ -36,6 +36,8 @@ static bool valid_description(const char *s)
 
 /* --- the table ------------------------------------------------------------ */
 
+/* One row per parameter, a group of fields per line. */
+/* clang-format off */
 const struct ct_param_def ct_params[CT_P_COUNT] = {
     [CT_P_HOSTNAME] = {
         .wire = "hostname", .flag = "hostname", .env = "CT_HOSTNAME", .metavar = "NAME",
@@ -126,6 +128,7 @@ const struct ct_param_def ct_params[CT_P_COUNT] = {
                 "printable UTF-8 (no tabs, newlines or other control characters); never asked",
     },
 };
+/* clang-format on */
 
 const struct ct_param_def *ct_param_by_wire(const char *name)
 {

@@ -103,7 +103,8 @@ enum ct_param_json {
     CT_PARAM_JSON_REQUEST, /* what the gateway sends */
     CT_PARAM_JSON_AUDIT    /* what the agent records: a key as its fingerprint */
 };
-/* Every set value of values[CT_P_COUNT] into obj under its wire key; non-zero when out of memory. */
+/* Every set value of values[CT_P_COUNT] into obj under its wire key; non-zero when out of memory.
+ */
 int ct_params_to_json(const struct ct_param_value *values, enum ct_param_json mode, json_t *obj);
 
 /* text, or "" when unset. */

@@ -169,11 +169,11 @@ static void test_description(void **state)
     refuses(CT_P_DESCRIPTION, "a\rb", rule);
     refuses(CT_P_DESCRIPTION, "\x1b[31mred", rule);
     refuses(CT_P_DESCRIPTION, "del\x7f", rule);
-    refuses(CT_P_DESCRIPTION, "c1 \xc2\x85", rule);        /* U+0085 NEL */
-    refuses(CT_P_DESCRIPTION, "bidi \xe2\x80\xae", rule);  /* U+202E */
-    refuses(CT_P_DESCRIPTION, "line \xe2\x80\xa8", rule);  /* U+2028 */
-    refuses(CT_P_DESCRIPTION, "bad \xff", rule);           /* not UTF-8 */
-    refuses(CT_P_DESCRIPTION, "overlong \xc0\xaf", rule);  /* '/' in two bytes */
+    refuses(CT_P_DESCRIPTION, "c1 \xc2\x85", rule);       /* U+0085 NEL */
+    refuses(CT_P_DESCRIPTION, "bidi \xe2\x80\xae", rule); /* U+202E */
+    refuses(CT_P_DESCRIPTION, "line \xe2\x80\xa8", rule); /* U+2028 */
+    refuses(CT_P_DESCRIPTION, "bad \xff", rule);          /* not UTF-8 */
+    refuses(CT_P_DESCRIPTION, "overlong \xc0\xaf", rule); /* '/' in two bytes */
     refuses(CT_P_DESCRIPTION, "surrogate \xed\xa0\x80", rule);
     refuses(CT_P_DESCRIPTION, "cut \xe2\x9c", rule);
 }
@@ -279,16 +279,22 @@ static void test_gateway_to_agent(void **state)
         enum ct_param_id id;
         const char *text;
     } given[] = {
-        {CT_P_HOSTNAME, "Web1"},     {CT_P_TEMPLATE, "busybox"},     {CT_P_PUBKEY, KEY},
-        {CT_P_SIZE, "medium"},       {CT_P_MEMORY, "1GiB"},          {CT_P_HTTP_PORT, "8080"},
-        {CT_P_PROTOCOLS, "echo,b"},  {CT_P_EXPIRES, "never"},        {CT_P_REQUEST_ID, "abcdef0123"},
+        {CT_P_HOSTNAME, "Web1"},
+        {CT_P_TEMPLATE, "busybox"},
+        {CT_P_PUBKEY, KEY},
+        {CT_P_SIZE, "medium"},
+        {CT_P_MEMORY, "1GiB"},
+        {CT_P_HTTP_PORT, "8080"},
+        {CT_P_PROTOCOLS, "echo,b"},
+        {CT_P_EXPIRES, "never"},
+        {CT_P_REQUEST_ID, "abcdef0123"},
         {CT_P_DESCRIPTION, "caf\xc3\xa9 demo"},
     };
     struct ct_param_value values[CT_P_COUNT] = {0};
     char why[256];
     for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
-        assert_true(ct_param_from_text(given[i].id, given[i].text, &values[given[i].id], why,
-                                       sizeof(why)));
+        assert_true(
+            ct_param_from_text(given[i].id, given[i].text, &values[given[i].id], why, sizeof(why)));
     }
     json_t *req = json_pack("{s:i, s:s, s:{s:s, s:i}}", "v", 1, "op", "create", "caller", "uid",
                             "alice", "uid_number", 10001);
