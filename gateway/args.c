@@ -13,16 +13,32 @@ static const struct flag_def *find_in(const struct flag_def *table, const char *
     return NULL;
 }
 
-static const struct flag_def *find_flag(const struct cmd_entry *cmd, const char *name, size_t len)
+struct flag_def cmd_param_flag(const struct ct_param_def *p)
+{
+    return (struct flag_def){p->flag, p->env, p->metavar, p->help, p->type == CT_PARAM_LIST};
+}
+
+/* The flag --name (len bytes of it) of cmd into out; false when it has none. */
+static bool find_flag(const struct cmd_entry *cmd, const char *name, size_t len,
+                      struct flag_def *out)
 {
     const struct flag_def *f = find_in(cmd->flags, name, len);
+    for (size_t i = 0; f == NULL && i < cmd->nparams; i++) {
+        if (strlen(cmd->params[i].flag) == len && strncmp(cmd->params[i].flag, name, len) == 0) {
+            *out = cmd_param_flag(&cmd->params[i]);
+            return true;
+        }
+    }
     if (f == NULL) {
         f = find_in(common_flags, name, len);
     }
     if (f == NULL && cmd->needs_auth) {
         f = find_in(auth_flags, name, len);
     }
-    return f;
+    if (f != NULL) {
+        *out = *f;
+    }
+    return f != NULL;
 }
 
 /* Words are printed back only when they are short and printable. */
@@ -68,7 +84,8 @@ enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, s
         const char *name = w + 2;
         const char *eq = strchr(name, '=');
         size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-        const struct flag_def *f = find_flag(cmd, name, len);
+        struct flag_def found;
+        const struct flag_def *f = find_flag(cmd, name, len, &found) ? &found : NULL;
         if (f == NULL) {
             return ct_error_set(err, CT_ERR_BAD_REQUEST, "unknown option '%s' for %s (see 'help %s')",
                                 shown(w), cmd->name, cmd->name);
@@ -130,7 +147,9 @@ bool args_switch(const struct session *s, const struct cmd_entry *cmd,
     if (args_flag(args, name) != NULL) {
         return true;
     }
-    const struct flag_def *f = find_flag(cmd, name, strlen(name));
-    const char *v = f != NULL && f->env != NULL ? startup_ct(&s->env, f->env) : NULL;
+    struct flag_def f;
+    const char *v = find_flag(cmd, name, strlen(name), &f) && f.env != NULL
+                        ? startup_ct(&s->env, f.env)
+                        : NULL;
     return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0);
 }

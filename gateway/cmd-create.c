@@ -49,6 +49,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_protocols(data);
     output_field("user", user);
     output_field("template", json_string_value(json_object_get(data, "template")));
+    output_field("description", json_string_value(json_object_get(data, "description")));
     output_limits(data);
     output_field("created", json_string_value(json_object_get(data, "created")));
     output_field("expires", json_string_value(json_object_get(data, "expires")));
@@ -93,11 +94,11 @@ static int create_exec(struct session *s, const struct cmd_args *args)
     json_t *req = NULL;
     int code;
 
-    if (param_resolve(s, create_params, P_COUNT, args, &values, &err) != CT_OK) {
+    if (param_resolve(s, create_prompts, args, &values, &err) != CT_OK) {
         return output_error(s, &err);
     }
     if (cmd_login(s, &cmd_create_entry, args, &err) != CT_OK ||
-        param_prompt(s, create_params, P_COUNT, &values, &err) != CT_OK ||
+        param_prompt(s, create_prompts, &values, &err) != CT_OK ||
         confirm(s, &values, &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
@@ -109,14 +110,14 @@ static int create_exec(struct session *s, const struct cmd_args *args)
         goto out;
     }
     if (!s->json) {
-        printf("Creating %s from template %s for %s:\n", values.v[P_HOSTNAME],
-               values.v[P_TEMPLATE], s->id.uid);
+        printf("Creating %s from template %s for %s:\n", values.v[CT_P_HOSTNAME].text,
+               values.v[CT_P_TEMPLATE].text, s->id.uid);
         fflush(stdout);
     }
     code = cmd_run(s, req, true, print_summary, NULL);
 out:
     json_decref(req);
-    param_values_free(&values, P_COUNT);
+    param_values_free(&values);
     return code;
 }
 
@@ -129,6 +130,7 @@ const struct cmd_entry cmd_create_entry = {
     .min_args = 0,
     .max_args = 0,
     .needs_auth = true,
-    .flags = create_flags,
+    .params = ct_params,
+    .nparams = CT_P_COUNT,
     .exec = create_exec,
 };

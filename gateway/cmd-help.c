@@ -4,17 +4,22 @@
 #include "command.h"
 #include "output.h"
 
+static void print_flag(const struct flag_def *f)
+{
+    char left[64];
+    snprintf(left, sizeof(left), "--%s%s%s", f->name, f->metavar ? " " : "",
+             f->metavar ? f->metavar : "");
+    printf("  %-22s %s", left, f->help);
+    if (f->env != NULL) {
+        printf(" [env %s]", f->env);
+    }
+    printf("\n");
+}
+
 static void print_flags(const struct flag_def *flags)
 {
     for (size_t i = 0; flags != NULL && flags[i].name != NULL; i++) {
-        char left[64];
-        snprintf(left, sizeof(left), "--%s%s%s", flags[i].name, flags[i].metavar ? " " : "",
-                 flags[i].metavar ? flags[i].metavar : "");
-        printf("  %-22s %s", left, flags[i].help);
-        if (flags[i].env != NULL) {
-            printf(" [env %s]", flags[i].env);
-        }
-        printf("\n");
+        print_flag(&flags[i]);
     }
 }
 
@@ -27,6 +32,10 @@ static void help_one(const struct cmd_entry *c)
     }
     printf("\noptions:\n");
     print_flags(c->flags);
+    for (size_t i = 0; i < c->nparams; i++) {
+        struct flag_def f = cmd_param_flag(&c->params[i]);
+        print_flag(&f);
+    }
     if (c->needs_auth) {
         print_flags(auth_flags);
     }

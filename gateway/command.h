@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "params-table.h"
 #include "session.h"
 #include "tokenize.h"
 #include "validate.h"
@@ -75,6 +76,9 @@ struct cmd_entry {
     enum cmd_target target;
     cmd_print_fn print; /* for exec = cmd_agent_exec: how to show the answer */
     bool progress;      /* for exec = cmd_agent_exec: show the agent's progress lines */
+    /* Parameter rows taken as flags too (shared/params-table.h): nparams of them, or NULL. */
+    const struct ct_param_def *params;
+    size_t nparams;
     int (*exec)(struct session *s, const struct cmd_args *args);
 };
 
@@ -110,6 +114,8 @@ enum ct_err args_parse(const struct cmd_entry *cmd, const struct words *words, s
 const char *args_flag(const struct cmd_args *args, const char *name);
 /* Every value of a repeatable --name, in order; returns how many (at most max). */
 size_t args_flag_all(const struct cmd_args *args, const char *name, const char **out, size_t max);
+/* A parameter row as a flag: its --flag, CT_* variable, metavar, help; a list is repeatable. */
+struct flag_def cmd_param_flag(const struct ct_param_def *p);
 /* Whether --name was given, or (for a switch with an env var) CT_X is "1"/"yes"/"true". */
 bool args_switch(const struct session *s, const struct cmd_entry *cmd,
                  const struct cmd_args *args, const char *name);

@@ -1,4 +1,5 @@
 /* create-menus.c - defaults and menus of the create prompts; see create-parts.h. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ void create_default_size(struct session *s, const struct param_values *so_far, c
                          size_t len, char *shown, size_t shownlen)
 {
     const char *size =
-        s->authenticated ? str(session_catalog_template(s, so_far->v[P_TEMPLATE]), "size") : NULL;
+        s->authenticated ? str(session_catalog_template(s, so_far->v[CT_P_TEMPLATE].text), "size") : NULL;
     if (size != NULL && validate_name(size, CT_SIZE_NAME_MAX)) {
         snprintf(out, len, "%s", size);
         snprintf(shown, shownlen, "%s", size);
@@ -93,6 +94,27 @@ static size_t menu_number(const char *answer)
     return (size_t)strtoul(answer, NULL, 10);
 }
 
+void create_default_request_id(struct session *s, const struct param_values *so_far, char *out,
+                               size_t len, char *shown, size_t shownlen)
+{
+    (void)s;
+    (void)so_far;
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(out, len, rnd, sizeof(rnd));
+    snprintf(shown, shownlen, "a new random id");
+}
+
+/* answer = the name of entry number answer of a catalog list of {"name": ...}. */
+static void pick_by_number(json_t *list, char *answer, size_t len)
+{
+    size_t k = menu_number(answer);
+    const char *name = k > 0 ? str(json_array_get(list, k - 1), "name") : NULL;
+    if (name != NULL) {
+        snprintf(answer, len, "%s", name);
+    }
+}
+
 void create_menu_templates(struct session *s, const struct param_values *so_far)
 {
     (void)so_far;
@@ -115,13 +137,7 @@ void create_pick_template(struct session *s, const struct param_values *so_far, 
                           size_t len)
 {
     (void)so_far;
-    size_t k = menu_number(answer);
-    const char *name =
-        k > 0 ? str(json_array_get(json_object_get(session_catalog(s), "templates"), k - 1), "name")
-              : NULL;
-    if (name != NULL) {
-        snprintf(answer, len, "%s", name);
-    }
+    pick_by_number(json_object_get(session_catalog(s), "templates"), answer, len);
 }
 
 /* "1 CPU, 128MiB memory, 1GiB disk" for a catalog size. */
@@ -150,7 +166,7 @@ json_t *create_catalog_size(struct session *s, const char *name)
 
 void create_menu_sizes(struct session *s, const struct param_values *so_far)
 {
-    json_t *offered = json_object_get(session_catalog_template(s, so_far->v[P_TEMPLATE]), "sizes");
+    json_t *offered = json_object_get(session_catalog_template(s, so_far->v[CT_P_TEMPLATE].text), "sizes");
     size_t i;
     json_t *name;
     if (json_array_size(offered) == 0) {
@@ -170,7 +186,7 @@ void create_pick_size(struct session *s, const struct param_values *so_far, char
                       size_t len)
 {
     size_t k = menu_number(answer);
-    json_t *offered = json_object_get(session_catalog_template(s, so_far->v[P_TEMPLATE]), "sizes");
+    json_t *offered = json_object_get(session_catalog_template(s, so_far->v[CT_P_TEMPLATE].text), "sizes");
     const char *name = k > 0 ? json_string_value(json_array_get(offered, k - 1)) : NULL;
     if (name != NULL) {
         snprintf(answer, len, "%s", name);
@@ -197,26 +213,10 @@ void create_menu_protocols(struct session *s, const struct param_values *so_far)
     }
 }
 
-/* "1,3" -> "echo,ssh-alt": numbers of the menu become names; names stay. */
-void create_pick_protocols(struct session *s, const struct param_values *so_far, char *answer,
-                           size_t len)
+/* "3" -> "ssh-alt": a number of the menu becomes its name (each item of the answer). */
+void create_pick_protocol(struct session *s, const struct param_values *so_far, char *answer,
+                          size_t len)
 {
     (void)so_far;
-    char copy[PROMPT_LINE_MAX + 1];
-    char out[PROMPT_LINE_MAX + 1] = "";
-    size_t used = 0;
-    char *save = NULL;
-    json_t *list = json_object_get(session_catalog(s), "protocols");
-    snprintf(copy, sizeof(copy), "%s", answer);
-    for (char *w = strtok_r(copy, ", ", &save); w != NULL; w = strtok_r(NULL, ", ", &save)) {
-        size_t k = menu_number(w);
-        const char *name = k > 0 ? str(json_array_get(list, k - 1), "name") : NULL;
-        int n = snprintf(out + used, sizeof(out) - used, "%s%s", used ? "," : "",
-                         name != NULL ? name : w);
-        if (n < 0 || (size_t)n >= sizeof(out) - used) {
-            return; /* too long: leave the answer alone, the check explains */
-        }
-        used += (size_t)n;
-    }
-    snprintf(answer, len, "%s", out);
+    pick_by_number(json_object_get(session_catalog(s), "protocols"), answer, len);
 }

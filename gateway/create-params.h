@@ -1,7 +1,8 @@
 /*
- * create-params.h - the parameters of `create` (SPEC §3): their flags and
- * CT_* variables, the rule each value must pass at the gateway, defaults
- * and menus at the prompt, and how they go into the agent's request.
+ * create-params.h - `create` at the gateway: the terminal's side of each
+ * parameter (question, default, menu; the rows themselves, with flags,
+ * CT_* variables and rules, are shared/params-table.h), the summary shown
+ * before the final question, and the agent request built from the values.
  *
  * The gateway's checks are for people (a clear reason, asked again on a
  * terminal); the agent applies the same rules and the admin's policy again.
@@ -14,28 +15,10 @@
 #include "command.h"
 #include "param.h"
 
-enum create_param {
-    P_HOSTNAME,
-    P_TEMPLATE,
-    P_PUBKEY,
-    P_SIZE,
-    P_CPU,
-    P_MEMORY,
-    P_DISK,
-    P_HTTP_PORT,
-    P_PROTOCOLS,
-    P_EXPIRES,
-    P_REQUEST_ID,
-    P_COUNT
-};
+/* Indexed by enum ct_param_id; a row without a label is never asked. */
+extern const struct param_prompt_def create_prompts[CT_P_COUNT];
 
-extern const struct param_def create_params[P_COUNT];
-extern const struct flag_def create_flags[];
-
-/*
- * Add every value given to an agent "create" request, and a request id (a
- * random one when none was given); non-zero when out of memory.
- */
+/* Add every value given to an agent "create" request; non-zero when out of memory. */
 int create_params_to_request(const struct param_values *values, json_t *req);
 /* "About to create:" and the settings, on stderr, before the final question. */
 void create_params_show(struct session *s, const struct param_values *values);

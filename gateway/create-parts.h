@@ -1,8 +1,9 @@
 /*
- * create-parts.h - the pieces create-params.c puts into its table: the
- * checks of each value (create-checks.c) and the defaults and menus a
- * terminal shows (create-menus.c, from the agent's catalog).  Internal to
- * `create`; signatures are those of struct param_def (param.h).
+ * create-parts.h - the pieces create-params.c puts into its prompt table:
+ * the checks of a typed answer that need the agent (create-checks.c) and
+ * the defaults and menus a terminal shows (create-menus.c, from the agent's
+ * catalog).  Internal to `create`; signatures are those of struct
+ * param_prompt_def (param.h).
  */
 #ifndef CTGATE_CREATE_PARTS_H
 #define CTGATE_CREATE_PARTS_H
@@ -14,18 +15,7 @@
 #include "param.h"
 #include "session.h"
 
-/* create-checks.c: normalise in place, or say why not */
-bool create_check_hostname(struct session *s, char *value, char *why, size_t len);
-bool create_check_template(struct session *s, char *value, char *why, size_t len);
-bool create_check_pubkey(struct session *s, char *value, char *why, size_t len);
-bool create_check_size(struct session *s, char *value, char *why, size_t len);
-bool create_check_cpu(struct session *s, char *value, char *why, size_t len);
-bool create_check_memory(struct session *s, char *value, char *why, size_t len);
-bool create_check_disk(struct session *s, char *value, char *why, size_t len);
-bool create_check_port(struct session *s, char *value, char *why, size_t len);
-bool create_check_expires(struct session *s, char *value, char *why, size_t len);
-bool create_check_request_id(struct session *s, char *value, char *why, size_t len);
-bool create_check_protocols(struct session *s, char *value, char *why, size_t len);
+/* create-checks.c: checks that ask the agent or the catalog (the rules are the table's) */
 bool create_live_hostname(struct session *s, const struct param_values *so_far, const char *value,
                           char *why, size_t len);
 bool create_live_template(struct session *s, const struct param_values *so_far, const char *value,
@@ -44,6 +34,9 @@ void create_default_http_port(struct session *s, const struct param_values *so_f
                               size_t len, char *shown, size_t shownlen);
 void create_default_expires(struct session *s, const struct param_values *so_far, char *out,
                             size_t len, char *shown, size_t shownlen);
+/* A new random request id: every create is safe to repeat. */
+void create_default_request_id(struct session *s, const struct param_values *so_far, char *out,
+                               size_t len, char *shown, size_t shownlen);
 void create_menu_templates(struct session *s, const struct param_values *so_far);
 void create_pick_template(struct session *s, const struct param_values *so_far, char *answer,
                           size_t len);
@@ -53,7 +46,7 @@ void create_menu_sizes(struct session *s, const struct param_values *so_far);
 void create_pick_size(struct session *s, const struct param_values *so_far, char *answer,
                       size_t len);
 void create_menu_protocols(struct session *s, const struct param_values *so_far);
-void create_pick_protocols(struct session *s, const struct param_values *so_far, char *answer,
-                           size_t len);
+void create_pick_protocol(struct session *s, const struct param_values *so_far, char *answer,
+                          size_t len);
 
 #endif

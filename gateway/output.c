@@ -118,8 +118,8 @@ void output_instance(json_t *inst)
 {
     static const char *const keys[][2] = {
         {"name", "name"},         {"state", "state"},     {"ipv4", "address"},
-        {"owner", "owner"},       {"template", "template"}, {"created", "created"},
-        {"expires", "expires"},   {"request_id", "request id"},
+        {"owner", "owner"},       {"template", "template"}, {"description", "description"},
+        {"created", "created"},   {"expires", "expires"},   {"request_id", "request id"},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         output_field(keys[i][1], json_string_value(json_object_get(inst, keys[i][0])));

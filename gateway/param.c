@@ -8,64 +8,64 @@
 #include "output.h"
 #include "prompt.h"
 
-static enum ct_err take(struct session *s, const struct param_def *d, const char *given,
-                        const char *source, char **out, struct ct_error *err)
+/* Check text from source ("--size", "CT_SIZE", "default size") into out. */
+static enum ct_err take(enum ct_param_id id, const char *given, const char *source,
+                        struct ct_param_value *out, struct ct_error *err)
 {
     char why[256] = "";
-    size_t len = strlen(given);
-    if (len >= PARAM_VALUE_MAX) {
+    if (strlen(given) >= PARAM_VALUE_MAX) {
         return ct_error_set(err, CT_ERR_BAD_REQUEST, "%s: value too long", source);
     }
-    char *value = strdup(given);
-    if (value == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    if (!d->check(s, value, why, sizeof(why))) {
-        free(value);
+    if (!ct_param_from_text(id, given, out, why, sizeof(why))) {
         return ct_error_set(err, CT_ERR_BAD_REQUEST, "%s: %s", source, why);
     }
-    *out = value;
     return CT_OK;
 }
 
-enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_t n,
+/* Every value of the flag: a list takes each (a,b in one is fine too), anything else its one. */
+static enum ct_err take_flag(enum ct_param_id id, const struct cmd_args *args,
+                             struct ct_param_value *out, struct ct_error *err)
+{
+    const struct ct_param_def *d = &ct_params[id];
+    const char *all[CMD_FLAGS_MAX];
+    size_t n = args_flag_all(args, d->flag, all, CMD_FLAGS_MAX);
+    char source[64];
+    snprintf(source, sizeof(source), "--%s", d->flag);
+    for (size_t k = 0; k < n; k++) {
+        enum ct_err rc = take(id, all[k], source, out, err);
+        if (rc != CT_OK) {
+            return rc;
+        }
+    }
+    return CT_OK;
+}
+
+enum ct_err param_resolve(struct session *s, const struct param_prompt_def *prompts,
                           const struct cmd_args *args, struct param_values *out,
                           struct ct_error *err)
 {
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < n && i < PARAM_MAX; i++) {
-        const struct param_def *d = &defs[i];
-        const char *flag = args_flag(args, d->flag);
-        char joined[PARAM_VALUE_MAX];
-        if (d->list && flag != NULL) {
-            const char *all[CMD_FLAGS_MAX];
-            size_t n_all = args_flag_all(args, d->flag, all, CMD_FLAGS_MAX);
-            size_t used = 0;
-            for (size_t k = 0; k < n_all && used < sizeof(joined); k++) {
-                used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s",
-                                         k ? "," : "", all[k]);
-            }
-            flag = joined;
-        }
+    for (size_t i = 0; i < CT_P_COUNT; i++) {
+        const struct ct_param_def *d = &ct_params[i];
+        const struct param_prompt_def *g = &prompts[i];
         const char *env = startup_ct(&s->env, d->env);
-        char source[64];
         enum ct_err rc = CT_OK;
-        if (flag != NULL) {
-            snprintf(source, sizeof(source), "--%s", d->flag);
-            rc = take(s, d, flag, source, &out->v[i], err);
+        if (args_flag(args, d->flag) != NULL) {
+            rc = take_flag((enum ct_param_id)i, args, &out->v[i], err);
         } else if (env != NULL) {
-            rc = take(s, d, env, d->env, &out->v[i], err);
-        } else if (s->tty_in && d->label != NULL) {
+            rc = take((enum ct_param_id)i, env, d->env, &out->v[i], err);
+        } else if (s->tty_in && g->label != NULL) {
             out->ask[i] = true;
         } else {
             char fallback[PARAM_VALUE_MAX] = "";
-            if (d->fallback != NULL) {
+            if (g->fallback != NULL) {
                 char shown[128];
-                d->fallback(s, out, fallback, sizeof(fallback), shown, sizeof(shown));
+                g->fallback(s, out, fallback, sizeof(fallback), shown, sizeof(shown));
             }
             if (fallback[0] != '\0') {
+                char source[64];
                 snprintf(source, sizeof(source), "default %s", d->flag);
-                rc = take(s, d, fallback, source, &out->v[i], err);
+                rc = take((enum ct_param_id)i, fallback, source, &out->v[i], err);
             } else if (d->required) {
                 rc = ct_error_set(err, CT_ERR_BAD_REQUEST,
                                   "missing %s: give --%s or %s (there is no terminal to ask on)",
@@ -73,60 +73,83 @@ enum ct_err param_resolve(struct session *s, const struct param_def *defs, size_
             }
         }
         if (rc != CT_OK) {
-            param_values_free(out, n);
+            param_values_free(out);
             return rc;
         }
     }
     return CT_OK;
 }
 
-static enum ct_err ask_one(struct session *s, const struct param_def *d,
-                           const struct param_values *so_far, char **out, struct ct_error *err)
+/* An answer into value: menu numbers become names (a list's: each, split on ", "). */
+static bool answer_value(struct session *s, enum ct_param_id id, const struct param_prompt_def *g,
+                         const struct param_values *so_far, const char *pick, bool typed,
+                         struct ct_param_value *value, char *why, size_t whylen)
 {
+    char copy[PROMPT_LINE_MAX + 1];
+    char *save = NULL;
+    snprintf(copy, sizeof(copy), "%s", pick);
+    if (ct_params[id].type != CT_PARAM_LIST) {
+        if (typed && g->from_menu != NULL) {
+            g->from_menu(s, so_far, copy, sizeof(copy));
+        }
+        return ct_param_from_text(id, copy, value, why, whylen);
+    }
+    for (char *w = strtok_r(copy, ", ", &save); w != NULL; w = strtok_r(NULL, ", ", &save)) {
+        char item[PROMPT_LINE_MAX + 1];
+        snprintf(item, sizeof(item), "%s", w);
+        if (typed && g->from_menu != NULL) {
+            g->from_menu(s, so_far, item, sizeof(item));
+        }
+        if (!ct_param_from_text(id, item, value, why, whylen)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static enum ct_err ask_one(struct session *s, enum ct_param_id id, const struct param_prompt_def *g,
+                           const struct param_values *so_far, struct ct_param_value *out,
+                           struct ct_error *err)
+{
+    const struct ct_param_def *d = &ct_params[id];
     char fallback[PARAM_VALUE_MAX] = "";
     char shown[128] = "";
     char question[256];
     char answer[PROMPT_LINE_MAX + 1];
-    if (d->fallback != NULL) {
-        d->fallback(s, so_far, fallback, sizeof(fallback), shown, sizeof(shown));
+    if (g->fallback != NULL) {
+        g->fallback(s, so_far, fallback, sizeof(fallback), shown, sizeof(shown));
     }
-    if (d->show_menu != NULL) {
-        d->show_menu(s, so_far);
+    if (g->show_menu != NULL) {
+        g->show_menu(s, so_far);
     }
     if (fallback[0] != '\0') {
-        snprintf(question, sizeof(question), "%s [%s]: ", d->label, shown);
+        snprintf(question, sizeof(question), "%s [%s]: ", g->label, shown);
     } else {
-        snprintf(question, sizeof(question), "%s: ", d->label);
+        snprintf(question, sizeof(question), "%s: ", g->label);
     }
     for (int tries = 0; tries < PROMPT_TRIES; tries++) {
         char why[256] = "";
-        enum ct_err rc = prompt_ask(question, true, s->cfg.prompt_timeout_s, answer,
-                                    sizeof(answer), err);
+        struct ct_param_value value = {0};
+        enum ct_err rc =
+            prompt_ask(question, true, s->cfg.prompt_timeout_s, answer, sizeof(answer), err);
         if (rc != CT_OK) {
             return rc;
         }
-        if (d->from_menu != NULL && answer[0] != '\0') {
-            d->from_menu(s, so_far, answer, sizeof(answer));
-        }
         const char *pick = answer[0] != '\0' ? answer : fallback;
         if (pick[0] == '\0' && !d->required) {
-            *out = NULL; /* an optional value left empty */
-            return CT_OK;
+            return CT_OK; /* an optional value left empty */
         }
         if (pick[0] == '\0') {
             fprintf(stderr, "  a value is required\n");
             continue;
         }
-        char *value = strdup(pick);
-        if (value == NULL) {
-            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-        }
-        if (d->check(s, value, why, sizeof(why)) &&
-            (d->check_live == NULL || d->check_live(s, so_far, value, why, sizeof(why)))) {
+        if (answer_value(s, id, g, so_far, pick, answer[0] != '\0', &value, why, sizeof(why)) &&
+            (g->check_live == NULL ||
+             g->check_live(s, so_far, ct_param_text(&value), why, sizeof(why)))) {
             *out = value;
             return CT_OK;
         }
-        free(value);
+        ct_param_value_free(&value);
         char clean[256];
         fprintf(stderr, "  %s\n", output_clean(why, clean, sizeof(clean)));
     }
@@ -134,14 +157,14 @@ static enum ct_err ask_one(struct session *s, const struct param_def *d,
                         PROMPT_TRIES);
 }
 
-enum ct_err param_prompt(struct session *s, const struct param_def *defs, size_t n,
+enum ct_err param_prompt(struct session *s, const struct param_prompt_def *prompts,
                          struct param_values *values, struct ct_error *err)
 {
-    for (size_t i = 0; i < n && i < PARAM_MAX; i++) {
+    for (size_t i = 0; i < CT_P_COUNT; i++) {
         if (!values->ask[i]) {
             continue;
         }
-        enum ct_err rc = ask_one(s, &defs[i], values, &values->v[i], err);
+        enum ct_err rc = ask_one(s, (enum ct_param_id)i, &prompts[i], values, &values->v[i], err);
         if (rc != CT_OK) {
             return rc;
         }
@@ -151,10 +174,7 @@ enum ct_err param_prompt(struct session *s, const struct param_def *defs, size_t
     return CT_OK;
 }
 
-void param_values_free(struct param_values *values, size_t n)
+void param_values_free(struct param_values *values)
 {
-    for (size_t i = 0; i < n && i < PARAM_MAX; i++) {
-        free(values->v[i]);
-        values->v[i] = NULL;
-    }
+    ct_param_values_free(values->v, CT_P_COUNT);
 }

@@ -39,6 +39,7 @@ struct backend_instance {
     char cpu[16];     /* limits as the backend reports them, "" when none */
     char memory[24];
     char disk[24];
+    char description[CT_DESCRIPTION_MAX + 1]; /* create --description, "" when none */
     bool managed; /* carries ctgate metadata */
 };
 
@@ -48,7 +49,8 @@ struct backend_create {
     const char *owner;
     const char *request_id;
     const char *created;
-    const char *expires; /* RFC 3339, or NULL: never */
+    const char *expires;     /* RFC 3339, or NULL: never */
+    const char *description; /* free text (validate_text), or NULL: none */
 };
 
 struct backend_exec {

@@ -14,6 +14,7 @@
 #include "outcome.h"
 #include "proto.h"
 #include "publish.h"
+#include "pubkey.h"
 #include "ratelimit.h"
 #include "recover.h"
 #include "registry.h"
@@ -83,6 +84,7 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .request_id = c->request_id,
         .created = c->created,
         .expires = c->expires[0] != '\0' ? c->expires : NULL,
+        .description = c->req->param[CT_P_DESCRIPTION].text,
     };
     return c->agent->backend->create(c->agent->handle, &args, err);
 }
@@ -99,7 +101,7 @@ static enum ct_err step_limits(void *p, struct ct_error *err)
         }
     }
     if (!can_disk) {
-        if (c->req->limits.disk_mib != 0) { /* asked for by name: say it cannot be done */
+        if (c->req->param[CT_P_DISK].set) { /* asked for by name: say it cannot be done */
             return ct_error_set(err, CT_ERR_BAD_VALUE,
                                 "the storage pool cannot limit a root disk's size");
         }
@@ -178,10 +180,11 @@ static enum ct_err step_keys(void *p, struct ct_error *err)
     char path[sizeof(c->home) + 32];
     char line[PUBKEY_LINE_MAX + 2];
     long long id = c->req->caller.uid_number;
+    const char *key = ct_param_text(&c->req->param[CT_P_PUBKEY]); /* canonical: request.h */
 
     snprintf(dir, sizeof(dir), "%s/.ssh", c->home);
     snprintf(path, sizeof(path), "%s/.ssh/authorized_keys", c->home);
-    if (!pubkey_format(&c->req->pubkey, line, sizeof(line) - 1)) {
+    if (!str_copy(line, sizeof(line) - 1, key)) {
         return ct_error_set(err, CT_ERR_BAD_PUBKEY, "key too long");
     }
     size_t n = strlen(line);
@@ -391,9 +394,11 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     struct quota quota = policy_quota(policy, req->caller.uid, admin);
     long long expires_in = 0;
     enum ct_err rc;
-    if ((rc = policy_resolve_size(policy, c.tmpl, req->size, &req->limits, &c.limits, err)) !=
-            CT_OK ||
-        (rc = policy_resolve_expiry(policy, req->has_expires, req->expires_in_s, &expires_in,
+    const struct ct_param_value *expiry = &req->param[CT_P_EXPIRES];
+    struct size_spec asked = request_limits(req);
+    if ((rc = policy_resolve_size(policy, c.tmpl, ct_param_text(&req->param[CT_P_SIZE]), &asked,
+                                  &c.limits, err)) != CT_OK ||
+        (rc = policy_resolve_expiry(policy, expiry->set, ct_param_number(expiry), &expires_in,
                                     err)) != CT_OK) {
         return rc;
     }
@@ -407,7 +412,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.quota_memory_mib = quota.memory_mib;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
-    c.http_port = req->http_port != 0 ? req->http_port : pub->http_port;
+    const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];
+    c.http_port = http_port->set ? (int)http_port->number : pub->http_port;
     if (expires_in != 0) {
         timefmt_rfc3339(time(NULL) + (time_t)expires_in, c.expires, sizeof(c.expires));
     }
@@ -415,10 +421,12 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         c.ports.ssh = (struct port_range){pub->ssh_port_min, pub->ssh_port_max};
         c.ports.proto = (struct port_range){pub->protocol_port_min, pub->protocol_port_max};
     }
-    for (size_t i = 0; i < req->nprotocols; i++) {
-        const struct protocol *p = protocols_find(&ctx->cfg->protocols, req->protocols[i]);
+    const struct ct_param_value *protocols = &req->param[CT_P_PROTOCOLS];
+    for (size_t i = 0; i < protocols->nitems; i++) {
+        const struct protocol *p = protocols_find(&ctx->cfg->protocols, protocols->items[i]);
         if (p == NULL || !pub->enabled) {
-            return ct_error_set(err, CT_ERR_BAD_REQUEST, "unknown protocol %s", req->protocols[i]);
+            return ct_error_set(err, CT_ERR_BAD_REQUEST, "unknown protocol %s",
+                                protocols->items[i]);
         }
         c.ports.proto_list[c.ports.nproto++] = p;
     }
@@ -462,6 +470,10 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         } else {
             add_limits(*data, &c);
+            if (req->param[CT_P_DESCRIPTION].set) {
+                json_object_set_new(*data, "description",
+                                    json_string(req->param[CT_P_DESCRIPTION].text));
+            }
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }

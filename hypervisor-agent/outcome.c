@@ -21,23 +21,42 @@
 
 #define OUTCOME_MAX ((size_t)256 * 1024)
 
+/*
+ * The document hashed: stored outcomes carry its digest, so it stays as it
+ * was first defined.  The first parameters are always in it (their zero when
+ * absent); every parameter added since is in it only when given, under its
+ * wire key, so a repeat of a stored request still matches.  The request id
+ * is the record's name, not part of it.
+ */
 void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
 {
-    char key[PUBKEY_LINE_MAX + 1] = "";
-    if (req->has_pubkey) {
-        pubkey_format(&req->pubkey, key, sizeof(key));
-    }
+    const struct ct_param_value *p = req->param;
     json_t *protocols = json_array();
-    for (size_t i = 0; i < req->nprotocols; i++) {
-        json_array_append_new(protocols, json_string(req->protocols[i]));
+    for (size_t i = 0; i < p[CT_P_PROTOCOLS].nitems; i++) {
+        json_array_append_new(protocols, json_string(p[CT_P_PROTOCOLS].items[i]));
     }
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:i, s:b, s:I, s:o}",
-                            "owner", req->caller.uid, "hostname", req->hostname, "template",
-                            req->template_name, "pubkey", key, "size", req->size, "cpu",
-                            req->limits.cpu, "memory_mib", (json_int_t)req->limits.memory_mib,
-                            "disk_mib", (json_int_t)req->limits.disk_mib, "http_port",
-                            req->http_port, "has_expires", req->has_expires, "expires_in",
-                            (json_int_t)req->expires_in_s, "protocols", protocols);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:I, s:o}", "owner", req->caller.uid,
+        "hostname", req->hostname, "template", req->template_name, "pubkey",
+        ct_param_text(&p[CT_P_PUBKEY]), "size", ct_param_text(&p[CT_P_SIZE]), "cpu",
+        (json_int_t)ct_param_number(&p[CT_P_CPU]), "memory_mib",
+        (json_int_t)ct_param_number(&p[CT_P_MEMORY]), "disk_mib",
+        (json_int_t)ct_param_number(&p[CT_P_DISK]), "http_port",
+        (json_int_t)ct_param_number(&p[CT_P_HTTP_PORT]), "has_expires", p[CT_P_EXPIRES].set,
+        "expires_in", (json_int_t)ct_param_number(&p[CT_P_EXPIRES]), "protocols", protocols);
+    json_t *given = json_object();
+    if (doc != NULL && given != NULL &&
+        ct_params_to_json(req->param, CT_PARAM_JSON_REQUEST, given) == 0) {
+        const char *key;
+        json_t *value;
+        json_object_foreach (given, key, value) {
+            if (json_object_get(doc, key) == NULL &&
+                strcmp(key, ct_params[CT_P_REQUEST_ID].wire) != 0) {
+                json_object_set(doc, key, value);
+            }
+        }
+    }
+    json_decref(given);
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     unsigned char hash[32];
     crypto_generichash(hash, sizeof(hash), (const unsigned char *)(text != NULL ? text : ""),

@@ -11,45 +11,23 @@
 
 #define BIT(op) (1u << (op))
 
-struct field {
-    const char *name;
-    unsigned allowed;  /* bit per op */
-    unsigned required; /* bit per op */
-};
+/* The envelope: every operation carries these. */
+static const char *const envelope[] = {"v", "op", "caller"};
 
-#define NAMED (BIT(OP_CREATE) | BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | \
-               BIT(OP_RESTART))
+#define NAMED (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART))
 
-static const struct field fields[] = {
-    {"v", ~0u, ~0u},
-    {"op", ~0u, ~0u},
-    {"caller", ~0u, ~0u},
-    {"request_id", BIT(OP_CREATE) | BIT(OP_DELETE), 0},
-    {"hostname", NAMED | BIT(OP_CHECK) | BIT(OP_HISTORY), NAMED},
-    {"template", BIT(OP_CREATE) | BIT(OP_CHECK), BIT(OP_CREATE)},
-    {"pubkey", BIT(OP_CREATE), BIT(OP_CREATE)},
-    {"protocols", BIT(OP_CREATE), 0},
-    {"size", BIT(OP_CREATE), 0},
-    {"cpu", BIT(OP_CREATE), 0},
-    {"memory_mib", BIT(OP_CREATE), 0},
-    {"disk_mib", BIT(OP_CREATE), 0},
-    {"http_port", BIT(OP_CREATE), 0},
-    {"expires_in", BIT(OP_CREATE), 0},
-};
-
-/* Integer fields: name, bounds (all optional; absent leaves 0). */
-struct int_field {
-    const char *name;
-    long long min;
-    long long max;
-};
-
-static const struct int_field int_fields[] = {
-    {"cpu", 1, CT_CPU_MAX},
-    {"memory_mib", CT_MEMORY_MIN_MIB, UNITS_MIB_MAX},
-    {"disk_mib", CT_DISK_MIN_MIB, UNITS_MIB_MAX},
-    {"http_port", 1, 65535},
-    {"expires_in", 0, UNITS_SECONDS_MAX},
+/*
+ * Parameters other operations take besides create (which takes every row of
+ * params-table.h, those marked required required): bit per op.
+ */
+static const struct {
+    enum ct_param_id id;
+    unsigned allowed;
+    unsigned required;
+} other_ops[] = {
+    {CT_P_HOSTNAME, NAMED | BIT(OP_CHECK) | BIT(OP_HISTORY), NAMED},
+    {CT_P_TEMPLATE, BIT(OP_CHECK), 0},
+    {CT_P_REQUEST_ID, BIT(OP_DELETE), 0},
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -70,14 +48,29 @@ const char *request_op_name(enum request_op op)
     return (unsigned)op < OP__COUNT ? op_names[op] : "unknown";
 }
 
-static const struct field *find_field(const char *name)
+/* Whether op takes parameter id (required: must take it). */
+static bool op_takes(enum request_op op, enum ct_param_id id, bool required)
 {
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if (strcmp(fields[i].name, name) == 0) {
-            return &fields[i];
+    if (op == OP_CREATE) {
+        return !required || ct_params[id].required;
+    }
+    for (size_t i = 0; i < sizeof(other_ops) / sizeof(other_ops[0]); i++) {
+        if (other_ops[i].id == id) {
+            return ((required ? other_ops[i].required : other_ops[i].allowed) & BIT(op)) != 0;
         }
     }
-    return NULL;
+    return false;
+}
+
+static bool known_field(enum request_op op, const char *key)
+{
+    for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++) {
+        if (strcmp(envelope[i], key) == 0) {
+            return true;
+        }
+    }
+    const struct ct_param_def *d = ct_param_by_wire(key);
+    return d != NULL && op_takes(op, (enum ct_param_id)(d - ct_params), false);
 }
 
 static enum ct_err bad(struct ct_error *err, const char *what, const char *field)
@@ -107,35 +100,6 @@ static enum ct_err get_string(json_t *obj, const char *name, char *dst, size_t c
     }
     memcpy(dst, s, n + 1);
     return CT_OK;
-}
-
-static bool check_size(const char *s)
-{
-    return validate_name(s, SIZE_NAME_MAX);
-}
-
-/* Each integer field present must be an integer within its bounds. */
-static enum ct_err get_ints(json_t *root, long long *values, struct ct_error *err)
-{
-    for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++) {
-        json_t *v = json_object_get(root, int_fields[i].name);
-        values[i] = -1;
-        if (v == NULL) {
-            continue;
-        }
-        if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
-            json_integer_value(v) > int_fields[i].max) {
-            return ct_error_set(err, CT_ERR_BAD_VALUE, "%s must be %lld..%lld", int_fields[i].name,
-                                int_fields[i].min, int_fields[i].max);
-        }
-        values[i] = json_integer_value(v);
-    }
-    return CT_OK;
-}
-
-static bool check_template(const char *s)
-{
-    return validate_name(s, CT_TEMPLATE_MAX);
 }
 
 static bool check_fingerprint(const char *s)
@@ -207,6 +171,7 @@ static enum ct_err parse_caller(json_t *obj, struct caller *c, struct ct_error *
 enum ct_err request_parse(const char *text, size_t len, struct request *out, struct ct_error *err)
 {
     memset(out, 0, sizeof(*out));
+    out->hostname = out->template_name = out->request_id = "";
     json_error_t jerr;
     json_t *root = NULL;
     const char *key;
@@ -244,76 +209,36 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         goto out;
     }
     json_object_foreach (root, key, value) {
-        const struct field *f = find_field(key);
-        if (f == NULL || (f->allowed & BIT(out->op)) == 0) {
+        if (!known_field(out->op, key)) {
             /* Name the field only when it is printable and short: it is attacker text. */
             rc = bad(err, "unknown field", validate_token(key, 32) ? key : "?");
             goto out;
         }
     }
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if ((fields[i].required & BIT(out->op)) && json_object_get(root, fields[i].name) == NULL) {
-            rc = bad(err, "missing field", fields[i].name);
-            goto out;
-        }
-    }
-    if ((rc = parse_caller(json_object_get(root, "caller"), &out->caller, err)) != CT_OK ||
-        (rc = get_string(root, "request_id", out->request_id, sizeof(out->request_id),
-                         validate_request_id, CT_ERR_BAD_REQUEST, err)) != CT_OK ||
-        (rc = get_string(root, "hostname", out->hostname, sizeof(out->hostname), validate_hostname,
-                         CT_ERR_BAD_HOSTNAME, err)) != CT_OK ||
-        (rc = get_string(root, "template", out->template_name, sizeof(out->template_name),
-                         check_template, CT_ERR_BAD_TEMPLATE, err)) != CT_OK ||
-        (rc = get_string(root, "size", out->size, sizeof(out->size), check_size,
-                         CT_ERR_BAD_REQUEST, err)) != CT_OK) {
+    if (json_object_get(root, "caller") == NULL) {
+        rc = bad(err, "missing field", "caller");
         goto out;
     }
-    long long ints[sizeof(int_fields) / sizeof(int_fields[0])];
-    if ((rc = get_ints(root, ints, err)) != CT_OK) {
+    for (size_t i = 0; i < CT_P_COUNT; i++) {
+        if (op_takes(out->op, (enum ct_param_id)i, true) &&
+            json_object_get(root, ct_params[i].wire) == NULL) {
+            rc = bad(err, "missing field", ct_params[i].wire);
+            goto out;
+        }
+    }
+    if ((rc = parse_caller(json_object_get(root, "caller"), &out->caller, err)) != CT_OK) {
         goto out;
     }
-    out->limits.cpu = ints[0] > 0 ? (int)ints[0] : 0;
-    out->limits.memory_mib = ints[1] > 0 ? ints[1] : 0;
-    out->limits.disk_mib = ints[2] > 0 ? ints[2] : 0;
-    out->http_port = ints[3] > 0 ? (int)ints[3] : 0;
-    out->has_expires = ints[4] >= 0;
-    out->expires_in_s = out->has_expires ? ints[4] : 0;
-    json_t *protos = json_object_get(root, "protocols");
-    if (protos != NULL) {
-        size_t i;
-        json_t *p;
-        if (!json_is_array(protos) || json_array_size(protos) > REQUEST_PROTOCOLS_MAX) {
-            rc = bad(err, "invalid value for", "protocols");
+    for (size_t i = 0; i < CT_P_COUNT; i++) {
+        rc = ct_param_from_json((enum ct_param_id)i, json_object_get(root, ct_params[i].wire),
+                                &out->param[i], err);
+        if (rc != CT_OK) {
             goto out;
-        }
-        json_array_foreach (protos, i, p) {
-            const char *name = json_string_value(p);
-            if (name == NULL || !validate_name(name, PROTOCOL_NAME_MAX)) {
-                rc = bad(err, "invalid value for", "protocols");
-                goto out;
-            }
-            for (size_t j = 0; j < out->nprotocols; j++) {
-                if (strcmp(out->protocols[j], name) == 0) {
-                    rc = bad(err, "duplicate name in", "protocols");
-                    goto out;
-                }
-            }
-            str_copy(out->protocols[out->nprotocols++], PROTOCOL_NAME_MAX + 1, name);
         }
     }
-    json_t *pk = json_object_get(root, "pubkey");
-    if (pk != NULL) {
-        const char *why = NULL;
-        if (!json_is_string(pk)) {
-            rc = bad(err, "wrong type for", "pubkey");
-            goto out;
-        }
-        if (!pubkey_parse(json_string_value(pk), json_string_length(pk), &out->pubkey, &why)) {
-            rc = ct_error_set(err, CT_ERR_BAD_PUBKEY, "%s", why);
-            goto out;
-        }
-        out->has_pubkey = true;
-    }
+    out->hostname = ct_param_text(&out->param[CT_P_HOSTNAME]);
+    out->template_name = ct_param_text(&out->param[CT_P_TEMPLATE]);
+    out->request_id = ct_param_text(&out->param[CT_P_REQUEST_ID]);
 out:
     json_decref(root);
     if (rc != CT_OK) {
@@ -335,56 +260,27 @@ bool request_caller_in_group(const struct request *req, const char *group)
     return false;
 }
 
+struct size_spec request_limits(const struct request *req)
+{
+    return (struct size_spec){
+        .cpu = (int)ct_param_number(&req->param[CT_P_CPU]),
+        .memory_mib = ct_param_number(&req->param[CT_P_MEMORY]),
+        .disk_mib = ct_param_number(&req->param[CT_P_DISK]),
+    };
+}
+
 json_t *request_params_json(const struct request *req)
 {
     json_t *p = json_object();
-    if (p == NULL) {
-        return NULL;
-    }
-    struct {
-        const char *key;
-        const char *value;
-    } strings[] = {{"hostname", req->hostname},     {"template", req->template_name},
-                   {"request_id", req->request_id}, {"size", req->size}};
-    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-        if (strings[i].value[0] != '\0') {
-            json_object_set_new(p, strings[i].key, json_string(strings[i].value));
-        }
-    }
-    struct {
-        const char *key;
-        long long value;
-    } numbers[] = {{"cpu", req->limits.cpu},
-                   {"memory_mib", req->limits.memory_mib},
-                   {"disk_mib", req->limits.disk_mib},
-                   {"http_port", req->http_port}};
-    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-        if (numbers[i].value != 0) {
-            json_object_set_new(p, numbers[i].key, json_integer(numbers[i].value));
-        }
-    }
-    if (req->has_expires) {
-        json_object_set_new(p, "expires_in", json_integer(req->expires_in_s));
-    }
-    if (req->nprotocols > 0) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < req->nprotocols; i++) {
-            json_array_append_new(list, json_string(req->protocols[i]));
-        }
-        json_object_set_new(p, "protocols", list);
-    }
-    if (req->has_pubkey) {
-        char fp[PUBKEY_FINGERPRINT_LEN];
-        pubkey_fingerprint(&req->pubkey, fp);
-        json_object_set_new(p, "pubkey_fingerprint", json_string(fp));
+    if (p != NULL && ct_params_to_json(req->param, CT_PARAM_JSON_AUDIT, p) != 0) {
+        json_decref(p);
+        p = NULL;
     }
     return p;
 }
 
 void request_free(struct request *req)
 {
-    if (req->has_pubkey) {
-        pubkey_free(&req->pubkey);
-        req->has_pubkey = false;
-    }
+    ct_param_values_free(req->param, CT_P_COUNT);
+    req->hostname = req->template_name = req->request_id = "";
 }

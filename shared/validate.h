@@ -23,6 +23,8 @@
 #define CT_CPU_MAX 1024
 #define CT_MEMORY_MIN_MIB 32
 #define CT_DISK_MIN_MIB 256
+/* A container's description (create --description): bytes, not characters. */
+#define CT_DESCRIPTION_MAX 200
 
 /* RFC 1123 label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ */
 bool validate_hostname(const char *s);
@@ -34,5 +36,12 @@ bool validate_name(const char *s, size_t max);
 bool validate_request_id(const char *s);
 /* Printable ASCII without spaces, 1..max characters (fingerprints, addresses). */
 bool validate_token(const char *s, size_t max);
+/*
+ * Free text for people, 1..max bytes: well-formed UTF-8 (no overlong forms,
+ * no surrogates) without control characters: none of U+0000-U+001F (tab and
+ * newline included), U+007F-U+009F, the line and paragraph separators
+ * U+2028-U+2029 or the bidirectional controls U+202A-U+202E, U+2066-U+2069.
+ */
+bool validate_text(const char *s, size_t max);
 
 #endif

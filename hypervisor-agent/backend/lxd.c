@@ -68,6 +68,9 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (a->expires != NULL) {
         json_object_set_new(config, "user.ctgate.expires", json_string(a->expires));
     }
+    if (a->description != NULL) {
+        json_object_set_new(config, "user.ctgate.description", json_string(a->description));
+    }
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}", "name",
                              a->name, "type", "container", "source", "type", "image", "alias",
                              a->tmpl->image, "profiles", cfg->profile, "config", config, "devices",
@@ -389,6 +392,7 @@ static void instance_from_json(json_t *inst, json_t *state, struct backend_insta
         {"user.ctgate.template", out->template_name, sizeof(out->template_name)},
         {"user.ctgate.created", out->created, sizeof(out->created)},
         {"user.ctgate.expires", out->expires, sizeof(out->expires)},
+        {"user.ctgate.description", out->description, sizeof(out->description)},
         {"limits.cpu", out->cpu, sizeof(out->cpu)},
         {"limits.memory", out->memory, sizeof(out->memory)},
     };

@@ -93,3 +93,34 @@ gw_run "$TMP/p" alice -T -- protocols --json
 check "protocols lists the catalogue" jq_true '.data.protocols == [{"name":"echo","port":7,"transport":"tcp"},{"name":"echo-udp","port":7,"transport":"udp"}]' "$TMP/p.out"
 gw_run "$TMP/l" alice -T -- list
 check "list shows ports and expiry" grep -qE "^$b +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/l.out"
+
+echo "-- --description: stored on the instance, shown by info and list --json; its rules at the gateway"
+d=$(name_for pd)
+desc='Q3 demo, café ✓'
+created "$d"
+gw_run "$TMP/d" alice -T -- create --hostname "$d" --description "'$desc'" --json
+check_eq "created" 0 "$(cat "$TMP/d.rc")"
+check_eq "LXD: user.ctgate.description" "$desc" "$(lxd_config "$d" user.ctgate.description)"
+check "the answer has it" jq_true --arg d "$desc" '.data.description == $d' "$TMP/d.out"
+gw_run "$TMP/di" alice -T -- info "$d" --json
+check "info --json shows it" jq_true --arg d "$desc" '.data.description == $d' "$TMP/di.out"
+gw_run "$TMP/dt" alice -T -- info "$d"
+check "info as text" grep -qxF "  description    $desc" "$TMP/dt.out"
+gw_run "$TMP/dl" alice -T -- list --json
+check "list --json shows it" jq_true --arg n "$d" --arg d "$desc" '.data.containers[] | select(.name == $n) | .description == $d' "$TMP/dl.out"
+check "list --json: none where none was given" jq_true --arg n "$b" '.data.containers[] | select(.name == $n) | has("description") | not' "$TMP/dl.out"
+gw_run "$TMP/dlt" alice -T -- list
+check "the list table is as before" grep -qE "^$d +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/dlt.out"
+e=$(name_for pe)
+created "$e"
+CT_DESCRIPTION="from the variable" gw_run "$TMP/e" alice -T -o SendEnv=CT_DESCRIPTION -- create --hostname "$e" --json
+check_eq "CT_DESCRIPTION: created" 0 "$(cat "$TMP/e.rc")"
+check_eq "CT_DESCRIPTION stored" "from the variable" "$(lxd_config "$e" user.ctgate.description)"
+long=$(printf 'x%.0s' $(seq 200))
+f=$(name_for pf)
+created "$f"
+gw_run "$TMP/f" alice -T -- create --hostname "$f" --description "$long" --json
+check_eq "200 bytes: created" 0 "$(cat "$TMP/f.rc")"
+refused "$(name_for rf)" "--description: a description: 1 to 200 bytes of printable UTF-8" -- create --hostname "$(name_for rf)" --description "${long}x"
+CT_DESCRIPTION=$'bell\a and \e[2J' refused "$(name_for rg)" "CT_DESCRIPTION: a description: 1 to 200 bytes" -o SendEnv=CT_DESCRIPTION -- create --hostname "$(name_for rg)"
+CT_DESCRIPTION=$'two\nlines' refused "$(name_for rh)" "CT_DESCRIPTION: a description" -o SendEnv=CT_DESCRIPTION -- create --hostname "$(name_for rh)"

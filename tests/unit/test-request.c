@@ -34,7 +34,7 @@ static void test_create_ok(void **state)
     assert_true(request_caller_in_group(&req, "ctgate-users"));
     assert_false(request_caller_in_group(&req, "ctgate-admins"));
     assert_false(request_caller_in_group(&req, ""));
-    assert_true(req.has_pubkey);
+    assert_true(req.param[CT_P_PUBKEY].set);
     request_free(&req);
 }
 
@@ -93,17 +93,18 @@ static void test_create_policy_fields(void **state)
     const char *text = CREATE ",\"size\":\"medium\",\"cpu\":2,\"memory_mib\":512,"
                               "\"disk_mib\":4096,\"http_port\":8080,\"expires_in\":0}";
     assert_int_equal(parse(text, &req, &err), CT_OK);
-    assert_string_equal(req.size, "medium");
-    assert_int_equal(req.limits.cpu, 2);
-    assert_int_equal(req.limits.memory_mib, 512);
-    assert_int_equal(req.limits.disk_mib, 4096);
-    assert_int_equal(req.http_port, 8080);
-    assert_true(req.has_expires); /* 0: "never" asked for explicitly */
-    assert_int_equal(req.expires_in_s, 0);
+    assert_string_equal(ct_param_text(&req.param[CT_P_SIZE]), "medium");
+    struct size_spec asked = request_limits(&req);
+    assert_int_equal(asked.cpu, 2);
+    assert_int_equal(asked.memory_mib, 512);
+    assert_int_equal(asked.disk_mib, 4096);
+    assert_int_equal(ct_param_number(&req.param[CT_P_HTTP_PORT]), 8080);
+    assert_true(req.param[CT_P_EXPIRES].set); /* 0: "never" asked for explicitly */
+    assert_int_equal(ct_param_number(&req.param[CT_P_EXPIRES]), 0);
     request_free(&req);
     assert_int_equal(parse(CREATE "}", &req, &err), CT_OK);
-    assert_false(req.has_expires);
-    assert_int_equal(req.http_port, 0);
+    assert_false(req.param[CT_P_EXPIRES].set);
+    assert_false(req.param[CT_P_HTTP_PORT].set);
     request_free(&req);
     expect(CREATE ",\"cpu\":0}", CT_ERR_BAD_VALUE);
     expect(CREATE ",\"cpu\":\"2\"}", CT_ERR_BAD_VALUE);
