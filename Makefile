@@ -16,6 +16,11 @@ SANITIZE   ?= 0
 FAULT_INJECTION ?= 0
 
 CC         ?= cc
+# The source folders: each program's top folder and its parts (one level down).
+AGENT_DIRS := hypervisor-agent $(patsubst %/,%,$(wildcard hypervisor-agent/*/))
+GW_DIRS    := gateway $(patsubst %/,%,$(wildcard gateway/*/))
+SRC_DIRS   := shared $(AGENT_DIRS) $(GW_DIRS)
+INCLUDES   := $(addprefix -I,$(SRC_DIRS))
 PKGS       := libssh ldap libcurl jansson libsodium libconfig
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
@@ -34,7 +39,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fstack-protector-strong -fPIE \
            -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' \
-           -Ishared -Ihypervisor-agent -Igateway $(PKG_CFLAGS)
+           $(INCLUDES) $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -47,11 +52,10 @@ CFLAGS  += -DCTGATE_FAULT_INJECTION
 endif
 
 SHARED_SRC := $(wildcard shared/*.c)
-AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard hypervisor-agent/*.c)) \
-              $(wildcard hypervisor-agent/backend/*.c)
-GW_SRC     := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard $(addsuffix /*.c,$(AGENT_DIRS))))
+GW_SRC     := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(GW_DIRS))))
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
-HEADERS    := $(wildcard shared/*.h hypervisor-agent/*.h hypervisor-agent/backend/*.h gateway/*.h)
+HEADERS    := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
@@ -118,8 +122,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_CFLAGS  := -g -O1 -std=c17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent -Igateway \
-                $(PKG_CFLAGS)
+                -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS)
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRC) $(AGENT_SRC) $(GW_SRC) $(HEADERS)
 	@mkdir -p build/fuzz
@@ -136,22 +139,20 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 	done
 
 # Static analysis: clang-tidy (.clang-tidy) and cppcheck (.cppcheck-suppressions), both clean.
-LINT_SRC   := $(SHARED_SRC) $(wildcard hypervisor-agent/*.c hypervisor-agent/backend/*.c gateway/*.c \
-              tests/fuzz/*.c)
-LINT_FLAGS := -std=c17 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Ihypervisor-agent \
-              -Igateway $(PKG_CFLAGS)
+LINT_SRC   := $(SHARED_SRC) hypervisor-agent/main.c $(AGENT_SRC) gateway/main.c $(GW_SRC) \
+              $(wildcard tests/fuzz/*.c)
+LINT_FLAGS := -std=c17 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS)
 
 lint:
 	clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS)
 	clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS) -DCTGATE_FAULT_INJECTION
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 	  --inline-suppr --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE \
-	  -DCTGATE_VERSION='"$(VERSION)"' -Ishared -Igateway -Ihypervisor-agent \
+	  -DCTGATE_VERSION='"$(VERSION)"' $(INCLUDES) \
 	  shared gateway hypervisor-agent tests/fuzz
 
 format:
-	clang-format -i shared/*.[ch] hypervisor-agent/*.[ch] hypervisor-agent/backend/*.[ch] \
-	  gateway/*.[ch] tests/unit/*.[ch]
+	clang-format -i $(wildcard $(addsuffix /*.[ch],$(SRC_DIRS))) tests/unit/*.[ch]
 
 clean:
 	rm -rf build

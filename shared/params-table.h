@@ -12,7 +12,7 @@
  *
  * Adding a parameter: an enum value and a row here, a line in docs/usage.md
  * and docs/ctgate.8 (test-params-table checks), and the code that uses it
- * (a prompt row in gateway/create-params.c if it is asked on a terminal).
+ * (a prompt row in gateway/create/create-params.c if it is asked on a terminal).
  *
  * struct ct_param_value owns its heap strings: ct_param_value_free().
  * Nothing here keeps state; all functions are thread-safe.

@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/admin.c, the subcommand table's parser. */
+/* Unit tests: hypervisor-agent/admin/admin.c, the subcommand table's parser. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

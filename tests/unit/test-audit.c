@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/audit.c (the signed chain) and shared/procid.c. */
+/* Unit tests: hypervisor-agent/state/audit.c (the signed chain) and shared/procid.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/policy.c - sizes, ceilings, quotas, expiry, requests.keep. */
+/* Unit tests: hypervisor-agent/ops/policy.c - sizes, ceilings, quotas, expiry, requests.keep. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/publish.c (rendering nginx's files from the registry). */
+/* Unit tests: hypervisor-agent/publish/publish.c (rendering nginx's files from the registry). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

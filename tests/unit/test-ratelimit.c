@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/ratelimit.c - creates per hour. */
+/* Unit tests: hypervisor-agent/ops/ratelimit.c - creates per hour. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

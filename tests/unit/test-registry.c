@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/registry.c - reservations are exclusive, even across processes. */
+/* Unit tests: hypervisor-agent/state/registry.c - reservations are exclusive, even across processes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests: hypervisor-agent/steps.c - order of runs and undos. */
+/* Unit tests: hypervisor-agent/ops/steps.c - order of runs and undos. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -15,7 +15,7 @@
  * Adding a command: a cmd-NAME.c holding its entry (and its exec or print
  * function), its extern declaration below, its line in commands[]
  * (commands.c); an agent operation of the same name when it talks to the
- * agent (hypervisor-agent/ops.h).  `help` is generated from the table, so
+ * agent (hypervisor-agent/ops/ops.h).  `help` is generated from the table, so
  * it cannot drift from the code.
  */
 #ifndef CTGATE_COMMAND_H
