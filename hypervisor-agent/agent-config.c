@@ -32,6 +32,44 @@ static enum ct_err member_string(config_setting_t *s, const char *name, char *ds
     return CT_OK;
 }
 
+/* How the owner works inside: `sudo` and `sshd` of a template. */
+static enum ct_err load_template_login(config_setting_t *s, struct template_def *t,
+                                       struct ct_error *err)
+{
+    static const char *const sudo_names[] = {
+        [TEMPLATE_SUDO_NONE] = "none",
+        [TEMPLATE_SUDO_NOPASSWD] = "nopasswd",
+        [TEMPLATE_SUDO_PASSWORD] = "password",
+    };
+    char sudo[16];
+    int line = config_setting_source_line(s);
+    enum ct_err rc = member_string(s, "sudo", sudo, sizeof(sudo), false, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    t->sudo = TEMPLATE_SUDO_NONE;
+    if (sudo[0] != '\0') {
+        size_t i = 0;
+        while (i < sizeof(sudo_names) / sizeof(sudo_names[0]) && strcmp(sudo, sudo_names[i]) != 0) {
+            i++;
+        }
+        if (i == sizeof(sudo_names) / sizeof(sudo_names[0])) {
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "template at line %d: sudo must be \"none\", \"nopasswd\" or "
+                                "\"password\"",
+                                line);
+        }
+        t->sudo = (enum template_sudo)i;
+    }
+    config_setting_t *sshd = config_setting_get_member(s, "sshd");
+    if (sshd != NULL && config_setting_type(sshd) != CONFIG_TYPE_BOOL) {
+        return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: sshd must be true or false",
+                            line);
+    }
+    t->sshd = sshd != NULL && config_setting_get_bool(sshd);
+    return CT_OK;
+}
+
 static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, struct ct_error *err)
 {
     config_setting_t *list = config_lookup(conf, "templates");
@@ -73,6 +111,9 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
         if (t->shell[0] != '/' || !validate_token(t->shell, sizeof(t->shell) - 1)) {
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: shell must be a path",
                                 line);
+        }
+        if ((rc = load_template_login(s, t, err)) != CT_OK) {
+            return rc;
         }
         cfg->ntemplates = i + 1;
     }

@@ -39,6 +39,13 @@ struct size_def {
     struct size_spec spec;
 };
 
+/* `sudo = "none" | "nopasswd" | "password"` of a template (default none). */
+enum template_sudo {
+    TEMPLATE_SUDO_NONE,
+    TEMPLATE_SUDO_NOPASSWD,
+    TEMPLATE_SUDO_PASSWORD,
+};
+
 struct template_def {
     char name[33];
     char image[128]; /* the backend's business (check_image): an LXD alias, a Proxmox VMID */
@@ -50,6 +57,8 @@ struct template_def {
     struct size_spec max; /* per-template ceiling of cpu, memory, disk (0: none) */
     char runtimes[TEMPLATE_RUNTIMES_MAX][RUNTIME_MAX + 1]; /* shown by `templates` */
     size_t nruntimes;
+    enum template_sudo sudo; /* what the owner may do with sudo inside */
+    bool sshd;               /* the image runs OpenSSH: the summary shows its host key */
 };
 
 /* How much one user may hold at once (0: unlimited). */

@@ -45,6 +45,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_field("name", name);
     output_field("address", ip);
     output_field("login", ssh[0] ? ssh : NULL);
+    output_field("host key", json_string_value(json_object_get(data, "ssh_host_key")));
     output_field("url", json_string_value(json_object_get(data, "url")));
     output_protocols(data);
     output_field("user", user);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "agent-config.h"
+#include "buf.h"
 #include "error.h"
 #include "validate.h"
 
@@ -116,6 +117,14 @@ struct backend_ops {
                              struct ct_error *err);
     enum ct_err (*exec)(void *h, const char *name, struct backend_exec *ex, struct ct_error *err);
     enum ct_err (*push_file)(void *h, const char *name, const struct backend_file *file,
+                             struct ct_error *err);
+    /*
+     * A regular file's content from inside the instance into out (at most
+     * out's ceiling, set by the caller with buf_init); CT_ERR_NOT_FOUND when
+     * it does not exist (yet).  What the instance holds is its owner's, who
+     * is root there: callers parse it as hostile input.
+     */
+    enum ct_err (*read_file)(void *h, const char *name, const char *path, struct buf *out,
                              struct ct_error *err);
     /* Stops (forcefully) and deletes; a missing instance is success. */
     enum ct_err (*destroy)(void *h, const char *name, struct ct_error *err);

@@ -156,7 +156,9 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
 {
     long http = 0;
     enum ct_err rc = perform(lxd, "GET", path, NULL, NULL, 0, lxd->call_timeout_s, out, &http, err);
-    if (rc == CT_OK && http != 200) {
+    if (rc == CT_OK && http == 404) {
+        rc = ct_error_set(err, CT_ERR_NOT_FOUND, "LXD GET %s: not found", path);
+    } else if (rc == CT_OK && http != 200) {
         rc = ct_error_set(err, CT_ERR_BACKEND, "LXD GET %s: HTTP %ld", path, http);
     }
     return rc;

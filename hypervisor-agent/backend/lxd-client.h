@@ -45,7 +45,7 @@ enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
                          struct curl_slist *headers, const void *body, size_t len, json_t **reply,
                          long *status, struct ct_error *err);
 
-/* GET a raw (non-JSON) resource into out. */
+/* GET a raw (non-JSON) resource into out; CT_ERR_NOT_FOUND on HTTP 404. */
 enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, struct ct_error *err);
 
 /*

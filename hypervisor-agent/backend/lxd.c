@@ -273,6 +273,23 @@ static enum ct_err lxd_backend_push_file(void *h, const char *name, const struct
     return rc;
 }
 
+static enum ct_err lxd_backend_read_file(void *h, const char *name, const char *file,
+                                         struct buf *out, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[1024];
+    char *escaped = curl_easy_escape(b->lxd.curl, file, 0);
+    if (escaped == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    int n = snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, escaped);
+    curl_free(escaped);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "file path too long");
+    }
+    return lxd_get_raw(&b->lxd, path, out, err); /* a missing file: 404, CT_ERR_NOT_FOUND */
+}
+
 static void delete_file(struct lxd_backend *b, const char *name, const char *file)
 {
     char path[512];
@@ -519,6 +536,7 @@ const struct backend_ops backend_lxd = {
     .wait_ipv4 = lxd_backend_wait_ipv4,
     .exec = lxd_backend_exec,
     .push_file = lxd_backend_push_file,
+    .read_file = lxd_backend_read_file,
     .destroy = lxd_backend_destroy,
     .get = lxd_backend_get,
     .list = lxd_backend_list,

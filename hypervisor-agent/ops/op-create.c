@@ -162,6 +162,23 @@ static enum ct_err run_in_container(struct create_ctx *c, const char *const *arg
     return CT_OK;
 }
 
+/*
+ * The template's sudo rule for the owner, as a sudoers.d file of its own
+ * (root's, 0440, written through the backend's files API: no shell, and the
+ * name is a validated uid).  The account step's part: its undo is the clone's.
+ */
+static enum ct_err grant_sudo(const struct create_ctx *c, struct ct_error *err)
+{
+    char path[64 + CT_UID_MAX];
+    char rule[2 * CT_UID_MAX + 64];
+    const char *uid = c->req->caller.uid;
+    snprintf(path, sizeof(path), "/etc/sudoers.d/ctgate-%s", uid);
+    int n = snprintf(rule, sizeof(rule), "# made by ctgate for the owner\n%s ALL=(ALL:ALL) %sALL\n",
+                     uid, c->tmpl->sudo == TEMPLATE_SUDO_NOPASSWD ? "NOPASSWD: " : "");
+    struct backend_file f = {path, rule, (size_t)n, 0440, 0, 0};
+    return c->agent->backend->push_file(c->agent->handle, c->req->hostname, &f, err);
+}
+
 static enum ct_err step_account(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
@@ -170,7 +187,11 @@ static enum ct_err step_account(void *p, struct ct_error *err)
     /* The name is validated and comes after "--": it can never be an option. */
     const char *const argv[] = {"useradd",          "-m", "-u", uid, "-s", c->tmpl->shell, "--",
                                 c->req->caller.uid, NULL};
-    return run_in_container(c, argv, NULL, 0, err);
+    enum ct_err rc = run_in_container(c, argv, NULL, 0, err);
+    if (rc == CT_OK && c->tmpl->sudo != TEMPLATE_SUDO_NONE) {
+        rc = grant_sudo(c, err);
+    }
+    return rc;
 }
 
 static enum ct_err step_keys(void *p, struct ct_error *err)
@@ -286,6 +307,44 @@ static const struct step create_steps[] = {
     {"password", step_password, NULL},
     {"publish", step_publish, undo_publish},
 };
+
+/*
+ * The fingerprint of the SSH host key the container made at its first boot,
+ * so its owner can check the first login.  Read once the steps are done
+ * (the key is made early in the boot, before sshd starts); waits up to 10 s
+ * for it, then gives up with "" (the create has succeeded all the same).
+ * The file is parsed as a public key before it is believed: nothing else the
+ * container wrote there reaches the summary.
+ */
+static void read_host_key(const struct create_ctx *c, char out[PUBKEY_FINGERPRINT_LEN])
+{
+    const struct agent_ctx *a = c->agent;
+    long deadline = clock_now_ms() + 10 * 1000;
+    out[0] = '\0';
+    for (;;) {
+        struct buf text;
+        struct ct_error why = {0};
+        buf_init(&text, PUBKEY_LINE_MAX + 2);
+        enum ct_err rc = a->backend->read_file(a->handle, c->req->hostname,
+                                               "/etc/ssh/ssh_host_ed25519_key.pub", &text, &why);
+        if (rc == CT_OK && text.data != NULL) {
+            struct pubkey key;
+            size_t len = strcspn(text.data, "\n");
+            text.data[len] = '\0';
+            const char *bad = NULL;
+            if (pubkey_parse(text.data, len, &key, &bad)) {
+                pubkey_fingerprint(&key, out);
+                pubkey_free(&key);
+            }
+        }
+        buf_free(&text);
+        if (rc != CT_ERR_NOT_FOUND || clock_now_ms() > deadline) {
+            return;
+        }
+        struct timespec pause = {0, 200L * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
 
 /* What the container was given: limits (as applied), expiry, the app's port. */
 static void add_limits(json_t *data, const struct create_ctx *c)
@@ -476,6 +535,12 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             }
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
+            }
+            char host_key[PUBKEY_FINGERPRINT_LEN] = "";
+            if (c.tmpl->sshd && ctx->backend->read_file != NULL) {
+                read_host_key(&c, host_key);
+                json_object_set_new(*data, "ssh_host_key",
+                                    host_key[0] ? json_string(host_key) : json_null());
             }
             struct registry_entry entry;
             bool found = false;

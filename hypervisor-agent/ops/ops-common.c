@@ -61,7 +61,7 @@ static const char *or_null(const char *s)
 
 json_t *ops_instance_json(const struct backend_instance *inst)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:{s:s?, s:s?, s:s?}, s:s?}",
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:{s:s?, s:s?, s:s?}, s:s*}",
                      "name", inst->name, "state", inst->state, "ipv4", or_null(inst->ipv4),
                      "owner", inst->owner, "template", inst->template_name, "created",
                      inst->created, "request_id", inst->request_id, "expires",
