@@ -41,7 +41,7 @@ static enum ct_err load_template_login(config_setting_t *s, struct template_def 
         [TEMPLATE_SUDO_NOPASSWD] = "nopasswd",
         [TEMPLATE_SUDO_PASSWORD] = "password",
     };
-    char sudo[16];
+    char sudo[16] = "";
     int line = config_setting_source_line(s);
     enum ct_err rc = member_string(s, "sudo", sudo, sizeof(sudo), false, err);
     if (rc != CT_OK) {

@@ -319,7 +319,7 @@ static const struct step create_steps[] = {
 static void read_host_key(const struct create_ctx *c, char out[PUBKEY_FINGERPRINT_LEN])
 {
     const struct agent_ctx *a = c->agent;
-    long deadline = clock_now_ms() + 10 * 1000;
+    long deadline = clock_now_ms() + 10L * 1000;
     out[0] = '\0';
     for (;;) {
         struct buf text;
@@ -536,8 +536,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }
-            char host_key[PUBKEY_FINGERPRINT_LEN] = "";
             if (c.tmpl->sshd && ctx->backend->read_file != NULL) {
+                char host_key[PUBKEY_FINGERPRINT_LEN] = "";
                 read_host_key(&c, host_key);
                 json_object_set_new(*data, "ssh_host_key",
                                     host_key[0] ? json_string(host_key) : json_null());
