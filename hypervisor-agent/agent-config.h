@@ -39,6 +39,8 @@ struct size_def {
     struct size_spec spec;
 };
 
+struct template_recipe;
+
 struct template_def {
     char name[33];
     char image[128]; /* the backend's business (check_image): an LXD alias, a Proxmox VMID */
@@ -50,6 +52,7 @@ struct template_def {
     struct size_spec max; /* per-template ceiling of cpu, memory, disk (0: none) */
     char runtimes[TEMPLATE_RUNTIMES_MAX][RUNTIME_MAX + 1]; /* shown by `templates` */
     size_t nruntimes;
+    struct template_recipe *recipe; /* its `build` entry (template-recipe.h); NULL: none */
 };
 
 /* How much one user may hold at once (0: unlimited). */
@@ -112,6 +115,8 @@ struct agent_config {
     char state_dir[PATH_MAX];
     char admin_group[64];
     bool root_password_random; /* false: root stays locked */
+    char template_cache[PATH_MAX]; /* built template images, by inputs hash */
+    int build_timeout_s;           /* one template build's bootstrap */
     char **reserved;
     size_t nreserved;
     struct template_def *templates;
