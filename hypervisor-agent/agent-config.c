@@ -298,7 +298,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = cfgread_seconds(&conf, "timeouts.ipv4", 30, &cfg->ipv4_timeout_s, err)) != CT_OK ||
         (rc = cfgread_seconds(&conf, "timeouts.request_read", 30, &cfg->request_read_timeout_s,
                              err)) != CT_OK ||
-        (rc = cfgread_seconds(&conf, "timeouts.build", 1800, &cfg->build_timeout_s, err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "timeouts.build", 1800, &cfg->build_timeout_s, err)) !=
+            CT_OK ||
         (rc = cfgread_string(&conf, "template_cache", cfg->template_cache,
                              sizeof(cfg->template_cache), "/var/cache/ctgate/templates", err)) !=
             CT_OK) {

@@ -79,8 +79,8 @@ struct backend_file {
 /* An image as image_info and import_image report it. */
 struct backend_image {
     char fingerprint[72];
-    long long size; /* bytes, as the backend stores it */
-    char built[32]; /* when ctgate built it (RFC 3339); "" when ctgate did not */
+    long long size;                   /* bytes, as the backend stores it */
+    char built[32];                   /* when ctgate built it (RFC 3339); "" when ctgate did not */
     char inputs[TEMPLATE_INPUTS_HEX]; /* its build's inputs hash; "" when ctgate did not build it */
 };
 

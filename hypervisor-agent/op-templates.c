@@ -37,7 +37,8 @@ static json_t *build_json(struct agent_ctx *ctx, const struct template_def *t)
 {
     struct backend_image image;
     struct ct_error err = {0};
-    if ((ctx->backend->supports & BACKEND_CAN_IMPORT_IMAGE) == 0 || ctx->backend->image_info == NULL) {
+    if ((ctx->backend->supports & BACKEND_CAN_IMPORT_IMAGE) == 0 ||
+        ctx->backend->image_info == NULL) {
         return json_null();
     }
     enum ct_err rc = ctx->backend->image_info(ctx->handle, t->image, &image, &err);

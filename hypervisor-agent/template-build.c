@@ -76,8 +76,8 @@ static void step_done(struct build *b, const char *name, enum ct_err rc, struct 
     if (rc != CT_OK) {
         err->step = name;
     }
-    json_array_append_new(b->steps, json_pack("{s:s, s:s, s:I}", "step", name, "state", state,
-                                              "ms", (json_int_t)(clock_now_ms() - since_ms)));
+    json_array_append_new(b->steps, json_pack("{s:s, s:s, s:I}", "step", name, "state", state, "ms",
+                                              (json_int_t)(clock_now_ms() - since_ms)));
 }
 
 /*
@@ -161,9 +161,16 @@ static enum ct_err bootstrap(struct build *b, struct ct_error *err)
     snprintf(logopt, sizeof(logopt), "--logfile=%s", log);
     /* A mirror URL, or the host's sources file, which mmdebstrap copies into the rootfs. */
     const char *mirror = b->recipe->mirror[0] != '\0' ? b->recipe->mirror : b->host_sources;
-    char *argv[] = {"/usr/bin/mmdebstrap", logopt, "--mode=root", "--variant=apt",
-                    "--format=directory", include, (char *)b->recipe->suite, rootfs,
-                    (char *)mirror, NULL};
+    char *argv[] = {"/usr/bin/mmdebstrap",
+                    logopt,
+                    "--mode=root",
+                    "--variant=apt",
+                    "--format=directory",
+                    include,
+                    (char *)b->recipe->suite,
+                    rootfs,
+                    (char *)mirror,
+                    NULL};
     printf("template %s: bootstrapping Debian %s with %zu packages (mmdebstrap)\n", b->tmpl->name,
            b->recipe->suite, b->recipe->npackages);
     fflush(stdout);
@@ -180,14 +187,17 @@ static enum ct_err make_rootfs(struct build *b, struct ct_error *err)
 {
     char rootfs[PATH_MAX];
     long t = clock_now_ms();
-    int n = snprintf(b->workdir, sizeof(b->workdir), "%s/build-XXXXXX",
-                     b->agent->cfg->template_cache);
-    if (n < 0 || (size_t)n >= sizeof(b->workdir) || mkdtemp(b->workdir) == NULL ||
-        chmod(b->workdir, 0755) != 0) { /* mkdtemp's 0700 would keep _apt out */
-        enum ct_err rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot make %s: %s", b->workdir,
-                                      strerror(errno));
+    int n =
+        snprintf(b->workdir, sizeof(b->workdir), "%s/build-XXXXXX", b->agent->cfg->template_cache);
+    if (n < 0 || (size_t)n >= sizeof(b->workdir) || mkdtemp(b->workdir) == NULL) {
+        enum ct_err rc =
+            ct_error_set(err, CT_ERR_INTERNAL, "cannot make %s: %s", b->workdir, strerror(errno));
         b->workdir[0] = '\0';
         return rc;
+    }
+    if (chmod(b->workdir, 0755) != 0) { /* mkdtemp's 0700 would keep _apt out */
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot chmod %s: %s", b->workdir,
+                            strerror(errno));
     }
     enum ct_err rc = bootstrap(b, err);
     step_done(b, "bootstrap", rc, err, t);
@@ -251,8 +261,8 @@ static enum ct_err import(struct build *b, struct ct_error *err)
     printf("template %s: importing into %s as %s\n", b->tmpl->name, b->agent->backend->name,
            b->tmpl->image);
     fflush(stdout);
-    enum ct_err rc = b->agent->backend->import_image(b->agent->handle, b->tmpl->image, &src,
-                                                     &b->image, err);
+    enum ct_err rc =
+        b->agent->backend->import_image(b->agent->handle, b->tmpl->image, &src, &b->image, err);
     step_done(b, "import", rc, err, t);
     return rc;
 }
@@ -284,8 +294,7 @@ static enum ct_err build(struct build *b, struct ct_error *err)
                                     err)) != CT_OK) {
         return rc;
     }
-    if ((rc = template_recipe_hash(b->recipe, b->arch, b->host_sources, b->inputs, err)) !=
-        CT_OK) {
+    if ((rc = template_recipe_hash(b->recipe, b->arch, b->host_sources, b->inputs, err)) != CT_OK) {
         return rc;
     }
     struct ct_error none = {0};
@@ -303,8 +312,8 @@ static enum ct_err build(struct build *b, struct ct_error *err)
     }
     int n1 = snprintf(b->package, sizeof(b->package), "%s/%s.%s.tar", cfg->template_cache,
                       b->inputs, b->agent->backend->name);
-    int n2 = snprintf(b->packages, sizeof(b->packages), "%s/%s.packages.json",
-                      cfg->template_cache, b->inputs);
+    int n2 = snprintf(b->packages, sizeof(b->packages), "%s/%s.packages.json", cfg->template_cache,
+                      b->inputs);
     if (n1 < 0 || (size_t)n1 >= sizeof(b->package) || n2 < 0 || (size_t)n2 >= sizeof(b->packages)) {
         return ct_error_set(err, CT_ERR_CONFIG, "template_cache too long");
     }
@@ -328,9 +337,9 @@ static enum ct_err build(struct build *b, struct ct_error *err)
  * audit_append as state_dir's owner (the agent's account): the trail's key
  * is readable by it alone, and files root made there would lock it out.
  */
-static enum ct_err append_record(const char *state_dir, const struct audit_who *who,
-                                 json_t *params, enum ct_err result, const struct ct_error *failure,
-                                 json_t *steps, struct ct_error *err)
+static enum ct_err append_record(const char *state_dir, const struct audit_who *who, json_t *params,
+                                 enum ct_err result, const struct ct_error *failure, json_t *steps,
+                                 struct ct_error *err)
 {
     struct stat st;
     if (stat(state_dir, &st) != 0) {
@@ -426,7 +435,7 @@ int template_build_run(struct admin_ctx *ctx)
     } else if (rc == CT_OK) {
         printf("template %s: %s image %.12s (%lld MiB) as %s in %lds (inputs %.12s)\n",
                b.tmpl->name, strcmp(b.source, "cache") == 0 ? "imported the cached" : "built",
-               b.image.fingerprint, b.image.size / (1024 * 1024), b.tmpl->image, ms / 1000,
+               b.image.fingerprint, b.image.size / (1024LL * 1024), b.tmpl->image, ms / 1000,
                b.inputs);
     } else {
         fprintf(stderr, "ctgate-agent template build: %s: %s\n", b.tmpl->name, err.detail);

@@ -13,9 +13,9 @@
 #define CA_FILE_MAX ((size_t)256 * 1024)
 
 const char *const template_base_packages[] = {
-    "systemd", "systemd-sysv", "openssh-server", "sudo",     "ca-certificates",
-    "git",     "libnss-sss",   "libpam-sss",     "sssd-ldap", "ifupdown",
-    "isc-dhcp-client", "iproute2", NULL,
+    "systemd",    "systemd-sysv", "openssh-server", "sudo",     "ca-certificates", "git",
+    "libnss-sss", "libpam-sss",   "sssd-ldap",      "ifupdown", "isc-dhcp-client", "iproute2",
+    NULL,
 };
 
 static bool is_lower_or_digit(char c)
@@ -54,9 +54,7 @@ bool template_suite_valid(const char *suite)
 bool template_mirror_valid(const char *url)
 {
     size_t n = strlen(url);
-    size_t scheme = strncmp(url, "http://", 7) == 0    ? 7
-                    : strncmp(url, "https://", 8) == 0 ? 8
-                                                       : 0;
+    size_t scheme = strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
     if (scheme == 0 || n <= scheme || n > TEMPLATE_MIRROR_MAX) {
         return false;
     }
@@ -139,8 +137,8 @@ static enum ct_err load_packages(const config_setting_t *s, struct template_reci
         const char *name = config_setting_get_string_elem(arr, i);
         if (name == NULL || !template_package_valid(name)) {
             return ct_error_set(err, CT_ERR_CONFIG,
-                                "template at line %d: build.packages[%d] is not a package name", line,
-                                i);
+                                "template at line %d: build.packages[%d] is not a package name",
+                                line, i);
         }
         rc = add_package(r, name, err);
     }
@@ -191,8 +189,8 @@ static enum ct_err member(const config_setting_t *s, const char *name, char *dst
     const char *value = NULL;
     if (config_setting_lookup_string(s, name, &value) != CONFIG_TRUE) {
         if (config_setting_get_member(s, name) != NULL) {
-            return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: build.%s must be a string",
-                                line, name);
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "template at line %d: build.%s must be a string", line, name);
         }
         value = fallback;
     }
@@ -223,8 +221,8 @@ enum ct_err template_recipe_load(const config_setting_t *s, struct template_reci
         goto out;
     }
     if (!template_suite_valid(r->suite)) {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "template at line %d: build.suite is not a suite name",
-                          line);
+        rc = ct_error_set(err, CT_ERR_CONFIG,
+                          "template at line %d: build.suite is not a suite name", line);
         goto out;
     }
     if (r->mirror[0] != '\0' && !template_mirror_valid(r->mirror)) {
@@ -233,13 +231,15 @@ enum ct_err template_recipe_load(const config_setting_t *s, struct template_reci
                           line);
         goto out;
     }
-    if ((rc = load_packages(s, r, line, err)) != CT_OK || (rc = load_cas(s, r, line, err)) != CT_OK) {
+    if ((rc = load_packages(s, r, line, err)) != CT_OK ||
+        (rc = load_cas(s, r, line, err)) != CT_OK) {
         goto out;
     }
     for (int i = 0; i < config_setting_length(s); i++) {
         const char *name = config_setting_name(config_setting_get_elem(s, (unsigned)i));
-        if (name == NULL || (strcmp(name, "suite") != 0 && strcmp(name, "mirror") != 0 &&
-                             strcmp(name, "packages") != 0 && strcmp(name, "ca_certificates") != 0)) {
+        if (name == NULL ||
+            (strcmp(name, "suite") != 0 && strcmp(name, "mirror") != 0 &&
+             strcmp(name, "packages") != 0 && strcmp(name, "ca_certificates") != 0)) {
             rc = ct_error_set(err, CT_ERR_CONFIG, "template at line %d: unknown setting build.%s",
                               line, name != NULL ? name : "?");
             goto out;
@@ -311,7 +311,8 @@ enum ct_err template_host_sources(const char *suite, char *path, size_t len, str
         }
         return CT_OK;
     }
-    return ct_error_set(err, CT_ERR_CONFIG, "no apt sources on this host: give the recipe a mirror");
+    return ct_error_set(err, CT_ERR_CONFIG,
+                        "no apt sources on this host: give the recipe a mirror");
 }
 
 enum ct_err template_recipe_hash(const struct template_recipe *r, const char *arch,
@@ -320,7 +321,7 @@ enum ct_err template_recipe_hash(const struct template_recipe *r, const char *ar
 {
     crypto_generichash_state st;
     unsigned char h[32];
-    char (*ca_hex)[TEMPLATE_INPUTS_HEX] = NULL;
+    char(*ca_hex)[TEMPLATE_INPUTS_HEX] = NULL;
     char sources_hex[TEMPLATE_INPUTS_HEX] = "";
     enum ct_err rc = CT_OK;
 

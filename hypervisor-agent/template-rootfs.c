@@ -16,18 +16,17 @@
 #define DPKG_STATUS_MAX ((size_t)32 * 1024 * 1024)
 #define CA_FILE_MAX ((size_t)256 * 1024)
 
-static const char keygen_unit[] =
-    "[Unit]\n"
-    "Description=Make this container's own SSH host keys (ctgate)\n"
-    "ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\n"
-    "Before=ssh.service\n"
-    "\n"
-    "[Service]\n"
-    "Type=oneshot\n"
-    "ExecStart=/usr/bin/ssh-keygen -A\n"
-    "\n"
-    "[Install]\n"
-    "WantedBy=multi-user.target\n";
+static const char keygen_unit[] = "[Unit]\n"
+                                  "Description=Make this container's own SSH host keys (ctgate)\n"
+                                  "ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\n"
+                                  "Before=ssh.service\n"
+                                  "\n"
+                                  "[Service]\n"
+                                  "Type=oneshot\n"
+                                  "ExecStart=/usr/bin/ssh-keygen -A\n"
+                                  "\n"
+                                  "[Install]\n"
+                                  "WantedBy=multi-user.target\n";
 
 static const char interfaces[] = "# Written by ctgate's template build.\n"
                                  "auto lo\n"
@@ -54,12 +53,13 @@ static enum ct_err write_file(const char *rootfs, const char *rel, const void *d
         return rc;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-    bool ok = fd >= 0 && (len == 0 || write(fd, data, len) == (ssize_t)len) && fchmod(fd, mode) == 0;
+    bool ok =
+        fd >= 0 && (len == 0 || write(fd, data, len) == (ssize_t)len) && fchmod(fd, mode) == 0;
     if (fd >= 0 && close(fd) != 0) {
         ok = false;
     }
-    return ok ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", path,
-                                     strerror(errno));
+    return ok ? CT_OK
+              : ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
 }
 
 static enum ct_err make_dir(const char *rootfs, const char *rel, struct ct_error *err)
@@ -94,14 +94,13 @@ static enum ct_err remove_host_keys(const char *rootfs, struct ct_error *err)
     enum ct_err rc = path_in(rootfs, "etc/ssh", dir, sizeof(dir), err);
     DIR *d = rc == CT_OK ? opendir(dir) : NULL;
     if (d == NULL) {
-        return rc != CT_OK ? rc
-                           : ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", dir,
-                                          strerror(errno));
+        return rc != CT_OK
+                   ? rc
+                   : ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", dir, strerror(errno));
     }
     struct dirent *e;
     while (rc == CT_OK && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "ssh_host_", 9) == 0 &&
-            unlinkat(dirfd(d), e->d_name, 0) != 0) {
+        if (strncmp(e->d_name, "ssh_host_", 9) == 0 && unlinkat(dirfd(d), e->d_name, 0) != 0) {
             rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot remove %s/%s: %s", dir, e->d_name,
                               strerror(errno));
         }
@@ -116,14 +115,15 @@ static enum ct_err install_cas(const char *rootfs, const struct template_recipe 
 {
     enum ct_err rc = CT_OK;
     for (size_t i = 0; rc == CT_OK && i < r->nca; i++) {
-        char rel[96];
         struct buf pem;
         buf_init(&pem, CA_FILE_MAX);
         int rd = buf_read_file(&pem, r->ca_certificates[i]);
-        if (rd != 0 || pem.data == NULL || strstr(pem.data, "-----BEGIN CERTIFICATE-----") == NULL) {
+        if (rd != 0 || pem.data == NULL ||
+            strstr(pem.data, "-----BEGIN CERTIFICATE-----") == NULL) {
             rc = ct_error_set(err, CT_ERR_CONFIG, "%s: %s", r->ca_certificates[i],
                               rd != 0 ? strerror(-rd) : "not a PEM certificate");
         } else {
+            char rel[96];
             snprintf(rel, sizeof(rel), "usr/local/share/ca-certificates/ctgate-%zu.crt", i + 1);
             rc = write_file(rootfs, rel, pem.data, pem.len, 0644, err);
         }

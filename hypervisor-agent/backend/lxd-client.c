@@ -52,9 +52,8 @@ struct body {
 };
 
 static enum ct_err perform_body(struct lxd *lxd, const char *method, const char *path,
-                                struct curl_slist *headers, const struct body *body,
-                                long timeout_s, struct buf *reply, long *status,
-                                struct ct_error *err)
+                                struct curl_slist *headers, const struct body *body, long timeout_s,
+                                struct buf *reply, long *status, struct ct_error *err)
 {
     char url[2048];
     if ((size_t)snprintf(url, sizeof(url), "http://lxd%s", path) >= sizeof(url)) {

@@ -50,6 +50,7 @@ static enum ct_err image_by_fingerprint(struct lxd *lxd, const char *fp, struct 
     char path[256];
     json_t *reply = NULL;
     long status = 0;
+    memset(out, 0, sizeof(*out));
     snprintf(path, sizeof(path), "/1.0/images/%s", fp);
     enum ct_err rc = lxd_call(lxd, "GET", path, NULL, &reply, &status, err);
     if (rc != CT_OK) {
@@ -57,7 +58,6 @@ static enum ct_err image_by_fingerprint(struct lxd *lxd, const char *fp, struct 
     }
     json_t *meta = json_object_get(reply, "metadata");
     json_t *props = json_object_get(meta, "properties");
-    memset(out, 0, sizeof(*out));
     copy_property(meta, "fingerprint", out->fingerprint, sizeof(out->fingerprint));
     out->size = json_integer_value(json_object_get(meta, "size"));
     copy_property(props, "ctgate.built", out->built, sizeof(out->built));
@@ -86,8 +86,8 @@ static enum ct_err alias_target(struct lxd *lxd, const char *alias, char *fp, si
     if (rc != CT_OK) {
         return status == 404 ? ct_error_set(err, CT_ERR_NOT_FOUND, "no image %s", alias) : rc;
     }
-    const char *target = json_string_value(json_object_get(json_object_get(reply, "metadata"),
-                                                           "target"));
+    const char *target =
+        json_string_value(json_object_get(json_object_get(reply, "metadata"), "target"));
     if (target == NULL || !str_copy(fp, len, target)) {
         rc = ct_error_set(err, CT_ERR_BACKEND, "LXD alias %s has no target", alias);
     }
@@ -118,8 +118,8 @@ static enum ct_err write_text(const char *dir, const char *name, const char *tex
     if (fd >= 0 && close(fd) != 0) {
         ok = false;
     }
-    return ok ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", path,
-                                     strerror(errno));
+    return ok ? CT_OK
+              : ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
 }
 
 /* metadata.yaml: values are validated names, a suite, hex and times, so plain quoting holds. */
@@ -177,9 +177,18 @@ static enum ct_err pack(const struct backend_image_source *src, struct ct_error 
         return ct_error_set(err, CT_ERR_INTERNAL, "path too long");
     }
     /* Uncompressed: LXD takes a plain tar, and gzip of a rootfs costs a minute. */
-    char *argv[] = {"/bin/tar", "--numeric-owner", "--xattrs", "--xattrs-include=*",
-                    "-C", (char *)src->workdir, "-cf", part, "metadata.yaml", "templates",
-                    "rootfs", NULL};
+    char *argv[] = {"/bin/tar",
+                    "--numeric-owner",
+                    "--xattrs",
+                    "--xattrs-include=*",
+                    "-C",
+                    (char *)src->workdir,
+                    "-cf",
+                    part,
+                    "metadata.yaml",
+                    "templates",
+                    "rootfs",
+                    NULL};
     rc = run_argv(argv, src->timeout_s, err);
     if (rc == CT_OK && rename(part, src->package) != 0) {
         rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot rename %s: %s", part, strerror(errno));
@@ -225,12 +234,12 @@ static enum ct_err upload(struct lxd *lxd, const struct backend_image_source *sr
     if (headers == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    enum ct_err rc = lxd_upload_wait(lxd, "/1.0/images", headers, src->package, src->timeout_s,
-                                     &op, err);
+    enum ct_err rc =
+        lxd_upload_wait(lxd, "/1.0/images", headers, src->package, src->timeout_s, &op, err);
     curl_slist_free_all(headers);
     if (rc == CT_OK) {
-        const char *got = json_string_value(
-            json_object_get(json_object_get(op, "metadata"), "fingerprint"));
+        const char *got =
+            json_string_value(json_object_get(json_object_get(op, "metadata"), "fingerprint"));
         if (got == NULL || strcmp(got, fp) != 0) {
             rc = ct_error_set(err, CT_ERR_BACKEND, "LXD imported %s as %s, expected %s",
                               src->package, got != NULL ? got : "nothing", fp);
@@ -262,8 +271,8 @@ static enum ct_err point_alias(struct lxd *lxd, const char *alias, const char *f
     enum ct_err rc = alias_target(lxd, alias, old, oldlen, err);
     if (rc == CT_ERR_NOT_FOUND) {
         old[0] = '\0';
-        body = json_pack("{s:s, s:s, s:s}", "name", alias, "target", fp, "description",
-                         description);
+        body =
+            json_pack("{s:s, s:s, s:s}", "name", alias, "target", fp, "description", description);
         rc = body != NULL ? lxd_call(lxd, "POST", "/1.0/images/aliases", body, NULL, NULL, err)
                           : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     } else if (rc == CT_OK && strcmp(old, fp) != 0 &&

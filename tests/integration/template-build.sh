@@ -81,8 +81,8 @@ for _ in $(seq 60); do
     LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- test -s /etc/ssh/ssh_host_ed25519_key 2>/dev/null && break
     sleep 0.5
 done
-check "made its own SSH host keys" LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- test -s /etc/ssh/ssh_host_ed25519_key
-check "and its own machine-id" LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- grep -qE '^[0-9a-f]{32}$' /etc/machine-id
+check "made its own SSH host keys" env LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- test -s /etc/ssh/ssh_host_ed25519_key
+check "and its own machine-id" env LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- grep -qE '^[0-9a-f]{32}$' /etc/machine-id
 check_eq "its hostname is its name" "$n" "$(LXD_DIR=$CTGATE_LXD_DIR lxc exec "$n" -- cat /etc/hostname)"
 LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$n" >/dev/null 2>&1
 

@@ -92,11 +92,12 @@ static void test_recipe(void **state)
     (void)state;
     struct template_recipe *r = NULL;
     struct ct_error err = {0};
-    assert_int_equal(recipe_from("build = { suite = \"bookworm\"; mirror = "
-                                 "\"http://deb.debian.org/debian\"; packages = [ \"redis-server\", "
-                                 "\"nodejs\", \"git\" ]; ca_certificates = [ \"/etc/ca/a.crt\" ]; };",
-                                 &r, &err),
-                     CT_OK);
+    assert_int_equal(
+        recipe_from("build = { suite = \"bookworm\"; mirror = "
+                    "\"http://deb.debian.org/debian\"; packages = [ \"redis-server\", "
+                    "\"nodejs\", \"git\" ]; ca_certificates = [ \"/etc/ca/a.crt\" ]; };",
+                    &r, &err),
+        CT_OK);
     assert_string_equal(r->suite, "bookworm");
     assert_string_equal(r->mirror, "http://deb.debian.org/debian");
     assert_int_equal(r->nca, 1);
@@ -322,7 +323,8 @@ static void test_config(void **state)
     assert_int_equal(agent_config_load(path, &cfg, &err), CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "line 2"));
     unlink(path);
-    temp_file(path, "template_cache = \"relative\";\ntemplates = ({ name = \"a\"; image = \"a\"; });\n");
+    temp_file(path,
+              "template_cache = \"relative\";\ntemplates = ({ name = \"a\"; image = \"a\"; });\n");
     assert_int_equal(agent_config_load(path, &cfg, &err), CT_ERR_CONFIG);
     unlink(path);
 }
