@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "validate.h"
 #include "strcopy.h"
+#include "template-recipe.h"
 
 static enum ct_err member_string(config_setting_t *s, const char *name, char *dst, size_t len,
                                  bool required, struct ct_error *err)
@@ -115,7 +116,11 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
         if ((rc = load_template_login(s, t, err)) != CT_OK) {
             return rc;
         }
-        cfg->ntemplates = i + 1;
+        config_setting_t *build = config_setting_get_member(s, "build");
+        if (build != NULL && (rc = template_recipe_load(build, &t->recipe, err)) != CT_OK) {
+            return rc;
+        }
+        cfg->ntemplates = i + 1; /* from here agent_config_free frees its recipe */
     }
     return CT_OK;
 }
@@ -333,7 +338,16 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
             CT_OK ||
         (rc = cfgread_seconds(&conf, "timeouts.ipv4", 30, &cfg->ipv4_timeout_s, err)) != CT_OK ||
         (rc = cfgread_seconds(&conf, "timeouts.request_read", 30, &cfg->request_read_timeout_s,
-                             err)) != CT_OK) {
+                             err)) != CT_OK ||
+        (rc = cfgread_seconds(&conf, "timeouts.build", 1800, &cfg->build_timeout_s, err)) !=
+            CT_OK ||
+        (rc = cfgread_string(&conf, "template_cache", cfg->template_cache,
+                             sizeof(cfg->template_cache), "/var/cache/ctgate/templates", err)) !=
+            CT_OK) {
+        goto out;
+    }
+    if (cfg->template_cache[0] != '/') {
+        rc = ct_error_set(err, CT_ERR_CONFIG, "template_cache must be an absolute path");
         goto out;
     }
     cfg->root_password_random = true;
@@ -370,6 +384,9 @@ void agent_config_free(struct agent_config *cfg)
         free(cfg->reserved[i]);
     }
     free(cfg->reserved);
+    for (size_t i = 0; i < cfg->ntemplates; i++) {
+        template_recipe_free(cfg->templates[i].recipe);
+    }
     free(cfg->templates);
     policy_free(&cfg->policy);
     for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {

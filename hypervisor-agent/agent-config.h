@@ -39,6 +39,8 @@ struct size_def {
     struct size_spec spec;
 };
 
+struct template_recipe;
+
 /* `sudo = "none" | "nopasswd" | "password"` of a template (default none). */
 enum template_sudo {
     TEMPLATE_SUDO_NONE,
@@ -59,6 +61,7 @@ struct template_def {
     size_t nruntimes;
     enum template_sudo sudo; /* what the owner may do with sudo inside */
     bool sshd;               /* the image runs OpenSSH: the summary shows its host key */
+    struct template_recipe *recipe; /* its `build` entry (template-recipe.h); NULL: none */
 };
 
 /* How much one user may hold at once (0: unlimited). */
@@ -121,6 +124,8 @@ struct agent_config {
     char state_dir[PATH_MAX];
     char admin_group[64];
     bool root_password_random; /* false: root stays locked */
+    char template_cache[PATH_MAX]; /* built template images, by inputs hash */
+    int build_timeout_s;           /* one template build's bootstrap */
     char **reserved;
     size_t nreserved;
     struct template_def *templates;

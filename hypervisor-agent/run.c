@@ -31,6 +31,12 @@ enum ct_err run_argv(char *const argv[], int timeout_s, struct ct_error *err)
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+    /*
+     * Nothing else of ours: a socket to LXD or syslog on fd 3 and up would
+     * be held open by the program, and mmdebstrap's apt hooks expect the
+     * descriptors they set up there themselves.
+     */
+    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);

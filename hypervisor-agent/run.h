@@ -2,7 +2,8 @@
  * run.h - run one program with an argv array (never a shell) and wait.
  *
  * run_argv() spawns argv[0] with a minimal environment, stdin from
- * /dev/null, stdout discarded and stderr captured (the first line, for error
+ * /dev/null, stdout discarded, no other descriptor of ours (fd 3 and up
+ * closed), and stderr captured (the first line, for error
  * messages), and waits at most timeout_s seconds (then SIGKILL).  CT_OK when
  * it exited 0; CT_ERR_BACKEND with the exit status and stderr excerpt when
  * not; CT_ERR_TIMEOUT when it had to be killed.

@@ -161,6 +161,8 @@ templates = (
   # Only templates that work: a test that needs a broken one adds it to a copy of this file.
 );
 protocols_file = "$RIG/protocols";
+# ctgate-agent template build (tests/integration/template-build.sh) keeps its images here.
+template_cache = "$CACHE/templates";
 # erin has a small quota (tests/integration/quota.sh); dave's is the same but he is an admin.
 quota_overrides = (
   { user = "erin"; containers = 2; memory = "256MiB"; creates_per_hour = 8; },

@@ -1,7 +1,9 @@
 /*
  * cmd-templates.c - `templates`: what a create may ask for, from the
  * agent's catalog: each template with its sizes, ceiling and runtimes, the
- * sizes themselves, expiry bounds and the caller's quota.
+ * sizes themselves, expiry bounds and the caller's quota.  A template the
+ * agent builds (`ctgate-agent template build`) also says when its image was
+ * built and its fingerprint.
  */
 #include <stdio.h>
 
@@ -42,6 +44,24 @@ static void join(json_t *arr, char *buf, size_t len)
     }
 }
 
+/* Only for templates built from a recipe: when, and which image ("not yet" before the first). */
+static void print_build(json_t *t)
+{
+    char when[32];
+    char fp[80];
+    json_t *build = json_object_get(t, "build");
+    if (build == NULL) {
+        return;
+    }
+    if (json_is_null(build)) {
+        printf("  %-12s %s\n", "built", "not yet");
+        return;
+    }
+    /* The short form of the fingerprint, as `lxc image list` shows it. */
+    printf("  %-12s %s, image %.12s\n", "built", str(build, "built", when, sizeof(when)),
+           str(build, "fingerprint", fp, sizeof(fp)));
+}
+
 static void print_templates(const struct session *s, json_t *data, const void *ctx)
 {
     (void)s;
@@ -61,6 +81,7 @@ static void print_templates(const struct session *s, json_t *data, const void *c
                str_or(max, "memory", e, sizeof(e), "any"), str_or(max, "disk", f, sizeof(f), "any"));
         join(json_object_get(t, "runtimes"), c, sizeof(c));
         printf("  %-12s %s\n", "runtimes", c);
+        print_build(t);
     }
     json_array_foreach (json_object_get(data, "sizes"), i, t) {
         if (i == 0) {

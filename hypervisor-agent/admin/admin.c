@@ -11,6 +11,7 @@
 #include "log.h"
 #include "reap.h"
 #include "reconcile.h"
+#include "template-build.h"
 
 #ifndef CTGATE_VERSION
 #define CTGATE_VERSION "0.0.0"
@@ -50,29 +51,40 @@ static const struct admin_opt audit_show_options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
+static const struct admin_opt template_build_options[] = {
+    {"force", 0, NULL, "build even when the inputs are unchanged", NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
 const struct admin_cmd admin_commands[] = {
     {"serve", "read one JSON request on stdin, answer in JSON lines (default)",
-     ADMIN_NEED_CONFIG | ADMIN_DEFAULT, NULL, agent_serve, agent_serve_failed},
+     ADMIN_NEED_CONFIG | ADMIN_DEFAULT, NULL, agent_serve, agent_serve_failed, NULL},
     {"check-config", "load and validate the configuration, then exit", ADMIN_NEED_CONFIG, NULL,
-     agent_check_config, agent_check_config_failed},
+     agent_check_config, agent_check_config_failed, NULL},
     {"reconcile",
      "compare the registry, the backend and nginx's files; report\n"
      "differences (exit 5 when some remain)",
-     ADMIN_NEED_BACKEND, reconcile_options, reconcile_run, reconcile_failed},
+     ADMIN_NEED_BACKEND, reconcile_options, reconcile_run, reconcile_failed, NULL},
     {"reap",
      "stop containers whose expiry has passed and delete them once\n"
      "expiry.grace has passed too, and remove create records older\n"
      "than requests.keep (for a timer or cron)",
-     ADMIN_NEED_BACKEND, reap_options, reap_run, reap_failed},
+     ADMIN_NEED_BACKEND, reap_options, reap_run, reap_failed, NULL},
     {"audit keygen", "make the audit trail's signing key (at install)", ADMIN_NEED_CONFIG, NULL,
-     audit_keygen_run, audit_failed},
+     audit_keygen_run, audit_failed, NULL},
     {"audit verify",
      "check every record, the hash chain, the signatures and the end\n"
      "audit.head names; exit 5 names the first bad record",
-     ADMIN_NEED_CONFIG, NULL, audit_verify_run, audit_failed},
+     ADMIN_NEED_CONFIG, NULL, audit_verify_run, audit_failed, NULL},
     {"audit show", "print the audit trail's records, filtered", ADMIN_NEED_CONFIG,
-     audit_show_options, audit_show_run, audit_failed},
-    {NULL, NULL, 0, NULL, NULL, NULL},
+     audit_show_options, audit_show_run, audit_failed, NULL},
+    {"template build",
+     "build the template's image from its recipe in the configuration\n"
+     "(as root; mmdebstrap) and import it under its image alias;\n"
+     "unchanged inputs reuse the image",
+     ADMIN_NEED_BACKEND, template_build_options, template_build_run, template_build_failed,
+     "NAME"},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 /* --- the parser -------------------------------------------------------------- */
@@ -199,6 +211,7 @@ enum admin_parse_result admin_parse(int argc, char **argv, struct admin_ctx *ctx
 
     ctx->config_path = AGENT_CONFIG_DEFAULT;
     ctx->cmd = NULL;
+    ctx->operand = NULL;
     memset(ctx->values, 0, sizeof(ctx->values));
     why[0] = '\0';
     *group = "";
@@ -284,6 +297,15 @@ enum admin_parse_result admin_parse(int argc, char **argv, struct admin_ctx *ctx
     if (cmd == NULL) {
         return ADMIN_PARSE_USAGE;
     }
+    if (cmd->operand != NULL && n == used) {
+        *group = cmd->name;
+        snprintf(why, whylen, "ctgate-agent: %s needs a %s", cmd->name, cmd->operand);
+        return ADMIN_PARSE_USAGE;
+    }
+    if (cmd->operand != NULL && n > used && used < ADMIN_WORDS_MAX) {
+        ctx->operand = words[used];
+        used++;
+    }
     if (n > used) {
         *group = cmd->name;
         snprintf(why, whylen, "ctgate-agent: %s takes no argument '%.40s'", cmd->name,
@@ -321,8 +343,9 @@ static void print_indented(FILE *out, const char *text, int indent)
 static void usage_line(FILE *out, const struct admin_cmd *c, bool first)
 {
     bool dflt = (c->flags & ADMIN_DEFAULT) != 0;
-    int col = fprintf(out, "%s ctgate-agent [--config FILE] %s%s%s", first ? "usage:" : "      ",
-                      dflt ? "[" : "", c->name, dflt ? "]" : "");
+    int col = fprintf(out, "%s ctgate-agent [--config FILE] %s%s%s%s%s", first ? "usage:" : "      ",
+                      dflt ? "[" : "", c->name, dflt ? "]" : "", c->operand != NULL ? " " : "",
+                      c->operand != NULL ? c->operand : "");
     for (size_t i = 0; c->options != NULL && c->options[i].name != NULL; i++) {
         const struct admin_opt *o = &c->options[i];
         int len = (int)strlen(o->name) + 5 + (o->metavar != NULL ? (int)strlen(o->metavar) + 1 : 0);
@@ -368,7 +391,11 @@ static void print_help(FILE *out)
     }
     fprintf(out, "       ctgate-agent --help | --version\n\n");
     for (size_t i = 0; admin_commands[i].name != NULL; i++) {
-        fprintf(out, "  %-13s ", admin_commands[i].name);
+        if (strlen(admin_commands[i].name) > 13) { /* its summary starts on the next line */
+            fprintf(out, "  %s\n%16s", admin_commands[i].name, "");
+        } else {
+            fprintf(out, "  %-13s ", admin_commands[i].name);
+        }
         print_indented(out, admin_commands[i].summary, 16);
         print_options(out, admin_commands[i].options);
     }

@@ -54,12 +54,14 @@ struct admin_cmd {
      * was about (libsodium, the configuration path, the backend's name).
      */
     int (*fail)(const char *step, const char *subject, const struct ct_error *err);
+    const char *operand; /* "NAME" when it takes one word after its name (template build NAME) */
 };
 
 struct admin_ctx {
     const struct admin_cmd *cmd;
     const char *config_path;
     const char *values[ADMIN_OPTS_MAX]; /* by cmd->options' index: NULL not given, "" a switch */
+    const char *operand;                /* the word cmd->operand names; NULL when none */
     struct agent_config cfg;            /* loaded when ADMIN_NEED_CONFIG */
     struct agent_ctx agent;             /* .cfg always; .backend, .handle when NEED_BACKEND */
 };

@@ -26,6 +26,7 @@
 #include "agent-config.h"
 #include "buf.h"
 #include "error.h"
+#include "template-recipe.h"
 #include "validate.h"
 
 struct backend_instance {
@@ -75,7 +76,33 @@ struct backend_file {
  * What a backend can do (struct backend_ops.supports), like curl's SSLSUPP_*
  * bits: a caller asks the mask, never the backend's name.
  */
-#define BACKEND_CAN_LIMIT_DISK (1u << 0) /* set_limits applies spec->disk_mib */
+#define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_mib */
+#define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
+
+/* An image as image_info and import_image report it. */
+struct backend_image {
+    char fingerprint[72];
+    long long size;                   /* bytes, as the backend stores it */
+    char built[32];                   /* when ctgate built it (RFC 3339); "" when ctgate did not */
+    char inputs[TEMPLATE_INPUTS_HEX]; /* its build's inputs hash; "" when ctgate did not build it */
+};
+
+/*
+ * What import_image makes an image from.  package is the backend's own
+ * image file (LXD: a unified tarball), kept in the template cache: when it
+ * exists it is imported as it is; when not, the backend makes it from the
+ * root filesystem at workdir/rootfs (writing what else it needs into
+ * workdir) and then imports it.  The properties are recorded on the image.
+ */
+struct backend_image_source {
+    const char *workdir;       /* holds rootfs/; NULL when package exists */
+    const char *package;       /* absolute path in the template cache */
+    const char *template_name; /* validated names and hex only: they go into metadata */
+    const char *suite;
+    const char *inputs;
+    const char *built; /* RFC 3339 */
+    int timeout_s;     /* for packing and the import itself */
+};
 
 struct backend_ops {
     const char *name;  /* the value of `backend` in agent.conf that selects it */
@@ -133,6 +160,20 @@ struct backend_ops {
                        struct ct_error *err);
     /* Every instance carrying ctgate metadata; *out is malloc'd, caller frees. */
     enum ct_err (*list)(void *h, struct backend_instance **out, size_t *n, struct ct_error *err);
+    /*
+     * BACKEND_CAN_IMPORT_IMAGE (NULL otherwise).  The image a template's
+     * `image` names now; CT_ERR_NOT_FOUND when there is none.
+     */
+    enum ct_err (*image_info)(void *h, const char *image, struct backend_image *out,
+                              struct ct_error *err);
+    /*
+     * Import src (see struct backend_image_source) and make image name it;
+     * the image it named before is deleted when ctgate built it and nothing
+     * else names it.  On failure image still names what it named before (or
+     * nothing) and no new image is left behind.  *out describes the image.
+     */
+    enum ct_err (*import_image)(void *h, const char *image, const struct backend_image_source *src,
+                                struct backend_image *out, struct ct_error *err);
 };
 
 /* The backend called name in the table, or NULL. */

@@ -1,9 +1,13 @@
 /* lxd-client.c - see lxd-client.h. */
 #include "lxd-client.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json-secure.h"
 #include "clock.h"
@@ -40,9 +44,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return buf_append(b, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
-static enum ct_err perform(struct lxd *lxd, const char *method, const char *path,
-                           struct curl_slist *headers, const void *body, size_t len, long timeout_s,
-                           struct buf *reply, long *status, struct ct_error *err)
+/* A request's body: bytes in memory, or a file to stream. */
+struct body {
+    const void *data;
+    size_t len;
+    FILE *file; /* when not NULL: streamed, len bytes */
+};
+
+static enum ct_err perform_body(struct lxd *lxd, const char *method, const char *path,
+                                struct curl_slist *headers, const struct body *body, long timeout_s,
+                                struct buf *reply, long *status, struct ct_error *err)
 {
     char url[2048];
     if ((size_t)snprintf(url, sizeof(url), "http://lxd%s", path) >= sizeof(url)) {
@@ -62,9 +73,13 @@ static enum ct_err perform(struct lxd *lxd, const char *method, const char *path
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (body->file != NULL) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READDATA, body->file);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+    } else if (body->data != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
     }
     CURLcode cc = curl_easy_perform(c);
     /* Drop curl's pointer to a body that may be a secret the caller wipes next. */
@@ -79,6 +94,14 @@ static enum ct_err perform(struct lxd *lxd, const char *method, const char *path
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     return CT_OK;
+}
+
+static enum ct_err perform(struct lxd *lxd, const char *method, const char *path,
+                           struct curl_slist *headers, const void *body, size_t len, long timeout_s,
+                           struct buf *reply, long *status, struct ct_error *err)
+{
+    struct body b = {body, len, NULL};
+    return perform_body(lxd, method, path, headers, &b, timeout_s, reply, status, err);
 }
 
 static enum ct_err parse_reply(const char *method, const char *path, struct buf *raw, long status,
@@ -149,6 +172,47 @@ enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json
         lxd_call_raw(lxd, method, path, headers, text, text ? strlen(text) : 0, reply, status, err);
     curl_slist_free_all(headers);
     json_secure_free_text(text);
+    return rc;
+}
+
+enum ct_err lxd_upload_wait(struct lxd *lxd, const char *path, struct curl_slist *headers,
+                            const char *file, int timeout_s, json_t **operation,
+                            struct ct_error *err)
+{
+    struct buf raw;
+    long http = 0;
+    json_t *reply = NULL;
+    struct stat st;
+    enum ct_err rc = CT_OK;
+
+    *operation = NULL;
+    int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (f == NULL || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot read %s: %s", file, strerror(errno));
+        if (f == NULL && fd >= 0) {
+            close(fd);
+        }
+        goto out;
+    }
+    struct body b = {NULL, (size_t)st.st_size, f};
+    buf_init(&raw, LXD_REPLY_MAX);
+    rc = perform_body(lxd, "POST", path, headers, &b, timeout_s, &raw, &http, err);
+    if (rc == CT_OK) {
+        rc = parse_reply("POST", path, &raw, http, &reply, err);
+    }
+    buf_free(&raw);
+    if (rc == CT_OK) {
+        int saved = lxd->operation_timeout_s;
+        lxd->operation_timeout_s = timeout_s;
+        rc = lxd_wait(lxd, reply, operation, err);
+        lxd->operation_timeout_s = saved;
+    }
+out:
+    if (f != NULL) {
+        fclose(f);
+    }
+    json_decref(reply);
     return rc;
 }
 

@@ -45,6 +45,15 @@ enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
                          struct curl_slist *headers, const void *body, size_t len, json_t **reply,
                          long *status, struct ct_error *err);
 
+/*
+ * POST the file at path (opened O_NOFOLLOW) as the body, with headers, and
+ * wait for the operation LXD answers with, at most timeout_s seconds for
+ * the upload and as long again for the operation.  *operation as lxd_wait.
+ */
+enum ct_err lxd_upload_wait(struct lxd *lxd, const char *path, struct curl_slist *headers,
+                            const char *file, int timeout_s, json_t **operation,
+                            struct ct_error *err);
+
 /* GET a raw (non-JSON) resource into out; CT_ERR_NOT_FOUND on HTTP 404. */
 enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, struct ct_error *err);
 

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "lxd-client.h"
 #include "lxd-config.h"
+#include "lxd-image.h"
 #include "strcopy.h"
 #include "units.h"
 
@@ -521,9 +522,24 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
     return CT_OK;
 }
 
+static enum ct_err lxd_backend_image_info(void *h, const char *image, struct backend_image *out,
+                                          struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_image_info(&b->lxd, image, out, err);
+}
+
+static enum ct_err lxd_backend_import_image(void *h, const char *image,
+                                            const struct backend_image_source *src,
+                                            struct backend_image *out, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_image_import(&b->lxd, image, src, out, err);
+}
+
 const struct backend_ops backend_lxd = {
     .name = "lxd",
-    .supports = BACKEND_CAN_LIMIT_DISK,
+    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_IMPORT_IMAGE,
     .load_settings = lxd_config_load,
     .free_settings = lxd_config_free,
     .check_image = lxd_config_check_image,
@@ -540,4 +556,6 @@ const struct backend_ops backend_lxd = {
     .destroy = lxd_backend_destroy,
     .get = lxd_backend_get,
     .list = lxd_backend_list,
+    .image_info = lxd_backend_image_info,
+    .import_image = lxd_backend_import_image,
 };

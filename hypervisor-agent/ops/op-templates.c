@@ -4,7 +4,14 @@
  * templates (with their sizes, ceilings and runtimes), the named sizes, the
  * extra protocols, the defaults and bounds of expiry and HTTP port, and the
  * caller's quota.  The gateway builds its menus and prompts from it.
+ *
+ * A template with a build recipe also says what its image is now, from the
+ * image itself (the backend's image_info: ctgate.built and the
+ * fingerprint), not from the last build record: the image is what a create
+ * gets, whatever happened to it since.  Templates without a recipe answer
+ * as before.
  */
+#include "log.h"
 #include "ops.h"
 #include "policy.h"
 #include "units.h"
@@ -25,7 +32,28 @@ static json_t *spec_json(const struct size_spec *s)
                      "memory", mib_or_null(s->memory_mib), "disk", mib_or_null(s->disk_mib));
 }
 
-static json_t *template_json(const struct policy_config *p, const struct template_def *t)
+/* {"built", "fingerprint", "size"} of a built template's image; null when it has none yet. */
+static json_t *build_json(struct agent_ctx *ctx, const struct template_def *t)
+{
+    struct backend_image image;
+    struct ct_error err = {0};
+    if ((ctx->backend->supports & BACKEND_CAN_IMPORT_IMAGE) == 0 ||
+        ctx->backend->image_info == NULL) {
+        return json_null();
+    }
+    enum ct_err rc = ctx->backend->image_info(ctx->handle, t->image, &image, &err);
+    if (rc != CT_OK) {
+        if (rc != CT_ERR_NOT_FOUND) {
+            log_error("templates: image of %s: %s", t->name, err.detail);
+        }
+        return json_null();
+    }
+    return json_pack("{s:s?, s:s, s:I}", "built", image.built[0] != '\0' ? image.built : NULL,
+                     "fingerprint", image.fingerprint, "size", (json_int_t)image.size);
+}
+
+static json_t *template_json(struct agent_ctx *ctx, const struct policy_config *p,
+                             const struct template_def *t)
 {
     json_t *sizes = json_array();
     json_t *runtimes = json_array();
@@ -37,9 +65,13 @@ static json_t *template_json(const struct policy_config *p, const struct templat
     for (size_t i = 0; i < t->nruntimes; i++) {
         json_array_append_new(runtimes, json_string(t->runtimes[i]));
     }
-    return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o}", "name", t->name, "description",
-                     t->description, "size", t->size[0] ? t->size : NULL, "sizes", sizes, "max",
-                     spec_json(&t->max), "runtimes", runtimes);
+    json_t *one = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o}", "name", t->name, "description",
+                            t->description, "size", t->size[0] ? t->size : NULL, "sizes", sizes,
+                            "max", spec_json(&t->max), "runtimes", runtimes);
+    if (one != NULL && t->recipe != NULL) {
+        json_object_set_new(one, "build", build_json(ctx, t));
+    }
+    return one;
 }
 
 static json_t *seconds_or_null(long long s)
@@ -56,7 +88,7 @@ enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_
     json_t *sizes = json_array();
     json_t *protocols = json_array();
     for (size_t i = 0; i < cfg->ntemplates; i++) {
-        json_array_append_new(templates, template_json(p, &cfg->templates[i]));
+        json_array_append_new(templates, template_json(ctx, p, &cfg->templates[i]));
     }
     for (size_t i = 0; i < p->nsizes; i++) {
         json_t *one = spec_json(&p->sizes[i].spec);

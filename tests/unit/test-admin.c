@@ -110,10 +110,40 @@ static void test_refusals(void **state)
                  "reconcile takes no argument 'now'", "reconcile");
 }
 
+/* template build NAME: one word after the command's name. */
+static void test_operand(void **state)
+{
+    (void)state;
+    struct admin_ctx ctx;
+    char why[256];
+    const char *group;
+
+    memset(&ctx, 0, sizeof(ctx));
+    assert_int_equal(PARSE(&ctx, why, &group, "template", "build", "debian-12"), ADMIN_PARSE_RUN);
+    assert_string_equal(ctx.cmd->name, "template build");
+    assert_string_equal(ctx.operand, "debian-12");
+    assert_null(admin_opt(&ctx, "force"));
+    assert_true((ctx.cmd->flags & ADMIN_NEED_BACKEND) != 0);
+    assert_int_equal(PARSE(&ctx, why, &group, "--force", "template", "build", "web"),
+                     ADMIN_PARSE_RUN);
+    assert_string_equal(ctx.operand, "web");
+    assert_non_null(admin_opt(&ctx, "force"));
+
+    assert_int_equal(PARSE(&ctx, why, &group, "template", "build"), ADMIN_PARSE_USAGE);
+    assert_string_equal(why, "ctgate-agent: template build needs a NAME");
+    assert_string_equal(group, "template build");
+    assert_int_equal(PARSE(&ctx, why, &group, "template", "build", "a", "b"), ADMIN_PARSE_USAGE);
+    assert_string_equal(why, "ctgate-agent: template build takes no argument 'b'");
+    /* Commands without an operand still refuse a word. */
+    assert_int_equal(PARSE(&ctx, why, &group, "reap", "now"), ADMIN_PARSE_USAGE);
+    assert_null(ctx.operand);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_operand),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
