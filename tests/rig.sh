@@ -35,6 +35,8 @@ BRIDGE=ctgrig0
 BRIDGE_NET=10.213.77
 POOL=ctgrig
 IMAGE_ALIAS=ctgrig-busybox
+DEBIAN_TEMPLATE=debian
+DEBIAN_IMAGE_ALIAS=ctgrig-debian
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
@@ -42,6 +44,9 @@ LXD_GROUP=ctgrig-lxd
 TEST_USERS="alice bob carol dave erin"
 
 LXD_DIR_RIG=$RIG/lxd
+# The rig's throwaway CA: kept with the image cache, since the Debian image trusts it
+# (a new CA would mean a new image); purge without --keep-cache removes both.
+TLS_DIR=$CACHE/tls
 PIDS=$RIG/pids
 
 log() { printf 'rig: %s\n' "$*" >&2; }
@@ -157,12 +162,19 @@ templates = (
   { name = "busybox"; image = "$IMAGE_ALIAS"; description = "BusyBox test image";
     shell = "/bin/sh"; size = "small"; sizes = [ "small", "medium" ];
     max = { cpu = 2; memory = "256MiB"; disk = "2GiB"; };
-    runtimes = [ "nodejs@20", "python@3.11" ]; }
+    runtimes = [ "nodejs@20", "python@3.11" ]; },
+  # A real Debian users log in to: built by ctgate-agent template build $DEBIAN_TEMPLATE
+  # (rig up does it; cached by the hash of its inputs under $CACHE/templates).
+  { name = "$DEBIAN_TEMPLATE"; image = "$DEBIAN_IMAGE_ALIAS";
+    description = "Debian 12 with systemd and OpenSSH: log in with your key";
+    shell = "/bin/bash"; size = "medium"; sizes = [ "small", "medium", "large" ];
+    max = { cpu = 2; memory = "512MiB"; disk = "4GiB"; };
+    sudo = "nopasswd"; sshd = true;
+    build = { suite = "bookworm"; ca_certificates = [ "$TLS_DIR/ca.crt" ]; }; }
   # Only templates that work: a test that needs a broken one adds it to a copy of this file.
 );
-protocols_file = "$RIG/protocols";
-# ctgate-agent template build (tests/integration/template-build.sh) keeps its images here.
 template_cache = "$CACHE/templates";
+protocols_file = "$RIG/protocols";
 # erin has a small quota (tests/integration/quota.sh); dave's is the same but he is an admin.
 quota_overrides = (
   { user = "erin"; containers = 2; memory = "256MiB"; creates_per_hour = 8; },
@@ -196,7 +208,7 @@ ldap = {
   base = "ou=people,$LDAP_BASE";
   group_base = "ou=groups,$LDAP_BASE";
   users_group = "ctgate-users";
-  ca_file = "$RIG/tls/ca.crt";
+  ca_file = "$TLS_DIR/ca.crt";
   timeout = 10;
 };
 agent = {
@@ -354,7 +366,7 @@ setup_sshd_loose() {
 # --- OpenLDAP slapd -----------------------------------------------------------
 
 setup_tls() {
-    local d=$RIG/tls
+    local d=$TLS_DIR
     [ -f "$d/server.crt" ] && return 0
     install -d -m 0755 "$d"
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ctgate rig CA" \
@@ -389,9 +401,9 @@ pidfile $d/slapd.pid
 argsfile $d/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
-TLSCACertificateFile $RIG/tls/ca.crt
-TLSCertificateFile $RIG/tls/server.crt
-TLSCertificateKeyFile $RIG/tls/server.key
+TLSCACertificateFile $TLS_DIR/ca.crt
+TLSCertificateFile $TLS_DIR/server.crt
+TLSCertificateKeyFile $TLS_DIR/server.key
 database mdb
 maxsize 104857600
 directory $d/db
@@ -537,11 +549,24 @@ setup_lxd() {
     fi
 }
 
+# --- the Debian template -------------------------------------------------------
+# Built by the product itself (`ctgate-agent template build`, as root, as an admin
+# would), from Debian's mirror the first time; later runs reuse the image or the
+# cached tarball when the inputs are unchanged.  Takes minutes from nothing.
+setup_debian_template() {
+    local out=$RIG/template-build.log
+    [ -x "$RIG/bin/ctgate-agent" ] || return 0
+    log "template $DEBIAN_TEMPLATE: building or reusing (minutes the first time; log: $out)"
+    "$RIG/bin/ctgate-agent" --config "$RIG/agent.conf" template build "$DEBIAN_TEMPLATE" \
+        </dev/null >"$out" 2>&1 || service_failed "template $DEBIAN_TEMPLATE" "$out" "the build failed"
+    tail -n 1 "$out" | sed 's/^/rig: /' >&2
+}
+
 # --- commands -----------------------------------------------------------------
 
 cmd_up() {
     [ "$(id -u)" = 0 ] || die "must run as root"
-    for c in sshd slapd lxd lxc ssh-keygen ldapadd slappasswd openssl busybox nginx runuser; do
+    for c in sshd slapd lxd lxc ssh-keygen ldapadd slappasswd openssl busybox nginx runuser mmdebstrap; do
         command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || die "missing $c (see .ci/run for the package list)"
     done
     setup_accounts
@@ -551,6 +576,7 @@ cmd_up() {
     write_gateway_conf
     setup_slapd
     setup_lxd
+    setup_debian_template
     setup_nginx
     setup_sshd
     log "up: sshd 127.0.0.1:$SSH_PORT, slapd :$LDAP_PORT/:$LDAPS_PORT, LXD $LXD_DIR_RIG (bridge $BRIDGE)"
@@ -580,10 +606,12 @@ export CTGATE_LXD_SOCKET=$LXD_DIR_RIG/unix.socket
 export CTGATE_LXD_BRIDGE=$BRIDGE
 export CTGATE_IMAGE_ALIAS=$IMAGE_ALIAS
 export CTGATE_TEMPLATE=busybox
+export CTGATE_DEBIAN_TEMPLATE=$DEBIAN_TEMPLATE
+export CTGATE_DEBIAN_IMAGE_ALIAS=$DEBIAN_IMAGE_ALIAS
 export CTGATE_LDAP_URI=ldap://127.0.0.1:$LDAP_PORT
 export CTGATE_LDAPS_URI=ldaps://127.0.0.1:$LDAPS_PORT
 export CTGATE_LDAP_BASE=$LDAP_BASE
-export CTGATE_LDAP_CA=$RIG/tls/ca.crt
+export CTGATE_LDAP_CA=$TLS_DIR/ca.crt
 EOF
     for u in $TEST_USERS; do
         printf 'export CTGATE_KEY_%s=%s\n' "$u" "$RIG/keys/$u"

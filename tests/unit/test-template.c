@@ -1,5 +1,5 @@
 /*
- * Unit tests: hypervisor-agent/template-recipe.c - a template's build recipe
+ * Unit tests: hypervisor-agent/templates/template-recipe.c - a template's build recipe
  * (parsing, validation, limits), the inputs hash (same inputs, same hash;
  * the package order is irrelevant; any change is a new hash) and the dpkg
  * status reader of the build record; and agent-config.c's use of them.
