@@ -11,13 +11,14 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # The same container straight through LXD's API: create, start, wait for IPv4.
 # The same container ctgate makes with the rig's default size (small: 1 CPU, 128MiB, 1GiB disk),
 # done the fastest way the API allows: limits in the create request itself.
+# RAW_IMAGE, RAW_CPU, RAW_MEMORY, RAW_DISK: another image or size (bench/debian.sh).
 raw_create() { # name
     local op pool
     pool=$(api "http://lxd/1.0/profiles/default" | jq -r .metadata.devices.root.pool)
     op=$(api -X POST -H 'Content-Type: application/json' "http://lxd/1.0/instances" \
-        -d "{\"name\":\"$1\",\"source\":{\"type\":\"image\",\"alias\":\"$CTGATE_IMAGE_ALIAS\"},
-             \"config\":{\"limits.cpu\":\"1\",\"limits.memory\":\"128MiB\"},
-             \"devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"$pool\",\"size\":\"1GiB\"}}}" | jq -r .operation)
+        -d "{\"name\":\"$1\",\"source\":{\"type\":\"image\",\"alias\":\"${RAW_IMAGE:-$CTGATE_IMAGE_ALIAS}\"},
+             \"config\":{\"limits.cpu\":\"${RAW_CPU:-1}\",\"limits.memory\":\"${RAW_MEMORY:-128MiB}\"},
+             \"devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"$pool\",\"size\":\"${RAW_DISK:-1GiB}\"}}}" | jq -r .operation)
     wait_op "$op"
     op=$(api -X PUT -H 'Content-Type: application/json' "http://lxd/1.0/instances/$1/state" \
         -d '{"action":"start","timeout":30}' | jq -r .operation)

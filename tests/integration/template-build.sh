@@ -11,8 +11,10 @@
 # The rig's agent.conf gets two templates for the test's duration.
 source "$(dirname "$0")/../lib.sh"
 
-t=tb$RUN_ID
-bad=tbbad$RUN_ID
+# Fixed names: the template cache is keyed by the inputs, and an image imported
+# from it carries the name of the template that first built those inputs.
+t=tbtest
+bad=tbbad
 img=ctgrig-$t
 bad_img=ctgrig-$bad
 conf=$CTGATE_AGENT_CONF
