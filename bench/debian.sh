@@ -17,6 +17,7 @@ export RAW_IMAGE=$CTGATE_DEBIAN_IMAGE_ALIAS RAW_CPU=2 RAW_MEMORY=256MiB RAW_DISK
 
 gw_login() {
     local port i
+    : > "$kh"   # a new container on a port an earlier one had: a new host key
     port=$(ssh_as alice "$CTGATE_GATEWAY_USER" create --hostname "$1" --template "$tmpl" --json | jq -er .data.ssh_port)
     for i in $(seq 100); do
         ssh -i "$CTGATE_KEY_alice" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null -o ConnectTimeout=5 \
