@@ -233,6 +233,22 @@ static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_
     }
 }
 
+/* "/1.0/instances/NAME/files?path=FILE", FILE escaped for the query. */
+static enum ct_err files_path(struct lxd_backend *b, const char *name, const char *file,
+                              char *path, size_t len, struct ct_error *err)
+{
+    char *escaped = curl_easy_escape(b->lxd.curl, file, 0);
+    if (escaped == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    int n = snprintf(path, len, "/1.0/instances/%s/files?path=%s", name, escaped);
+    curl_free(escaped);
+    if (n < 0 || (size_t)n >= len) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "file path too long");
+    }
+    return CT_OK;
+}
+
 static enum ct_err lxd_backend_push_file(void *h, const char *name, const struct backend_file *f,
                                          struct ct_error *err)
 {
@@ -243,14 +259,8 @@ static enum ct_err lxd_backend_push_file(void *h, const char *name, const struct
     struct curl_slist *headers = NULL;
     enum ct_err rc = CT_OK;
 
-    char *escaped = curl_easy_escape(b->lxd.curl, f->path, 0);
-    if (escaped == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    int n = snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, escaped);
-    curl_free(escaped);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "file path too long");
+    if ((rc = files_path(b, name, f->path, path, sizeof(path), err)) != CT_OK) {
+        return rc;
     }
     /* LXD stores an empty file for any other content type, and still says 200. */
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
@@ -279,24 +289,18 @@ static enum ct_err lxd_backend_read_file(void *h, const char *name, const char *
 {
     struct lxd_backend *b = h;
     char path[1024];
-    char *escaped = curl_easy_escape(b->lxd.curl, file, 0);
-    if (escaped == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    int n = snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, escaped);
-    curl_free(escaped);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "file path too long");
-    }
-    return lxd_get_raw(&b->lxd, path, out, err); /* a missing file: 404, CT_ERR_NOT_FOUND */
+    enum ct_err rc = files_path(b, name, file, path, sizeof(path), err);
+    /* A missing file is LXD's 404: CT_ERR_NOT_FOUND. */
+    return rc != CT_OK ? rc : lxd_get_raw(&b->lxd, path, out, err);
 }
 
 static void delete_file(struct lxd_backend *b, const char *name, const char *file)
 {
-    char path[512];
+    char path[1024];
     struct ct_error ignored = {0};
-    snprintf(path, sizeof(path), "/1.0/instances/%s/files?path=%s", name, file);
-    lxd_call(&b->lxd, "DELETE", path, NULL, NULL, NULL, &ignored);
+    if (files_path(b, name, file, path, sizeof(path), &ignored) == CT_OK) {
+        lxd_call(&b->lxd, "DELETE", path, NULL, NULL, NULL, &ignored);
+    }
 }
 
 /* Fetch the first line of the exec's stderr log and delete both logs. */

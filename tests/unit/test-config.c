@@ -223,12 +223,42 @@ static void test_backend_can(void **state)
     assert_true(backend_lxd.supports & BACKEND_CAN_LIMIT_DISK);
 }
 
+/* A template's sudo and sshd: the default, each value, and what is refused. */
+static void test_template_login(void **state)
+{
+    (void)state;
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    assert_int_equal(load_config("templates = ({ name = \"a\"; image = \"i\"; },\n"
+                                 "  { name = \"b\"; image = \"i\"; sudo = \"nopasswd\"; sshd = true; },\n"
+                                 "  { name = \"c\"; image = \"i\"; sudo = \"password\"; sshd = false; });",
+                                 &cfg, &err),
+                     CT_OK);
+    assert_int_equal(agent_config_template(&cfg, "a")->sudo, TEMPLATE_SUDO_NONE);
+    assert_false(agent_config_template(&cfg, "a")->sshd);
+    assert_int_equal(agent_config_template(&cfg, "b")->sudo, TEMPLATE_SUDO_NOPASSWD);
+    assert_true(agent_config_template(&cfg, "b")->sshd);
+    assert_int_equal(agent_config_template(&cfg, "c")->sudo, TEMPLATE_SUDO_PASSWORD);
+    assert_false(agent_config_template(&cfg, "c")->sshd);
+    agent_config_free(&cfg);
+
+    assert_int_equal(load_text("templates = ({ name = \"a\"; image = \"i\"; sudo = \"all\"; });", &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "sudo must be"));
+    assert_int_equal(load_text("templates = ({ name = \"a\"; image = \"i\"; sudo = \"nopasswdxxxxxxxxxx\"; });",
+                               &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text("templates = ({ name = \"a\"; image = \"i\"; sshd = \"yes\"; });", &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "sshd must be true or false"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
-        cmocka_unit_test(test_backend_can),
+        cmocka_unit_test(test_backend_can),    cmocka_unit_test(test_template_login),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
