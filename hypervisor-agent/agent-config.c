@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "cfgread.h"
+#include "identity.h"
 #include "policy.h"
 #include "validate.h"
 #include "strcopy.h"
@@ -113,7 +114,8 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
             return ct_error_set(err, CT_ERR_CONFIG, "template at line %d: shell must be a path",
                                 line);
         }
-        if ((rc = load_template_login(s, t, err)) != CT_OK) {
+        if ((rc = load_template_login(s, t, err)) != CT_OK ||
+            (rc = identity_load_template(s, &cfg->directory, t, err)) != CT_OK) {
             return rc;
         }
         config_setting_t *build = config_setting_get_member(s, "build");
@@ -361,6 +363,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
+        (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK) {

@@ -48,6 +48,14 @@ enum template_sudo {
     TEMPLATE_SUDO_PASSWORD,
 };
 
+/* `ldap_client = "none" | "sssd"` of a template (default none): who logs in from LDAP. */
+enum template_ldap_client {
+    TEMPLATE_LDAP_NONE,
+    TEMPLATE_LDAP_SSSD,
+};
+
+#define TEMPLATE_LOGIN_GROUPS_MAX 8
+
 struct template_def {
     char name[33];
     char image[128]; /* the backend's business (check_image): an LXD alias, a Proxmox VMID */
@@ -61,6 +69,10 @@ struct template_def {
     size_t nruntimes;
     enum template_sudo sudo; /* what the owner may do with sudo inside */
     bool sshd;               /* the image runs OpenSSH: the summary shows its host key */
+    enum template_ldap_client ldap_client; /* configured by the identity step (identity.h) */
+    /* LDAP groups whose members may log in besides the owner and admin_group */
+    char login_groups[TEMPLATE_LOGIN_GROUPS_MAX][CT_GROUP_MAX + 1];
+    size_t nlogin_groups;
     struct template_recipe *recipe; /* its `build` entry (template-recipe.h); NULL: none */
 };
 
@@ -111,6 +123,19 @@ struct publish_config {
     int command_timeout_s;
 };
 
+/*
+ * The LDAP directory as containers reach it (`directory = {...}`), for the
+ * templates whose ldap_client is not none.  Every value is checked at load to
+ * be one line of printable text: it is written into the client's config file.
+ */
+struct directory_config {
+    bool enabled;           /* the section is there */
+    char uri[256];          /* ldaps://HOST[:PORT] or ldap://... (then StartTLS) */
+    char base[256];         /* where users are */
+    char group_base[256];   /* where groups are ("" : base) */
+    char ca_file[PATH_MAX]; /* on the hypervisor: the CA that signed the directory's cert */
+};
+
 struct backend_ops;
 
 struct agent_config {
@@ -133,6 +158,7 @@ struct agent_config {
     struct publish_config publish;
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
     struct policy_config policy;
+    struct directory_config directory; /* identity.c loads it */
 };
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);

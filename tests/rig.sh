@@ -170,9 +170,18 @@ templates = (
     shell = "/bin/bash"; size = "medium"; sizes = [ "small", "medium", "large" ];
     max = { cpu = 2; memory = "512MiB"; disk = "4GiB"; };
     sudo = "nopasswd"; sshd = true;
+    # Identity (SPEC step 6): the owner, ctgate-admins and ctgate-team log in from LDAP.
+    ldap_client = "sssd"; login_groups = [ "ctgate-team" ];
     build = { suite = "bookworm"; ca_certificates = [ "$TLS_DIR/ca.crt" ]; }; }
   # Only templates that work: a test that needs a broken one adds it to a copy of this file.
 );
+# The directory as containers reach it: slapd on the bridge, TLS checked against the rig CA.
+directory = {
+  uri = "ldaps://$BRIDGE_NET.1:$LDAPS_PORT/";
+  base = "ou=people,$LDAP_BASE";
+  group_base = "ou=groups,$LDAP_BASE";
+  ca_file = "$TLS_DIR/ca.crt";
+};
 template_cache = "$CACHE/templates";
 protocols_file = "$RIG/protocols";
 # erin has a small quota (tests/integration/quota.sh); dave's is the same but he is an admin.
@@ -365,17 +374,24 @@ setup_sshd_loose() {
 
 # --- OpenLDAP slapd -----------------------------------------------------------
 
+# The rig CA is made once and kept with the image cache (the Debian template
+# trusts it); the server certificate is re-issued when the names it must carry
+# change (containers reach slapd on the bridge address).
 setup_tls() {
-    local d=$TLS_DIR
-    [ -f "$d/server.crt" ] && return 0
+    local d=$TLS_DIR san="subjectAltName=DNS:localhost,IP:127.0.0.1,IP:$BRIDGE_NET.1"
     install -d -m 0755 "$d"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ctgate rig CA" \
-        -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-        -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/san.ext"
-    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-        -days 3650 -extfile "$d/san.ext" -out "$d/server.crt" 2>/dev/null
+    if [ ! -f "$d/ca.crt" ] || [ ! -f "$d/ca.key" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ctgate rig CA" \
+            -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+        rm -f "$d/server.crt"
+    fi
+    if [ ! -f "$d/server.crt" ] || [ "$(cat "$d/san.ext" 2>/dev/null)" != "$san" ]; then
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+            -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+        printf '%s\n' "$san" > "$d/san.ext"
+        openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+            -days 3650 -extfile "$d/san.ext" -out "$d/server.crt" 2>/dev/null
+    fi
     chmod 0600 "$d/ca.key" "$d/server.key"
 }
 
@@ -426,11 +442,15 @@ EOF
             service_failed slapd "$d/slapadd.log" "loading the test users with slapadd failed"
         echo "$want" > "$d/db/ctgate-users"
     fi
+    # Containers reach it over TLS on the bridge (their sssd, identity step).
+    local listen="ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/ ldaps://$BRIDGE_NET.1:$LDAPS_PORT/"
+    if pid_alive slapd && [ "$(cat "$d/listen" 2>/dev/null)" != "$listen $(sha256sum <"$TLS_DIR/server.crt")" ]; then
+        stop_pid slapd
+    fi
     if ! pid_alive slapd; then
         # -d keeps slapd in the foreground, its log in slapd.log (shown if it fails).
-        setsid slapd -d stats -f "$d/slapd.conf" \
-            -h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" \
-            </dev/null >"$d/slapd.log" 2>&1 &
+        setsid slapd -d stats -f "$d/slapd.conf" -h "$listen" </dev/null >"$d/slapd.log" 2>&1 &
+        printf '%s %s\n' "$listen" "$(sha256sum <"$TLS_DIR/server.crt")" > "$d/listen"
         echo $! > "$PIDS/slapd.pid"
     fi
     wait_port 127.0.0.1 "$LDAP_PORT" 15 || service_failed slapd "$d/slapd.log" "slapd does not listen on $LDAP_PORT"
@@ -499,6 +519,12 @@ objectClass: posixGroup
 cn: ctgate-admins
 gidNumber: 20002
 memberUid: dave
+
+dn: cn=ctgate-team,ou=groups,$LDAP_BASE
+objectClass: posixGroup
+cn: ctgate-team
+gidNumber: 20003
+memberUid: erin
 EOF
 }
 
@@ -574,8 +600,8 @@ cmd_up() {
     install_binaries
     write_agent_conf
     write_gateway_conf
+    setup_lxd # first: slapd listens on the bridge's address too
     setup_slapd
-    setup_lxd
     setup_debian_template
     setup_nginx
     setup_sshd

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "identity.h"
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
@@ -220,6 +221,13 @@ static enum ct_err step_keys(void *p, struct ct_error *err)
     return rc;
 }
 
+/* SPEC §4 step 6: the template's LDAP client, so the directory's people can log in. */
+static enum ct_err step_identity(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    return identity_configure(c->agent, c->req->hostname, c->req->caller.uid, c->tmpl, err);
+}
+
 static void random_password(char *out, size_t len)
 {
     static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -304,6 +312,7 @@ static const struct step create_steps[] = {
     {"network", step_network, NULL},
     {"account", step_account, NULL},
     {"keys", step_keys, NULL},
+    {"identity", step_identity, NULL},
     {"password", step_password, NULL},
     {"publish", step_publish, undo_publish},
 };

@@ -37,7 +37,7 @@
 #define TEMPLATE_CAS_MAX 8
 #define TEMPLATE_INPUTS_HEX 65 /* BLAKE2b-256 in hex, with its NUL */
 /* Bumped whenever the rootfs a build makes changes for the same recipe. */
-#define TEMPLATE_RECIPE_FORMAT "ctgate-template-build 1"
+#define TEMPLATE_RECIPE_FORMAT "ctgate-template-build 2"
 
 /* What every built template has: init, sshd, sudo, git, TLS roots, the LDAP client, DHCP. */
 extern const char *const template_base_packages[];

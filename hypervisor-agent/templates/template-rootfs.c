@@ -168,7 +168,13 @@ enum ct_err template_rootfs_prepare(const char *rootfs, const struct template_re
         (rc = make_dir(rootfs, "usr/local/share/ca-certificates", err)) != CT_OK) {
         return rc;
     }
-    return install_cas(rootfs, r, timeout_s, err);
+    if ((rc = install_cas(rootfs, r, timeout_s, err)) != CT_OK) {
+        return rc;
+    }
+    /* A directory user logging in for the first time gets a home (pam_mkhomedir). */
+    char *argv[] = {"/usr/sbin/chroot", (char *)rootfs, "/usr/sbin/pam-auth-update", "--enable",
+                    "mkhomedir", NULL};
+    return run_argv(argv, timeout_s, err);
 }
 
 json_t *template_rootfs_packages(const char *rootfs, struct ct_error *err)

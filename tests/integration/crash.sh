@@ -11,7 +11,7 @@
 # request is never touched.
 source "$(dirname "$0")/../lib.sh"
 
-create_steps="reserve clone limits start network account keys password publish"
+create_steps="reserve clone limits start network account keys identity password publish"
 delete_steps="destroy release unpublish"
 http=$CTGATE_NGINX_DIR/ctgate/http.conf
 stream=$CTGATE_NGINX_DIR/ctgate/stream.conf
