@@ -110,6 +110,7 @@ struct publish_config {
     char url_scheme[8];      /* "http" or "https" (TLS ends at the admin's proxy) */
     char ssh_host[256];      /* the host users ssh to for the external port */
     char listen_address[64]; /* where nginx's stream servers listen, "" = all */
+    char subnet[24];         /* the containers' network, "10.213.77.1/24" (addr-policy.h) */
     char http_listen[64];    /* the listen parameter of the HTTP vhosts, e.g. "80" */
     int http_port;           /* the app's port inside the container */
     int ssh_port_min;        /* external SSH ports, one per container */

@@ -195,6 +195,7 @@ publish = {
   url_scheme = "http";
   ssh_host = "127.0.0.1";
   listen_address = "127.0.0.1";
+  subnet = "$BRIDGE_NET.1/24";   # the bridge's ipv4.address: only leases inside it are published
   http_listen = "127.0.0.1:$NGINX_HTTP_PORT";
   http_port = 80;
   ssh_ports = [ ${SSH_PORT_RANGE% *}, ${SSH_PORT_RANGE#* } ];

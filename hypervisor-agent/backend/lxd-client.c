@@ -126,14 +126,15 @@ static enum ct_err parse_reply(const char *method, const char *path, struct buf 
     return CT_OK;
 }
 
-enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
-                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
-                         long *status, struct ct_error *err)
+static enum ct_err call_capped(struct lxd *lxd, const char *method, const char *path,
+                               struct curl_slist *headers, const void *body, size_t len,
+                               size_t reply_max, json_t **reply, long *status,
+                               struct ct_error *err)
 {
     struct buf raw;
     long http = 0;
     json_t *parsed = NULL;
-    buf_init(&raw, LXD_REPLY_MAX);
+    buf_init(&raw, reply_max);
     enum ct_err rc =
         perform(lxd, method, path, headers, body, len, lxd->call_timeout_s, &raw, &http, err);
     if (rc == CT_OK) {
@@ -148,6 +149,25 @@ enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
     } else {
         json_decref(parsed);
     }
+    return rc;
+}
+
+enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
+                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
+                         long *status, struct ct_error *err)
+{
+    return call_capped(lxd, method, path, headers, body, len, LXD_REPLY_MAX, reply, status, err);
+}
+
+enum ct_err lxd_get_large(struct lxd *lxd, const char *path, size_t reply_max, json_t **reply,
+                          struct ct_error *err)
+{
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    if (headers == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    enum ct_err rc = call_capped(lxd, "GET", path, headers, NULL, 0, reply_max, reply, NULL, err);
+    curl_slist_free_all(headers);
     return rc;
 }
 

@@ -40,6 +40,14 @@ void lxd_close(struct lxd *lxd);
 enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json_t *body,
                      json_t **reply, long *status, struct ct_error *err);
 
+/*
+ * A GET whose answer may be larger than LXD_REPLY_MAX, up to reply_max
+ * bytes: the instance list (recursion=1, a few KiB per instance, all of it
+ * set through LXD's API, never by an instance).
+ */
+enum ct_err lxd_get_large(struct lxd *lxd, const char *path, size_t reply_max, json_t **reply,
+                          struct ct_error *err);
+
 /* A request with a raw body and extra headers (file push). */
 enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
                          struct curl_slist *headers, const void *body, size_t len, json_t **reply,

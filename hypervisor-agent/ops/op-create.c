@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr-policy.h"
 #include "identity.h"
 #include "log.h"
 #include "ops.h"
@@ -279,7 +280,18 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
     struct create_ctx *c = p;
     const struct agent_config *cfg = c->agent->cfg;
     enum ct_err rc = CT_OK;
+    struct addr_subnet net;
     if (cfg->publish.enabled) {
+        /* The backend's address came from LXD's lease; it must lie in publish.subnet too. */
+        enum addr_verdict v = addr_subnet_parse(cfg->publish.subnet, &net)
+                                  ? addr_policy_check(&net, c->ipv4)
+                                  : ADDR_OUTSIDE;
+        if (v != ADDR_OK) {
+            return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                                "the container's address %s %s (publish.subnet %s): it is not "
+                                "published",
+                                c->ipv4, addr_policy_reason(v), cfg->publish.subnet);
+        }
         rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, c->ipv4,
                                   c->http_port, err);
         if (rc == CT_OK) {

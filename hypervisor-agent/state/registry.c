@@ -427,8 +427,7 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
         return err->code;
     }
     if (r->ipv4 == NULL) {
-        json_object_del(entry, "ipv4");
-        json_object_del(entry, "http_port");
+        json_object_del(entry, "ipv4"); /* http_port stays: a start publishes it again */
     } else {
         json_object_set_new(entry, "ipv4", json_string(r->ipv4));
         json_object_set_new(entry, "http_port", json_integer(r->http_port));

@@ -115,7 +115,8 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
                              struct ct_error *err);
 /*
  * Record where a reserved name's container answers (set once its address is
- * known; ipv4 NULL clears it, so the name is no longer published).  Only the
+ * known; ipv4 NULL clears it, so the name is no longer published, and keeps
+ * http_port for when it is published again).  Only the
  * holder (request_id) may change it.
  */
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,

@@ -158,6 +158,7 @@ static void test_ports_and_addresses(void **state)
     assert_int_equal(registry_lookup(dir, "c", &one, &found, &err), CT_OK);
     assert_true(found);
     assert_string_equal(one.ipv4, "");
+    assert_int_equal(one.http_port, 8080); /* kept for the next start */
     assert_int_equal(registry_lookup(dir, "nothing", &one, &found, &err), CT_OK);
     assert_false(found);
 }
