@@ -294,8 +294,8 @@ enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, s
                           lxd->operation_timeout_s, operation, err);
 }
 
-enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s,
-                            json_t **operation, struct ct_error *err)
+enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s, json_t **operation,
+                            struct ct_error *err)
 {
     return wait_operation(lxd, json_string_value(json_object_get(async_reply, "operation")),
                           timeout_s, operation, err);

@@ -67,8 +67,8 @@ enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
                      struct ct_error *err);
 
 /* lxd_wait with its own deadline: at most timeout_s seconds (rounded up to whole seconds). */
-enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s,
-                            json_t **operation, struct ct_error *err);
+enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s, json_t **operation,
+                            struct ct_error *err);
 
 /*
  * Ask LXD to cancel the operation named by an "async" reply (DELETE on it).

@@ -24,8 +24,7 @@ static enum ct_err hook_error(const config_setting_t *s, size_t i, struct ct_err
 {
     const char *file = config_setting_source_file(s);
     return ct_error_set(err, CT_ERR_CONFIG, "%s:%d: hooks.after_create[%zu]: %s",
-                        file != NULL ? file : "agent.conf", config_setting_source_line(s), i,
-                        what);
+                        file != NULL ? file : "agent.conf", config_setting_source_line(s), i, what);
 }
 
 static void free_words(char **words)
@@ -49,8 +48,8 @@ static bool plain_text(const char *s)
 }
 
 /* An array of 1..max strings (each shorter than maxlen) into a NULL-terminated copy. */
-static enum ct_err load_words(const config_setting_t *arr, size_t max, size_t maxlen,
-                              char ***out, const char **why)
+static enum ct_err load_words(const config_setting_t *arr, size_t max, size_t maxlen, char ***out,
+                              const char **why)
 {
     *out = NULL;
     int n = arr != NULL && config_setting_is_array(arr) ? config_setting_length(arr) : 0;
@@ -113,8 +112,9 @@ static enum ct_err load_timeout(const config_setting_t *s, size_t i, struct hook
     return CT_OK;
 }
 
-static enum ct_err load_templates(const config_setting_t *s, size_t i, const struct agent_config *cfg,
-                                  struct hook_def *h, struct ct_error *err)
+static enum ct_err load_templates(const config_setting_t *s, size_t i,
+                                  const struct agent_config *cfg, struct hook_def *h,
+                                  struct ct_error *err)
 {
     const char *why = NULL;
     const config_setting_t *arr = config_setting_get_member(s, "templates");
@@ -214,22 +214,21 @@ enum ct_err hooks_load(const config_t *conf, const struct agent_config *cfg,
         return CT_OK;
     }
     const config_setting_t *list = config_setting_get_member(hooks, "after_create");
-    if (!config_setting_is_group(hooks) ||
-        config_setting_length(hooks) != (list != NULL ? 1 : 0)) {
-        return ct_error_set(err, CT_ERR_CONFIG,
-                            "%s:%d: hooks must be a group holding only after_create",
-                            config_setting_source_file(hooks) != NULL
-                                ? config_setting_source_file(hooks)
-                                : "agent.conf",
-                            config_setting_source_line(hooks));
+    if (!config_setting_is_group(hooks) || config_setting_length(hooks) != (list != NULL ? 1 : 0)) {
+        return ct_error_set(
+            err, CT_ERR_CONFIG, "%s:%d: hooks must be a group holding only after_create",
+            config_setting_source_file(hooks) != NULL ? config_setting_source_file(hooks)
+                                                      : "agent.conf",
+            config_setting_source_line(hooks));
     }
     if (list == NULL) {
         return CT_OK;
     }
     int n = config_setting_is_list(list) ? config_setting_length(list) : -1;
     if (n < 0 || n > HOOKS_MAX) {
-        return ct_error_set(err, CT_ERR_CONFIG, "%s:%d: hooks.after_create must be a list ( ... ) "
-                                                "of at most %d hooks",
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "%s:%d: hooks.after_create must be a list ( ... ) "
+                            "of at most %d hooks",
                             config_setting_source_file(list) != NULL
                                 ? config_setting_source_file(list)
                                 : "agent.conf",
@@ -244,8 +243,7 @@ enum ct_err hooks_load(const config_t *conf, const struct agent_config *cfg,
     }
     for (size_t i = 0; i < (size_t)n; i++) {
         struct hook_def *h = &out->after_create[i];
-        enum ct_err rc =
-            load_hook(config_setting_get_elem(list, (unsigned)i), i, cfg, out, h, err);
+        enum ct_err rc = load_hook(config_setting_get_elem(list, (unsigned)i), i, cfg, out, h, err);
         out->nafter_create = i + 1; /* from here hooks_free frees what h holds */
         if (rc != CT_OK) {
             hooks_free(out);
@@ -325,16 +323,16 @@ enum ct_err hooks_run(const struct hook_def *hook, const struct backend_ops *bac
     describe_failure(hook, &ex, rc, &why, failure, sizeof(failure));
     /* The log has the outcome, never the hook's output (it could hold an enrolment secret). */
     if (ex.timed_out) {
-        log_warn("create %s: hook %s: timed out after %ds (policy %s)%s", target->name,
-                 hook->name, hook->timeout_s, policy_names[hook->policy],
+        log_warn("create %s: hook %s: timed out after %ds (policy %s)%s", target->name, hook->name,
+                 hook->timeout_s, policy_names[hook->policy],
                  ex.still_running ? "; the backend could not stop it, it may still run inside"
                                   : "");
     } else if (rc != CT_OK) {
         log_warn("create %s: hook %s: could not run (%s) (policy %s)", target->name, hook->name,
                  ct_err_code(rc), policy_names[hook->policy]);
     } else {
-        log_warn("create %s: hook %s: exited with %d (%ld ms, policy %s)", target->name,
-                 hook->name, ex.exit_status, ms, policy_names[hook->policy]);
+        log_warn("create %s: hook %s: exited with %d (%ld ms, policy %s)", target->name, hook->name,
+                 ex.exit_status, ms, policy_names[hook->policy]);
     }
     if (hook->policy == HOOK_POLICY_WARN) {
         snprintf(warning, len, "hook %s", failure);

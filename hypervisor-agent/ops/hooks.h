@@ -24,11 +24,11 @@
 
 #include "error.h"
 
-#define HOOKS_MAX 8         /* hooks in one list */
-#define HOOK_NAME_MAX 24    /* so "hook:NAME" fits a progress line's step */
-#define HOOK_ARGV_MAX 32    /* words of one argv */
-#define HOOK_ARG_MAX 4096   /* bytes of one word */
-#define HOOK_TIMEOUT_MIN 1  /* seconds */
+#define HOOKS_MAX 8        /* hooks in one list */
+#define HOOK_NAME_MAX 24   /* so "hook:NAME" fits a progress line's step */
+#define HOOK_ARGV_MAX 32   /* words of one argv */
+#define HOOK_ARG_MAX 4096  /* bytes of one word */
+#define HOOK_TIMEOUT_MIN 1 /* seconds */
 #define HOOK_TIMEOUT_MAX 3600
 #define HOOK_TIMEOUT_DEFAULT 60
 #define HOOK_WARNING_MAX 320 /* one warning's text, for the result's `warnings` */

@@ -57,11 +57,12 @@ static void test_hooks_load(void **state)
     struct agent_config cfg;
     struct ct_error err = {0};
     assert_int_equal(
-        load_config(TEMPLATES "hooks = { after_create = (\n"
-                              "  { name = \"enrol\"; argv = [\"/usr/bin/enrol\", \"--now\"];\n"
-                              "    timeout = \"30s\"; policy = \"warn\"; templates = [\"debian\"]; },\n"
-                              "  { name = \"audit.d\"; argv = [\"/bin/true\"]; }\n"
-                              "); };\n",
+        load_config(TEMPLATES
+                    "hooks = { after_create = (\n"
+                    "  { name = \"enrol\"; argv = [\"/usr/bin/enrol\", \"--now\"];\n"
+                    "    timeout = \"30s\"; policy = \"warn\"; templates = [\"debian\"]; },\n"
+                    "  { name = \"audit.d\"; argv = [\"/bin/true\"]; }\n"
+                    "); };\n",
                     &cfg, &err),
         CT_OK);
     assert_int_equal(cfg.hooks.nafter_create, 2);
@@ -150,13 +151,13 @@ static void test_bad_hook_lists(void **state)
     assert_non_null(strstr(err.detail, "hooks must be a group holding only after_create"));
     assert_int_equal(load_config(TEMPLATES "hooks = { before_create = (); };", &cfg, &err),
                      CT_ERR_CONFIG);
-    assert_int_equal(load_config(TEMPLATES "hooks = { after_create = [\"/bin/true\"]; };", &cfg,
-                                 &err),
-                     CT_ERR_CONFIG);
+    assert_int_equal(
+        load_config(TEMPLATES "hooks = { after_create = [\"/bin/true\"]; };", &cfg, &err),
+        CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "hooks.after_create must be a list"));
-    assert_int_equal(load_config(TEMPLATES "hooks = { after_create = (\"/bin/true\"); };", &cfg,
-                                 &err),
-                     CT_ERR_CONFIG);
+    assert_int_equal(
+        load_config(TEMPLATES "hooks = { after_create = (\"/bin/true\"); };", &cfg, &err),
+        CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "hooks.after_create[0]: must be a group"));
 
     /* At most HOOKS_MAX hooks, and at most HOOK_ARGV_MAX words in one argv. */
@@ -183,9 +184,9 @@ static void test_bad_hook_lists(void **state)
 struct fake {
     int exit_status;
     const char *stderr_line;
-    enum ct_err rc;     /* what exec returns */
-    bool time_out;      /* pretend the command ran past its timeout */
-    char env[4][96];    /* what exec was given */
+    enum ct_err rc;  /* what exec returns */
+    bool time_out;   /* pretend the command ran past its timeout */
+    char env[4][96]; /* what exec was given */
     char argv0[64];
     char container[64];
     int timeout_s;
@@ -224,8 +225,8 @@ static const struct hook_target target = {"web1", "alice", "10.213.77.23",
 static enum ct_err run(struct fake *f, enum hook_policy policy, char *warning, size_t len,
                        struct ct_error *err)
 {
-    struct hook_def hook = {.name = "enrol", .step = "hook:enrol", .argv = hook_argv,
-                            .timeout_s = 2, .policy = policy};
+    struct hook_def hook = {
+        .name = "enrol", .step = "hook:enrol", .argv = hook_argv, .timeout_s = 2, .policy = policy};
     return hooks_run(&hook, &fake_backend, f, &target, warning, len, err);
 }
 
@@ -280,9 +281,9 @@ static void test_run_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_hooks),       cmocka_unit_test(test_hooks_load),
-        cmocka_unit_test(test_bad_hooks),      cmocka_unit_test(test_bad_hook_lists),
-        cmocka_unit_test(test_run_ok),         cmocka_unit_test(test_run_failures),
+        cmocka_unit_test(test_no_hooks),  cmocka_unit_test(test_hooks_load),
+        cmocka_unit_test(test_bad_hooks), cmocka_unit_test(test_bad_hook_lists),
+        cmocka_unit_test(test_run_ok),    cmocka_unit_test(test_run_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
