@@ -64,7 +64,7 @@ check "the listener recorded the enrolment" eventually grep -q " $a " "$log"
 check_eq "once" 1 "$(enrolments "$a")"
 check_eq "from the container's address, with CT_NAME and CT_ID (the request id)" "$ip $a $rid" \
     "$(grep " $a " "$log")"
-check_eq "the audit record has the hook's step, done" done "$(audit_step "$a" hook:enrol)"
+check_eq "the audit record has the hook's step, done" "done" "$(audit_step "$a" hook:enrol)"
 
 b=$(name_for hk-deb2)
 CREATED_NAMES+=("$b")
