@@ -80,6 +80,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(AGENT_OBJ) $(GW_OBJ) $(SHARED_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# The rig's stand-in for a security manager (tests/rig.sh starts it; not installed).
+$(BUILD)/ctgrig-enrol: tests/rig/enrol-listener.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # The tests need the fault-injection switch, so they build their own tree.
 check:
 	$(MAKE) FAULT_INJECTION=1 unit
@@ -88,7 +93,7 @@ check:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
 
-integration: all
+integration: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
 
 valgrind:
@@ -114,7 +119,7 @@ install: all
 	test -e $(DESTDIR)/etc/ctgate/protocols || \
 	  install -m 0644 conf/protocols $(DESTDIR)/etc/ctgate/protocols
 
-demo: all
+demo: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh
 
 # libFuzzer: every parser that reads outside input, built with ASan+UBSan.

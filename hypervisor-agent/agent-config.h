@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "hooks.h"
 #include "protocols.h"
 #include "validate.h"
 
@@ -160,6 +161,7 @@ struct agent_config {
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
+    struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
 };
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);

@@ -37,6 +37,7 @@ POOL=ctgrig
 IMAGE_ALIAS=ctgrig-busybox
 DEBIAN_TEMPLATE=debian
 DEBIAN_IMAGE_ALIAS=ctgrig-debian
+ENROL_PORT=15140   # the enrolment listener on the bridge (a security manager's stand-in)
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
@@ -125,7 +126,7 @@ password_of() { sed -n "s/^$1=//p" "$RIG/passwords"; }
 
 install_binaries() {
     local b
-    for b in ctgate ctgate-agent; do
+    for b in ctgate ctgate-agent ctgrig-enrol; do
         if [ -x "$BIN_DIR/$b" ]; then
             install -m 0755 "$BIN_DIR/$b" "$RIG/bin/$b.new"
             mv -f "$RIG/bin/$b.new" "$RIG/bin/$b"
@@ -204,6 +205,15 @@ publish = {
   stream_file = "$RIG/nginx/ctgate/stream.conf";
   test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
   reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
+};
+# A security agent's enrolment, as an admin would add one: the rig's listener
+# (ctgrig-enrol on the bridge) records which containers enrolled.  Debian only (it has bash).
+hooks = {
+  after_create = (
+    { name = "enrol";
+      argv = [ "/bin/bash", "-c", "echo \"\$CT_NAME \$CT_ID\" > /dev/tcp/$BRIDGE_NET.1/$ENROL_PORT" ];
+      timeout = "30s"; policy = "fail"; templates = [ "$DEBIAN_TEMPLATE" ]; }
+  );
 };
 EOF
     chmod 0644 "$RIG/agent.conf.new"
@@ -576,6 +586,28 @@ setup_lxd() {
     fi
 }
 
+# --- the enrolment listener -------------------------------------------------------
+# A security manager's stand-in for the agent.conf hook "enrol": ctgrig-enrol (built from
+# tests/rig/enrol-listener.c by make's test targets) listens on the bridge's host address
+# and appends "PEER_IP NAME ID" to $RIG/enrol/enrolments.log for each container that
+# enrols.  Runs as the agent's account (setpriv execs it, so the recorded pid is its own).
+setup_enrol() {
+    local d=$RIG/enrol
+    if [ ! -x "$RIG/bin/ctgrig-enrol" ]; then
+        log "warning: ctgrig-enrol is not built (make FAULT_INJECTION=1 build/test/ctgrig-enrol): Debian creates will fail their hook"
+        return 0
+    fi
+    install -d -m 0755 -o "$AGENT_USER" "$d"
+    if ! pid_alive enrol; then
+        setsid setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
+            "$RIG/bin/ctgrig-enrol" "$BRIDGE_NET.1" "$ENROL_PORT" "$d/enrolments.log" \
+            </dev/null >"$d/listener.log" 2>&1 &
+        echo $! > "$PIDS/enrol.pid"
+    fi
+    wait_port "$BRIDGE_NET.1" "$ENROL_PORT" 10 ||
+        service_failed enrol "$d/listener.log" "the enrolment listener does not listen on $BRIDGE_NET.1:$ENROL_PORT"
+}
+
 # --- the Debian template -------------------------------------------------------
 # Built by the product itself (`ctgate-agent template build`, as root, as an admin
 # would), from Debian's mirror the first time; later runs reuse the image or the
@@ -603,6 +635,7 @@ cmd_up() {
     write_gateway_conf
     setup_lxd # first: slapd listens on the bridge's address too
     setup_slapd
+    setup_enrol
     setup_debian_template
     setup_nginx
     setup_sshd
@@ -635,6 +668,9 @@ export CTGATE_IMAGE_ALIAS=$IMAGE_ALIAS
 export CTGATE_TEMPLATE=busybox
 export CTGATE_DEBIAN_TEMPLATE=$DEBIAN_TEMPLATE
 export CTGATE_DEBIAN_IMAGE_ALIAS=$DEBIAN_IMAGE_ALIAS
+export CTGATE_ENROL_ADDRESS=$BRIDGE_NET.1
+export CTGATE_ENROL_PORT=$ENROL_PORT
+export CTGATE_ENROL_LOG=$RIG/enrol/enrolments.log
 export CTGATE_LDAP_URI=ldap://127.0.0.1:$LDAP_PORT
 export CTGATE_LDAPS_URI=ldaps://127.0.0.1:$LDAPS_PORT
 export CTGATE_LDAP_BASE=$LDAP_BASE
@@ -675,6 +711,7 @@ cmd_down() {
     stop_pid sshd-loose
     stop_pid nginx
     stop_pid slapd
+    stop_pid enrol
     log "down"
 }
 
@@ -718,7 +755,7 @@ cmd_purge() {
 
 cmd_status() {
     local n
-    for n in sshd sshd-loose slapd lxd nginx; do
+    for n in sshd sshd-loose slapd lxd nginx enrol; do
         if pid_alive "$n"; then echo "$n: running (pid $(cat "$PIDS/$n.pid"))"; else echo "$n: stopped"; fi
     done
 }

@@ -59,8 +59,12 @@ struct backend_exec {
     const char *const *argv; /* NULL-terminated; never a shell line with user text */
     const void *stdin_file;  /* when not NULL: pushed to a root-only file and fed as stdin */
     size_t stdin_len;
+    const char *const *env; /* NULL-terminated "NAME=value" added to the environment; NULL: none */
+    int timeout_s;          /* the longest wait for the command; 0: the backend's own timeout */
     int exit_status;          /* out */
     char stderr_excerpt[160]; /* out: first line of stderr, for error details */
+    bool timed_out;           /* out: ran past timeout_s (the call returned CT_ERR_TIMEOUT) */
+    bool still_running;       /* out, with timed_out: the backend could not stop it */
 };
 
 struct backend_file {

@@ -364,18 +364,54 @@ static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_
     }
 }
 
+/* ex->env's "NAME=value" entries into LXD's exec environment object. */
+static enum ct_err add_environment(json_t *environment, const char *const *env,
+                                   struct ct_error *err)
+{
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+        char key[64];
+        size_t n = strcspn(env[i], "=");
+        if (env[i][n] != '=' || n == 0 || n >= sizeof(key)) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "bad environment entry");
+        }
+        memcpy(key, env[i], n);
+        key[n] = '\0';
+        if (json_object_set_new(environment, key, json_string(env[i] + n + 1)) != 0) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+    }
+    return CT_OK;
+}
+
+/*
+ * A command past its timeout: ask LXD to cancel it.  LXD cannot cancel an
+ * exec without websockets (it refuses), so the command may run on inside
+ * until it ends or the instance stops; ex->still_running says so.
+ */
+static void stop_exec(struct lxd_backend *b, json_t *reply, struct backend_exec *ex,
+                      struct ct_error *err)
+{
+    struct ct_error why = {0};
+    ex->timed_out = true;
+    ex->still_running = lxd_cancel(&b->lxd, reply, &why) != CT_OK;
+    ct_error_set(err, CT_ERR_TIMEOUT, "timed out after %ds", ex->timeout_s);
+}
+
 static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_exec *ex,
                                     struct ct_error *err)
 {
     struct lxd_backend *b = h;
     char path[256];
     char stdin_path[64] = "";
+    json_t *reply = NULL;
     json_t *op = NULL;
     json_t *body = NULL;
     enum ct_err rc = CT_OK;
 
     ex->exit_status = -1;
     ex->stderr_excerpt[0] = '\0';
+    ex->timed_out = false;
+    ex->still_running = false;
     json_t *command = json_array();
     if (command == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
@@ -409,8 +445,22 @@ static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_ex
         rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         goto out;
     }
+    if ((rc = add_environment(json_object_get(body, "environment"), ex->env, err)) != CT_OK) {
+        goto out;
+    }
     snprintf(path, sizeof(path), "/1.0/instances/%s/exec", name);
-    rc = lxd_call_wait(&b->lxd, "POST", path, body, &op, NULL, err);
+    if ((rc = lxd_call(&b->lxd, "POST", path, body, &reply, NULL, err)) != CT_OK) {
+        goto out;
+    }
+    if (ex->timeout_s > 0) {
+        rc = lxd_wait_within(&b->lxd, reply, ex->timeout_s, &op, err);
+        if (rc == CT_ERR_TIMEOUT) {
+            stop_exec(b, reply, ex, err);
+            goto out;
+        }
+    } else {
+        rc = lxd_wait(&b->lxd, reply, &op, err);
+    }
     if (rc != CT_OK) {
         goto out;
     }
@@ -421,6 +471,7 @@ out:
     if (stdin_path[0] != '\0') {
         delete_file(b, name, stdin_path);
     }
+    json_decref(reply);
     json_decref(op);
     json_decref(body);
     json_decref(command);
