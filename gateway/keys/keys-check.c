@@ -121,7 +121,7 @@ const char *keys_loggable(const char *text)
     if (text == NULL) {
         return "(none)";
     }
-    for (; text[n] != '\0' && n <= GW_KEY_TYPE_MAX; n++) {
+    for (; n <= GW_KEY_TYPE_MAX && text[n] != '\0'; n++) {
         char c = text[n];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
               c == '.' || c == '@')) {
