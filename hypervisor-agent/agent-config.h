@@ -30,8 +30,8 @@
 /* CPUs, memory and root disk of a container; 0 means "no limit" / "not given". */
 struct size_spec {
     int cpu;
-    long long memory_mib;
-    long long disk_mib;
+    long long memory_bytes;
+    long long disk_bytes;
 };
 
 /* A named size users may pick with --size (the `sizes` list). */
@@ -80,7 +80,7 @@ struct template_def {
 /* How much one user may hold at once (0: unlimited). */
 struct quota {
     int containers;
-    long long memory_mib;
+    long long memory_bytes;
     int creates_per_hour; /* creates started in any hour (ratelimit.h); 0: unlimited */
 };
 

@@ -41,6 +41,7 @@ ENROL_PORT=15140   # the enrolment listener on the bridge (a security manager's 
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
+KEYS_USER=ctgrig-keys    # AuthorizedKeysCommandUser: runs ctgate-keys for the gateway account
 LXD_GROUP=ctgrig-lxd
 TEST_USERS="alice bob carol dave erin"
 
@@ -98,6 +99,9 @@ setup_accounts() {
     if ! getent passwd "$BENCH_USER" >/dev/null; then
         useradd --system --create-home --home-dir "/home/$BENCH_USER" --shell /bin/sh "$BENCH_USER"
     fi
+    if ! getent passwd "$KEYS_USER" >/dev/null; then
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$KEYS_USER"
+    fi
     usermod -p '*' "$GATEWAY_USER"
     usermod -p '*' "$AGENT_USER"
     usermod -p '*' "$BENCH_USER"
@@ -126,7 +130,7 @@ password_of() { sed -n "s/^$1=//p" "$RIG/passwords"; }
 
 install_binaries() {
     local b
-    for b in ctgate ctgate-agent ctgrig-enrol; do
+    for b in ctgate ctgate-keys ctgate-agent ctgrig-enrol; do
         if [ -x "$BIN_DIR/$b" ]; then
             install -m 0755 "$BIN_DIR/$b" "$RIG/bin/$b.new"
             mv -f "$RIG/bin/$b.new" "$RIG/bin/$b"
@@ -241,6 +245,9 @@ agent = {
   idle_timeout = 120;
 };
 create = { default_template = "busybox"; };
+# ctgate-keys (sshd's AuthorizedKeysCommand): any key gets in and the gateway asks bob's
+# password, as with the hand-made file before; tests/integration/keys-admit.sh tries ldap-keys.
+keys = { admit = "any-key"; timeout = 5; };
 prompt_timeout = ${CTGATE_RIG_PROMPT_TIMEOUT:-15};
 EOF
     chmod 0644 "$RIG/gateway.conf.new"
@@ -300,12 +307,14 @@ setup_sshd() {
     local d=$RIG/sshd
     install -d -m 0755 "$d" "$d/authorized_keys"
     [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$d/ssh_host_ed25519_key"
-    # create-container: every test user's key may log in; the gateway is forced.
+    # create-container: no file; sshd asks ctgate-keys (keys.admit in gateway.conf), which runs as
+    # $KEYS_USER from $RIG/bin (root-owned, as sshd requires). The bench account keeps a file
+    # of every test user's key.
     local u
-    : > "$d/authorized_keys/$GATEWAY_USER.new"
-    for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$GATEWAY_USER.new"; done
-    mv -f "$d/authorized_keys/$GATEWAY_USER.new" "$d/authorized_keys/$GATEWAY_USER"
-    cp "$d/authorized_keys/$GATEWAY_USER" "$d/authorized_keys/$BENCH_USER"
+    rm -f "$d/authorized_keys/$GATEWAY_USER"
+    : > "$d/authorized_keys/$BENCH_USER.new"
+    for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$BENCH_USER.new"; done
+    mv -f "$d/authorized_keys/$BENCH_USER.new" "$d/authorized_keys/$BENCH_USER"
     # The agent account: only the gateway's key, only the agent.
     printf 'restrict,command="%s --config %s" %s\n' "$RIG/bin/ctgate-agent" "$RIG/agent.conf" \
         "$(cat "$RIG/keys/gateway_key.pub")" > "$d/authorized_keys/$AGENT_USER"
@@ -338,6 +347,9 @@ LogLevel VERBOSE
 Subsystem sftp /usr/lib/openssh/sftp-server
 
 Match User $GATEWAY_USER
+    AuthorizedKeysFile none
+    AuthorizedKeysCommand $RIG/bin/ctgate-keys --config $RIG/gateway.conf %u %t %k
+    AuthorizedKeysCommandUser $KEYS_USER
     ForceCommand $RIG/bin/ctgate --config $RIG/gateway.conf
     DisableForwarding yes
     PermitTTY yes
@@ -654,6 +666,7 @@ export CTGATE_AGENT_KNOWN_HOSTS=$RIG/keys/agent_known_hosts
 export CTGATE_GATEWAY_USER=$GATEWAY_USER
 export CTGATE_AGENT_USER=$AGENT_USER
 export CTGATE_BENCH_USER=$BENCH_USER
+export CTGATE_KEYS_USER=$KEYS_USER
 export CTGATE_GATEWAY_KEY=$RIG/keys/gateway_key
 export CTGATE_AGENT_CONF=$RIG/agent.conf
 export CTGATE_GATEWAY_CONF=$RIG/gateway.conf
@@ -745,7 +758,7 @@ cmd_purge() {
     fi
     rm -rf "$RIG"
     if [ "$keep_cache" = 1 ]; then log "kept the image cache $CACHE"; else rm -rf "$CACHE"; fi
-    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER"; do
+    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER" "$KEYS_USER"; do
         getent passwd "$u" >/dev/null && userdel --remove "$u" 2>/dev/null
         getent passwd "$u" >/dev/null && die "cannot remove the account $u"
     done

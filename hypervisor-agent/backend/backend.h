@@ -80,7 +80,7 @@ struct backend_file {
  * What a backend can do (struct backend_ops.supports), like curl's SSLSUPP_*
  * bits: a caller asks the mask, never the backend's name.
  */
-#define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_mib */
+#define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_bytes */
 #define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
 
 /* An image as image_info and import_image report it. */

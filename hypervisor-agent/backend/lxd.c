@@ -163,12 +163,12 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
         snprintf(value, sizeof(value), "%d", spec->cpu);
         json_object_set_new(config, "limits.cpu", json_string(value));
     }
-    if (spec->memory_mib != 0) {
-        units_format_mib(spec->memory_mib, value, sizeof(value));
+    if (spec->memory_bytes != 0) {
+        units_format_size(spec->memory_bytes, value, sizeof(value));
         json_object_set_new(config, "limits.memory", json_string(value));
     }
-    if (spec->disk_mib != 0) {
-        units_format_mib(spec->disk_mib, value, sizeof(value));
+    if (spec->disk_bytes != 0) {
+        units_format_size(spec->disk_bytes, value, sizeof(value));
         /* A PATCH replaces a device whole: repeat what create gave the root disk. */
         json_object_set_new(body, "devices",
                             json_pack("{s:{s:s, s:s, s:s, s:s}}", "root", "type", "disk", "path",

@@ -101,7 +101,7 @@ static enum ct_err step_limits(void *p, struct ct_error *err)
     struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
     bool can_disk = true;
-    if (c->limits.disk_mib != 0) {
+    if (c->limits.disk_bytes != 0) {
         enum ct_err rc = backend_can(a->backend, a->handle, BACKEND_CAN_LIMIT_DISK, &can_disk, err);
         if (rc != CT_OK) {
             return rc;
@@ -112,7 +112,7 @@ static enum ct_err step_limits(void *p, struct ct_error *err)
             return ct_error_set(err, CT_ERR_BAD_VALUE,
                                 "the storage pool cannot limit a root disk's size");
         }
-        c->limits.disk_mib = 0; /* a size's disk on a pool without quotas: not enforced */
+        c->limits.disk_bytes = 0; /* a size's disk on a pool without quotas: not enforced */
     }
     return a->backend->set_limits(a->handle, c->req->hostname, &c->limits, err);
 }
@@ -442,11 +442,11 @@ static void add_limits(json_t *data, const struct create_ctx *c)
     if (c->limits.cpu != 0) {
         snprintf(cpu, sizeof(cpu), "%d", c->limits.cpu);
     }
-    if (c->limits.memory_mib != 0) {
-        units_format_mib(c->limits.memory_mib, memory, sizeof(memory));
+    if (c->limits.memory_bytes != 0) {
+        units_format_size(c->limits.memory_bytes, memory, sizeof(memory));
     }
-    if (c->limits.disk_mib != 0) {
-        units_format_mib(c->limits.disk_mib, disk, sizeof(disk));
+    if (c->limits.disk_bytes != 0) {
+        units_format_size(c->limits.disk_bytes, disk, sizeof(disk));
     }
     json_object_set_new(data, "limits",
                         json_pack("{s:s?, s:s?, s:s?}", "cpu", cpu[0] ? cpu : NULL, "memory",
@@ -548,14 +548,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                                     err)) != CT_OK) {
         return rc;
     }
-    if (quota.memory_mib != 0 && c.limits.memory_mib == 0) {
+    if (quota.memory_bytes != 0 && c.limits.memory_bytes == 0) {
         return ct_error_set(err, CT_ERR_BAD_VALUE,
                             "a memory limit is needed under your memory quota: give --memory or "
                             "--size");
     }
-    c.ports.memory_mib = c.limits.memory_mib;
+    c.ports.memory_bytes = c.limits.memory_bytes;
     c.ports.quota_containers = quota.containers;
-    c.ports.quota_memory_mib = quota.memory_mib;
+    c.ports.quota_memory_bytes = quota.memory_bytes;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
     const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];

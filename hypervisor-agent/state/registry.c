@@ -15,6 +15,7 @@
 #include "json-secure.h"
 #include "lockfile.h"
 #include "strcopy.h"
+#include "units.h"
 
 #define LOCK_WAIT_MS 15000
 
@@ -187,6 +188,16 @@ static void protocols_of(json_t *protos, struct registry_entry *out)
     qsort(out->protocols, out->nprotocols, sizeof(out->protocols[0]), compare_protocols);
 }
 
+/* An entry's memory in bytes; entries written before sizes were bytes say "memory_mib". */
+static long long memory_of(json_t *e)
+{
+    json_t *bytes = json_object_get(e, "memory_bytes");
+    if (bytes != NULL) {
+        return json_integer_value(bytes);
+    }
+    return json_integer_value(json_object_get(e, "memory_mib")) * UNITS_MIB;
+}
+
 /* The entry named name; false (out undefined) when the name does not fit. */
 static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
 {
@@ -198,7 +209,7 @@ static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
     string_of(json_object_get(e, "owner"), out->owner, sizeof(out->owner));
     string_of(json_object_get(e, "request_id"), out->request_id, sizeof(out->request_id));
     string_of(json_object_get(e, "reserved"), out->reserved, sizeof(out->reserved));
-    out->memory_mib = json_integer_value(json_object_get(e, "memory_mib"));
+    out->memory_bytes = memory_of(e);
     out->ssh_port = int_of(json_object_get(e, "ssh_port"));
     string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
     out->http_port = int_of(json_object_get(e, "http_port"));
@@ -304,17 +315,22 @@ static enum ct_err check_quota(json_t *names, const char *owner, const struct re
         const char *o = json_string_value(json_object_get(entry, "owner"));
         if (o != NULL && strcmp(o, owner) == 0) {
             count++;
-            memory += json_integer_value(json_object_get(entry, "memory_mib"));
+            memory += memory_of(entry);
         }
     }
     if (c->quota_containers != 0 && count + 1 > c->quota_containers) {
         return ct_error_set(err, CT_ERR_QUOTA, "you have %d containers, the most allowed is %d",
                             count, c->quota_containers);
     }
-    if (c->quota_memory_mib != 0 && memory + c->memory_mib > c->quota_memory_mib) {
-        return ct_error_set(err, CT_ERR_QUOTA,
-                            "memory: %lldMiB held + %lldMiB asked > %lldMiB allowed", memory,
-                            c->memory_mib, c->quota_memory_mib);
+    if (c->quota_memory_bytes != 0 && memory + c->memory_bytes > c->quota_memory_bytes) {
+        char held[32];
+        char asked[32];
+        char allowed[32];
+        units_format_size(memory, held, sizeof(held));
+        units_format_size(c->memory_bytes, asked, sizeof(asked));
+        units_format_size(c->quota_memory_bytes, allowed, sizeof(allowed));
+        return ct_error_set(err, CT_ERR_QUOTA, "memory: %s held + %s asked > %s allowed", held,
+                            asked, allowed);
     }
     return CT_OK;
 }
@@ -345,8 +361,8 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
         if (r->claim->ssh_port != 0) {
             json_object_set_new(entry, "ssh_port", json_integer(r->claim->ssh_port));
         }
-        if (r->claim->memory_mib != 0) {
-            json_object_set_new(entry, "memory_mib", json_integer(r->claim->memory_mib));
+        if (r->claim->memory_bytes != 0) {
+            json_object_set_new(entry, "memory_bytes", json_integer(r->claim->memory_bytes));
         }
         if (r->claim->worker != NULL) {
             json_object_set_new(entry, "pending", pending_json("create", r->claim->worker));
