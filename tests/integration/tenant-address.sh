@@ -77,8 +77,22 @@ check "127.0.0.1 on eth0: refused or no address (exit 4 or 7)" grep -qxE '4|7' "
 check "127.0.0.1 on eth0: nginx never routes to it, nor names $a" not_named "$a" 127.0.0.1
 refused "another running container's address ($b's)" "$ip_b" < <(
     printf 'auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address %s/24\n' "$ip_b")
-refused "a second address (the bridge's) on eth0 besides the lease" "$bridge_ip" < <(
-    dhcp_config; printf '  up ip addr add %s/24 dev eth0\n' "$bridge_ip")
+# The second address comes up after the DHCP lease, so the agent may look before or after it
+# is there: refused (unpublished), or published at the lease; never routed to the bridge.
+echo "-- a second address (the bridge's) on eth0 besides the lease"
+{ dhcp_config; printf '  up ip addr add %s/24 dev eth0\n' "$bridge_ip"; } | set_interfaces "$a"
+gw_run "$TMP/r2" alice -T -- restart "$a" --json
+if [ "$(cat "$TMP/r2.rc")" = 0 ]; then
+    ip2=$(jq -r .data.ipv4 "$TMP/r2.out")
+    check "second address: published only at a lease of $a" \
+        jq_true --arg ip "$ip2" --arg n "$a" 'any(.metadata[]; .address == $ip and .hostname == $n)' \
+        <(lxd_get "/1.0/networks/$CTGATE_LXD_BRIDGE/leases")
+else
+    check_eq "second address: refused (exit 4)" 4 "$(cat "$TMP/r2.rc")"
+    check_eq "second address: the registry holds no address" "" "$(registry_ipv4 "$a")"
+fi
+check_eq "second address: nginx never routes to $bridge_ip" 0 \
+    "$(cat "$http" "$stream" | grep -c "proxy_pass \(http://\)\?$bridge_ip:")"
 check "through all of it, $b stays published at its own address" published_at "$b" "$ip_b"
 
 echo "-- an extra interface changes nothing: published at the lease"
