@@ -118,7 +118,8 @@ static void undo_clone(void *p)
     struct ct_error why = {0};
     /* Destroy only what this request made: a same-named instance of another request stays. */
     enum ct_err rc = c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &why);
-    if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0) {
+    if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0 &&
+        strcmp(inst.owner, c->req->caller.uid) == 0) { /* ids are scoped to their owner */
         rc = c->agent->backend->destroy(c->agent->handle, c->req->hostname, &why);
     }
     if (rc != CT_OK && rc != CT_ERR_NOT_FOUND) {
@@ -400,7 +401,8 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
         if (registry_lookup(cfg->state_dir, req->hostname, &entry, &found, err) != CT_OK) {
             return err->code;
         }
-        bool ours = found && strcmp(entry.request_id, req->request_id) == 0;
+        bool ours = found && strcmp(entry.request_id, req->request_id) == 0 &&
+                    strcmp(entry.owner, req->caller.uid) == 0; /* ids are scoped to owners */
         bool running = ours && entry.pending != REGISTRY_SETTLED &&
                        !registry_entry_abandoned(&entry);
         bool settled = ours && entry.pending == REGISTRY_SETTLED;

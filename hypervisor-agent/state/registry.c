@@ -331,7 +331,9 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
             r->claim->abandoned =
                 rid[0] != '\0' && registry_entry_abandoned(&e) &&
                 str_copy(r->claim->abandoned_rid, sizeof(r->claim->abandoned_rid), rid);
-            r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0;
+            /* ids are scoped to their owner: another owner's equal id is another request */
+            r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0 &&
+                                     strcmp(e.owner, r->owner) == 0;
         }
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }

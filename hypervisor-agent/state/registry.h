@@ -50,7 +50,8 @@ struct reserve_claim {
     /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is an operation whose process died */
     bool abandoned;
     char abandoned_rid[65];
-    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is this very request_id, alive or settled */
+    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is this owner's very request_id, alive or
+       settled (request ids are scoped to their owner: another owner's equal id is not it) */
     bool same_request;
 };
 

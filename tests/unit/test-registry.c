@@ -251,6 +251,10 @@ static void test_pending_and_settle(void **state)
                      CT_ERR_HOSTNAME_TAKEN);
     assert_true(c.same_request);
     assert_false(c.abandoned);
+    /* the same id from another owner is another request: no waiting on (or for) it */
+    assert_int_equal(registry_reserve(dir, "p", "v", "req-p", "t", &c, &err),
+                     CT_ERR_HOSTNAME_TAKEN);
+    assert_false(c.same_request);
     assert_int_equal(registry_settle(dir, "p", "req-other", &err), CT_ERR_INTERNAL);
     assert_int_equal(registry_settle(dir, "p", "req-p", &err), CT_OK);
     assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
