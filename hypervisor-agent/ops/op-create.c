@@ -480,6 +480,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.memory_mib = c.limits.memory_mib;
     c.ports.quota_containers = quota.containers;
     c.ports.quota_memory_mib = quota.memory_mib;
+    c.ports.reuse_cooldown_s = ctx->cfg->reuse_cooldown_s;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
     const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];
