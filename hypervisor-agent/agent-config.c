@@ -310,7 +310,7 @@ static enum ct_err load_backend(const config_t *conf, struct agent_config *cfg,
     return cfg->backend_ops->load_settings(conf, &cfg->backend_settings, err);
 }
 
-/* reuse_cooldown: a duration ("1h", "0s": off) or seconds; default AGENT_REUSE_COOLDOWN_DEFAULT_S. */
+/* reuse_cooldown: a duration ("1h"; "0s": off) or seconds; AGENT_REUSE_COOLDOWN_DEFAULT_S. */
 static enum ct_err load_cooldown(const config_t *conf, struct agent_config *cfg,
                                  struct ct_error *err)
 {
@@ -325,9 +325,10 @@ static enum ct_err load_cooldown(const config_t *conf, struct agent_config *cfg,
     }
     const char *text = config_setting_get_string(s);
     if (text == NULL || !units_parse_duration(text, &cfg->reuse_cooldown_s)) {
-        return ct_error_set(err, CT_ERR_CONFIG,
-                            "line %d: 'reuse_cooldown' must be a duration like \"1h\" (\"0s\": off)",
-                            config_setting_source_line(s));
+        return ct_error_set(
+            err, CT_ERR_CONFIG,
+            "line %d: 'reuse_cooldown' must be a duration like \"1h\" (\"0s\": off)",
+            config_setting_source_line(s));
     }
     return CT_OK;
 }

@@ -159,7 +159,7 @@ struct agent_config {
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
-    long long reuse_cooldown_s; /* a freed name and its ports stay their owner's this long; 0: off */
+    long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
 };
 
 #define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600

@@ -33,12 +33,13 @@ static const op_fn op_table[OP__COUNT] = {
 
 /* Operations that change something: their audit record is written before they run (audit.h). */
 static const bool op_changes[OP__COUNT] = {
-    [OP_CREATE] = true, [OP_DELETE] = true, [OP_START] = true,
+    [OP_CREATE] = true, [OP_DELETE] = true,  [OP_START] = true,
     [OP_STOP] = true,   [OP_RESTART] = true,
 };
 
 /* What a caller is told when the audit trail cannot be written (the log says why). */
-#define AUDIT_REFUSAL "the audit trail cannot be written: request refused (the agent's log says why)"
+#define AUDIT_REFUSAL                                                                              \
+    "the audit trail cannot be written: request refused (the agent's log says why)"
 
 /* One line (or everything up to EOF) from fd, bounded in size and time. */
 static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct ct_error *err)

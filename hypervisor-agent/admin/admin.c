@@ -43,8 +43,7 @@ static const struct admin_opt reap_options[] = {
 };
 
 static const struct admin_opt audit_show_options[] = {
-    {"user", 0, "UID", "only this user's records (@reaper: the reaper's)", audit_actor_valid,
-     NULL},
+    {"user", 0, "UID", "only this user's records (@reaper: the reaper's)", audit_actor_valid, NULL},
     {"since", 0, "TIME|DURATION", "only records since 2026-11-23T16:00:00Z, or 2h ago",
      audit_since_valid, "ctgate-agent audit: --since takes 2026-11-23T16:00:00Z or 2h"},
     {"name", 0, "NAME", "only records about this container", validate_hostname, NULL},
@@ -81,8 +80,8 @@ const struct admin_cmd admin_commands[] = {
      ADMIN_NEED_BACKEND, reap_options, reap_run, reap_failed, NULL},
     {"audit keygen",
      "make the audit trail's signing key (at install; every operation\n"
-     "is refused until it exists)", ADMIN_NEED_CONFIG, NULL,
-     audit_keygen_run, audit_failed, NULL},
+     "is refused until it exists)",
+     ADMIN_NEED_CONFIG, NULL, audit_keygen_run, audit_failed, NULL},
     {"audit verify",
      "check every record, the hash chain, the signatures and the end\n"
      "audit.head names; exit 5 names the first bad record",

@@ -54,9 +54,8 @@ static void print_record(json_t *r)
            (long long)json_integer_value(json_object_get(r, "seq")),
            json_string_value(json_object_get(r, "time")),
            json_string_value(json_object_get(json_object_get(r, "who"), "uid")),
-           json_string_value(json_object_get(r, "op")), host != NULL ? host : "-",
-           code, step != NULL ? " at " : "",
-           step != NULL ? step : "");
+           json_string_value(json_object_get(r, "op")), host != NULL ? host : "-", code,
+           step != NULL ? " at " : "", step != NULL ? step : "");
 }
 
 int audit_show_run(struct admin_ctx *ctx)

@@ -40,9 +40,8 @@ static enum ct_err audit_start(const struct agent_ctx *ctx, const char *op,
 {
     struct audit_who who = {AUDIT_ACTOR_REAPER, "", ""};
     json_t *params = action_params(inst);
-    enum ct_err rc = params != NULL
-                         ? audit_begin(ctx->cfg->state_dir, &who, op, params, seq, err)
-                         : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    enum ct_err rc = params != NULL ? audit_begin(ctx->cfg->state_dir, &who, op, params, seq, err)
+                                    : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     json_decref(params);
     if (rc != CT_OK) {
         ct_error_set(err, rc, "the audit trail cannot be written: not done (see the log)");

@@ -284,8 +284,8 @@ enum ct_err audit_finish(const char *dir, long long begin_seq, const struct audi
     json_int_t written = 0;
     json_t *record = json_pack("{s:o, s:s, s:O, s:{s:b, s:s, s:s?}, s:o}", "who", who_json(who),
                                "op", op, "params", params, "result", "ok", result == CT_OK, "code",
-                               ct_err_code(result), "step", err != NULL ? err->step : NULL,
-                               "steps", steps != NULL ? json_incref(steps) : json_array());
+                               ct_err_code(result), "step", err != NULL ? err->step : NULL, "steps",
+                               steps != NULL ? json_incref(steps) : json_array());
     if (record != NULL && begin_seq > 0) {
         json_object_set_new(record, "begin", json_integer((json_int_t)begin_seq));
     }
@@ -490,11 +490,12 @@ static bool select_line(const char *line, size_t len, size_t lineno, void *p)
     const char *host = json_string_value(json_object_get(json_object_get(r, "params"), "hostname"));
     const char *phase = json_string_value(json_object_get(r, "phase"));
     time_t when = 0;
-    bool keep = r != NULL && (s->begins || phase == NULL) && (s->uid == NULL || (uid != NULL && strcmp(uid, s->uid) == 0)) &&
-                (s->hostname == NULL || (host != NULL && strcmp(host, s->hostname) == 0)) &&
-                (s->since == 0 ||
-                 (timefmt_parse(json_string_value(json_object_get(r, "time")), &when) &&
-                  when >= s->since));
+    bool keep =
+        r != NULL && (s->begins || phase == NULL) &&
+        (s->uid == NULL || (uid != NULL && strcmp(uid, s->uid) == 0)) &&
+        (s->hostname == NULL || (host != NULL && strcmp(host, s->hostname) == 0)) &&
+        (s->since == 0 ||
+         (timefmt_parse(json_string_value(json_object_get(r, "time")), &when) && when >= s->since));
     if (keep) {
         json_object_del(r, "sig");
         json_object_del(r, "prev");

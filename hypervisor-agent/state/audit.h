@@ -78,8 +78,7 @@ int audit_verify(const char *state_dir, const char *pubkey_path, FILE *out);
  * hostname is not NULL, about that container, begin records only when
  * begins: the last `limit` of them, oldest first.  *out is a new array.
  */
-enum ct_err audit_select(const char *state_dir, const char *uid, time_t since,
-                         const char *hostname, size_t limit, bool begins, json_t **out,
-                         struct ct_error *err);
+enum ct_err audit_select(const char *state_dir, const char *uid, time_t since, const char *hostname,
+                         size_t limit, bool begins, json_t **out, struct ct_error *err);
 
 #endif

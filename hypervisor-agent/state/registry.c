@@ -350,17 +350,18 @@ static void remember_release(json_t *doc, const char *hostname, json_t *entry, t
     const char *op = json_string_value(json_object_get(json_object_get(entry, "pending"), "op"));
     json_t *names = released_part(doc, "hostnames");
     json_t *ports = released_part(doc, "ports");
-    if (owner == NULL || names == NULL || ports == NULL || (op != NULL && strcmp(op, "create") == 0)) {
+    if (owner == NULL || names == NULL || ports == NULL ||
+        (op != NULL && strcmp(op, "create") == 0)) {
         return;
     }
     char key[16];
-    json_object_set_new(names, hostname, json_pack("{s:s, s:I}", "owner", owner, "at",
-                                                   (json_int_t)now));
+    json_object_set_new(names, hostname,
+                        json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
     int ssh = (int)json_integer_value(json_object_get(entry, "ssh_port"));
     if (ssh > 0) {
         port_key(ssh, key, sizeof(key));
-        json_object_set_new(ports, key, json_pack("{s:s, s:I}", "owner", owner, "at",
-                                                  (json_int_t)now));
+        json_object_set_new(ports, key,
+                            json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
     }
     const char *pname;
     json_t *proto;
@@ -368,8 +369,8 @@ static void remember_release(json_t *doc, const char *hostname, json_t *entry, t
         int external = (int)json_integer_value(json_object_get(proto, "external"));
         if (external > 0) {
             port_key(external, key, sizeof(key));
-            json_object_set_new(ports, key, json_pack("{s:s, s:I}", "owner", owner, "at",
-                                                      (json_int_t)now));
+            json_object_set_new(ports, key,
+                                json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
         }
     }
 }
@@ -479,8 +480,8 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
             json_object_get(json_object_get(cooling_names, r->hostname), "at"));
         timefmt_rfc3339(at + (time_t)r->claim->reuse_cooldown_s, until, sizeof(until));
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN,
-                            "%s was freed recently; a new owner may take it from %s",
-                            r->hostname, until);
+                            "%s was freed recently; a new owner may take it from %s", r->hostname,
+                            until);
     }
     if (r->claim != NULL &&
         (check_quota(names, r->owner, r->claim, err) != CT_OK ||

@@ -40,8 +40,9 @@ static int teardown(void **state)
 {
     (void)state;
     char path[128];
-    const char *files[] = {"audit.log", "audit.lock", "audit.key", "audit.pub", "audit.head",
-                           "saved.head", "elsewhere.pub", "other/audit.key", "other/audit.pub"};
+    const char *files[] = {"audit.log",     "audit.lock",      "audit.key",
+                           "audit.pub",     "audit.head",      "saved.head",
+                           "elsewhere.pub", "other/audit.key", "other/audit.pub"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);

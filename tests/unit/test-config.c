@@ -280,9 +280,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
-        cmocka_unit_test(test_reuse_cooldown),
         cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
         cmocka_unit_test(test_backend_can),    cmocka_unit_test(test_template_login),
+        cmocka_unit_test(test_reuse_cooldown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

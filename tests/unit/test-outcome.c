@@ -74,8 +74,7 @@ static void test_scoped_to_owner(void **state)
     json_decref(data);
 
     /* alice's own id with other parameters is still refused */
-    assert_int_equal(outcome_find(dir, RID, "alice", DIGEST_B, &data, &err),
-                     CT_ERR_REQUEST_REUSED);
+    assert_int_equal(outcome_find(dir, RID, "alice", DIGEST_B, &data, &err), CT_ERR_REQUEST_REUSED);
     assert_null(data);
 
     /* a failed first attempt is replayed to its owner only */
@@ -100,8 +99,9 @@ static void test_legacy_record(void **state)
     snprintf(path, sizeof(path), "%s/requests/%s.json", dir, RID);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fprintf(f, "{\"v\":1,\"owner\":\"alice\",\"digest\":\"%s\",\"ok\":true,"
-               "\"data\":{\"name\":\"old\"}}",
+    fprintf(f,
+            "{\"v\":1,\"owner\":\"alice\",\"digest\":\"%s\",\"ok\":true,"
+            "\"data\":{\"name\":\"old\"}}",
             DIGEST_A);
     fclose(f);
     assert_int_equal(outcome_find(dir, RID, "bob", DIGEST_A, &data, &err), CT_ERR_NOT_FOUND);

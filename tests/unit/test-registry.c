@@ -266,7 +266,7 @@ static void test_pending_and_settle(void **state)
     assert_int_equal(e.pending, REGISTRY_DELETING);
 }
 
-/* A freed name and its ports stay their last owner's for the cool-down; the owner may retake them. */
+/* A freed name and its ports stay their last owner's for the cool-down; the owner may retake. */
 static void test_cooldown(void **state)
 {
     (void)state;
