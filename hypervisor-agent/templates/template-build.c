@@ -348,10 +348,10 @@ struct build_record {
 
 static enum ct_err write_record(struct build_record *r, struct ct_error *err)
 {
-    return r->begin ? audit_begin(r->state_dir, r->who, "template-build", r->params,
-                                  &r->begin_seq, err)
-                    : audit_finish(r->state_dir, r->begin_seq, r->who, "template-build",
-                                   r->params, r->result, r->failure, r->steps, err);
+    return r->begin
+               ? audit_begin(r->state_dir, r->who, "template-build", r->params, &r->begin_seq, err)
+               : audit_finish(r->state_dir, r->begin_seq, r->who, "template-build", r->params,
+                              r->result, r->failure, r->steps, err);
 }
 
 /*
@@ -387,8 +387,8 @@ static enum ct_err append_record(struct build_record *r, struct ct_error *err)
             _exit(2);
         }
         enum ct_err rc = write_record(r, &child);
-        bool sent = write(fds[1], &r->begin_seq, sizeof(r->begin_seq)) ==
-                    (ssize_t)sizeof(r->begin_seq);
+        bool sent =
+            write(fds[1], &r->begin_seq, sizeof(r->begin_seq)) == (ssize_t)sizeof(r->begin_seq);
         _exit(rc == CT_OK && sent ? 0 : 1);
     }
     close(fds[1]);
