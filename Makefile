@@ -1,6 +1,6 @@
 # ctgate - build, test and install.
 #
-#   make                      build build/release/{ctgate,ctgate-agent}
+#   make                      build build/release/{ctgate,ctgate-keys,ctgate-agent}
 #   make check                unit tests, then integration tests against the real rig
 #   make check SANITIZE=1     the same with an ASan+UBSan build
 #   make valgrind             unit tests under valgrind (leak check)
@@ -53,7 +53,8 @@ endif
 
 SHARED_SRC := $(wildcard shared/*.c)
 AGENT_SRC  := $(filter-out hypervisor-agent/main.c,$(wildcard $(addsuffix /*.c,$(AGENT_DIRS))))
-GW_SRC     := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(GW_DIRS))))
+GW_MAINS   := gateway/main.c gateway/keys/ctgate-keys.c
+GW_SRC     := $(filter-out $(GW_MAINS),$(wildcard $(addsuffix /*.c,$(GW_DIRS))))
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 HEADERS    := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 
@@ -64,13 +65,17 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check unit integration valgrind install clean demo format fuzz lint
 
-all: $(BUILD)/ctgate $(BUILD)/ctgate-agent
+all: $(BUILD)/ctgate $(BUILD)/ctgate-keys $(BUILD)/ctgate-agent
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/ctgate: $(BUILD)/gateway/main.o $(GW_OBJ) $(SHARED_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# sshd's AuthorizedKeysCommand for the gateway account (gateway/keys/).
+$(BUILD)/ctgate-keys: $(BUILD)/gateway/keys/ctgate-keys.o $(GW_OBJ) $(SHARED_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/ctgate-agent: $(BUILD)/hypervisor-agent/main.o $(AGENT_OBJ) $(SHARED_OBJ)
@@ -80,6 +85,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(AGENT_OBJ) $(GW_OBJ) $(SHARED_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# The rig's stand-in for a security manager (tests/rig.sh starts it; not installed).
+$(BUILD)/ctgrig-enrol: tests/rig/enrol-listener.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # The tests need the fault-injection switch, so they build their own tree.
 check:
 	$(MAKE) FAULT_INJECTION=1 unit
@@ -88,7 +98,7 @@ check:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
 
-integration: all
+integration: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
 
 valgrind:
@@ -102,8 +112,10 @@ valgrind-unit: $(UNIT_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/libexec/ctgate $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)/etc/ctgate $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(BUILD)/ctgate $(BUILD)/ctgate-agent $(DESTDIR)$(PREFIX)/libexec/ctgate/
-	install -m 0644 docs/ctgate.8 docs/ctgate-agent.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0755 $(BUILD)/ctgate $(BUILD)/ctgate-keys $(BUILD)/ctgate-agent \
+	  $(DESTDIR)$(PREFIX)/libexec/ctgate/
+	install -m 0644 docs/ctgate.8 docs/ctgate-keys.8 docs/ctgate-agent.8 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8/
 	sed 's|/usr/local/|$(PREFIX)/|' conf/ctgate-reap.service \
 	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/ctgate-reap.service
 	install -m 0644 conf/ctgate-reap.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
@@ -116,7 +128,7 @@ install: all
 	@echo "ctgate: now make the audit signing key (the agent refuses every request without it):"
 	@echo "  runuser -u ctgate -- $(PREFIX)/libexec/ctgate/ctgate-agent audit keygen   (docs/install.md)"
 
-demo: all
+demo: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh
 
 # libFuzzer: every parser that reads outside input, built with ASan+UBSan.
@@ -141,7 +153,7 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 	done
 
 # Static analysis: clang-tidy (.clang-tidy) and cppcheck (.cppcheck-suppressions), both clean.
-LINT_SRC   := $(SHARED_SRC) hypervisor-agent/main.c $(AGENT_SRC) gateway/main.c $(GW_SRC) \
+LINT_SRC   := $(SHARED_SRC) hypervisor-agent/main.c $(AGENT_SRC) $(GW_MAINS) $(GW_SRC) \
               $(wildcard tests/fuzz/*.c)
 LINT_FLAGS := -std=c17 -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS)
 

@@ -17,7 +17,13 @@
 #include "error.h"
 #include "gw-config.h"
 
-#define AGENT_LINE_MAX ((size_t)256 * 1024)
+/*
+ * The longest line the agent may answer with: an admin's `list` of every
+ * container is one line, some 500 bytes a container (at most about 3.5 KiB
+ * with a 200-byte description escaped and 16 protocols), so 5 000 take 2.5
+ * MiB and at worst 18 MiB.  The buffer grows only as the answer arrives.
+ */
+#define AGENT_LINE_MAX ((size_t)32 * 1024 * 1024)
 
 struct agent_link; /* opaque */
 

@@ -6,6 +6,8 @@
 
 #include "cfgread.h"
 #include "log.h"
+#include "pubkey.h"
+#include "strcopy.h"
 
 static bool is_absolute(const char *path)
 {
@@ -46,6 +48,54 @@ static enum ct_err check(const struct gw_config *cfg, struct ct_error *err)
         !validate_token(cfg->ssh_host_hint, sizeof(cfg->ssh_host_hint) - 1)) {
         return ct_error_set(err, CT_ERR_CONFIG, "create.ssh_host_hint must be one word");
     }
+    if (!validate_uid(cfg->keys_account)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "keys.account is not an account name");
+    }
+    return CT_OK;
+}
+
+/* keys.admit and keys.types (default: every type pubkey.h accepts). */
+static enum ct_err load_keys(const config_t *conf, struct gw_config *cfg, struct ct_error *err)
+{
+    static const char *const defaults[] = {
+        "ssh-ed25519",         "ecdsa-sha2-nistp256",        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+        "ssh-rsa",
+    };
+    char admit[16];
+    enum ct_err rc = cfgread_string(conf, "keys.admit", admit, sizeof(admit), "ldap-keys", err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (strcmp(admit, "ldap-keys") == 0) {
+        cfg->keys_admit = GW_ADMIT_LDAP_KEYS;
+    } else if (strcmp(admit, "any-key") == 0) {
+        cfg->keys_admit = GW_ADMIT_ANY_KEY;
+    } else {
+        return ct_error_set(err, CT_ERR_CONFIG, "keys.admit must be \"ldap-keys\" or \"any-key\"");
+    }
+    const config_setting_t *types = config_lookup(conf, "keys.types");
+    if (types == NULL) {
+        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+            str_copy(cfg->keys_types[i], sizeof(cfg->keys_types[i]), defaults[i]);
+        }
+        cfg->keys_ntypes = sizeof(defaults) / sizeof(defaults[0]);
+        return CT_OK;
+    }
+    int n = config_setting_is_array(types) ? config_setting_length(types) : -1;
+    if (n < 1 || n > GW_KEY_TYPES_MAX) {
+        return ct_error_set(err, CT_ERR_CONFIG, "keys.types must be a list of 1 to %d key types",
+                            GW_KEY_TYPES_MAX);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *t = config_setting_get_string_elem(types, i);
+        if (t == NULL || !pubkey_type_allowed(t) ||
+            !str_copy(cfg->keys_types[i], sizeof(cfg->keys_types[i]), t)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "keys.types: %s is not a key type ctgate takes",
+                                t != NULL ? t : "(not a string)");
+        }
+    }
+    cfg->keys_ntypes = (size_t)n;
     return CT_OK;
 }
 
@@ -99,7 +149,11 @@ enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error
         (rc = cfgread_string(&conf, "create.ssh_host_hint", cfg->ssh_host_hint,
                              sizeof(cfg->ssh_host_hint), "", err)) != CT_OK ||
         (rc = cfgread_seconds(&conf, "prompt_timeout", 120, &cfg->prompt_timeout_s, err)) !=
-            CT_OK) {
+            CT_OK ||
+        (rc = cfgread_string(&conf, "keys.account", cfg->keys_account, sizeof(cfg->keys_account),
+                             "create-container", err)) != CT_OK ||
+        (rc = cfgread_int(&conf, "keys.timeout", 1, 60, 5, &cfg->keys_timeout_s, err)) != CT_OK ||
+        (rc = load_keys(&conf, cfg, err)) != CT_OK) {
         goto out;
     }
     rc = check(cfg, err);

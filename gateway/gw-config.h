@@ -15,6 +15,14 @@
 #include "validate.h"
 
 #define GW_CONFIG_DEFAULT "/etc/ctgate/gateway.conf"
+#define GW_KEY_TYPES_MAX 8
+#define GW_KEY_TYPE_MAX 47
+
+/* keys.admit: which keys ctgate-keys gives sshd (gateway/keys/). */
+enum gw_admit {
+    GW_ADMIT_LDAP_KEYS, /* only a key an LDAP user of the users group lists */
+    GW_ADMIT_ANY_KEY    /* any well-formed key of an allowed type; the gateway asks a password */
+};
 
 struct gw_config {
     /* ldap */
@@ -41,6 +49,12 @@ struct gw_config {
     char default_template[CT_TEMPLATE_MAX + 1];
     char ssh_host_hint[256]; /* how users reach containers, shown in the summary; may be "" */
     int prompt_timeout_s;
+    /* keys: ctgate-keys, sshd's AuthorizedKeysCommand */
+    enum gw_admit keys_admit;
+    char keys_account[64]; /* the one account (sshd's %u) answered; default create-container */
+    char keys_types[GW_KEY_TYPES_MAX][GW_KEY_TYPE_MAX + 1]; /* sshd's %t must be one of them */
+    size_t keys_ntypes;
+    int keys_timeout_s; /* the whole answer, LDAP included; LDAP calls get at most this */
 };
 
 enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err);

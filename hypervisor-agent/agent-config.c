@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr-policy.h"
 #include "backend.h"
 #include "cfgread.h"
 #include "identity.h"
@@ -228,6 +229,8 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
                              "https", err)) != CT_OK ||
         (rc = cfgread_string(conf, "publish.ssh_host", p->ssh_host, sizeof(p->ssh_host), NULL,
                              err)) != CT_OK ||
+        (rc = cfgread_string(conf, "publish.subnet", p->subnet, sizeof(p->subnet), NULL,
+                             err)) != CT_OK ||
         (rc = cfgread_string(conf, "publish.listen_address", p->listen_address,
                              sizeof(p->listen_address), "", err)) != CT_OK ||
         (rc = cfgread_string(conf, "publish.http_listen", p->http_listen, sizeof(p->http_listen),
@@ -252,6 +255,12 @@ static enum ct_err load_publish(const config_t *conf, struct publish_config *p,
     if (p->protocol_port_min != 0 && p->protocol_port_min <= p->ssh_port_max &&
         p->ssh_port_min <= p->protocol_port_max) {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.ssh_ports and protocol_ports overlap");
+    }
+    struct addr_subnet net;
+    if (!addr_subnet_parse(p->subnet, &net)) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "publish.subnet must be the containers' network as LXD's ipv4.address "
+                            "gives it, e.g. \"10.213.77.1/24\"");
     }
     if (!is_domain(p->domain)) {
         return ct_error_set(err, CT_ERR_CONFIG, "publish.domain is not a domain name");
@@ -391,7 +400,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
-        (rc = load_protocols(&conf, cfg, err)) != CT_OK) {
+        (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
+        (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK) {
         goto out;
     }
 out:
@@ -417,6 +427,7 @@ void agent_config_free(struct agent_config *cfg)
     }
     free(cfg->templates);
     policy_free(&cfg->policy);
+    hooks_free(&cfg->hooks);
     for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {
         free(cfg->publish.test_argv[i]);
         free(cfg->publish.reload_argv[i]);

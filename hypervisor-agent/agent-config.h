@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "hooks.h"
 #include "protocols.h"
 #include "validate.h"
 
@@ -29,8 +30,8 @@
 /* CPUs, memory and root disk of a container; 0 means "no limit" / "not given". */
 struct size_spec {
     int cpu;
-    long long memory_mib;
-    long long disk_mib;
+    long long memory_bytes;
+    long long disk_bytes;
 };
 
 /* A named size users may pick with --size (the `sizes` list). */
@@ -79,7 +80,7 @@ struct template_def {
 /* How much one user may hold at once (0: unlimited). */
 struct quota {
     int containers;
-    long long memory_mib;
+    long long memory_bytes;
     int creates_per_hour; /* creates started in any hour (ratelimit.h); 0: unlimited */
 };
 
@@ -110,6 +111,7 @@ struct publish_config {
     char url_scheme[8];      /* "http" or "https" (TLS ends at the admin's proxy) */
     char ssh_host[256];      /* the host users ssh to for the external port */
     char listen_address[64]; /* where nginx's stream servers listen, "" = all */
+    char subnet[24];         /* the containers' network, "10.213.77.1/24" (addr-policy.h) */
     char http_listen[64];    /* the listen parameter of the HTTP vhosts, e.g. "80" */
     int http_port;           /* the app's port inside the container */
     int ssh_port_min;        /* external SSH ports, one per container */
@@ -160,6 +162,7 @@ struct agent_config {
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
+    struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
 };
 
 #define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600

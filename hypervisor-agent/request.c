@@ -264,8 +264,8 @@ struct size_spec request_limits(const struct request *req)
 {
     return (struct size_spec){
         .cpu = (int)ct_param_number(&req->param[CT_P_CPU]),
-        .memory_mib = ct_param_number(&req->param[CT_P_MEMORY]),
-        .disk_mib = ct_param_number(&req->param[CT_P_DISK]),
+        .memory_bytes = ct_param_number(&req->param[CT_P_MEMORY]),
+        .disk_bytes = ct_param_number(&req->param[CT_P_DISK]),
     };
 }
 

@@ -36,6 +36,7 @@ static const struct err_entry table[CT_ERR__COUNT] = {
     [CT_ERR_CONFIG] = {"config_error", "configuration error", CT_EXIT_BACKEND},
     [CT_ERR_INTERNAL] = {"internal_error", "internal error", CT_EXIT_BACKEND},
     [CT_ERR_INJECTED] = {"injected_failure", "injected failure (test build)", CT_EXIT_BACKEND},
+    [CT_ERR_HOOK] = {"hook_failed", "an after-create hook failed", CT_EXIT_BACKEND},
 };
 
 static const struct err_entry *entry(enum ct_err code)

@@ -75,18 +75,21 @@ const struct ct_param_def ct_params[CT_P_COUNT] = {
         .help = "CPUs, 1-1024, replacing the size's; within the template's maximum",
     },
     [CT_P_MEMORY] = {
-        .wire = "memory_mib", .flag = "memory", .env = "CT_MEMORY", .metavar = "SIZE",
-        .type = CT_PARAM_MIB, .min = CT_MEMORY_MIN_MIB, .max = UNITS_MIB_MAX,
+        .wire = "memory_bytes", .flag = "memory", .env = "CT_MEMORY", .metavar = "SIZE",
+        .type = CT_PARAM_SIZE, .min = CT_MEMORY_MIN_MIB * UNITS_MIB, .max = UNITS_BYTES_MAX,
         .rule = "a size like 512MiB or 2GiB, at least " STR(CT_MEMORY_MIN_MIB) "MiB",
-        .help = "memory limit like 512MiB or 2GiB (at least 32MiB), replacing the size's; "
+        .help = "memory limit like 512M or 2G (binary: 1M = 1MiB = 1048576 bytes) or 500MB, "
+                "2GB (decimal: 1MB = 1000000 bytes), at least 32MiB; replacing the size's; "
                 "within the template's maximum and your memory quota",
     },
     [CT_P_DISK] = {
-        .wire = "disk_mib", .flag = "disk", .env = "CT_DISK", .metavar = "SIZE",
-        .type = CT_PARAM_MIB, .min = CT_DISK_MIN_MIB, .max = UNITS_MIB_MAX,
+        .wire = "disk_bytes", .flag = "disk", .env = "CT_DISK", .metavar = "SIZE",
+        .type = CT_PARAM_SIZE, .min = CT_DISK_MIN_MIB * UNITS_MIB, .max = UNITS_BYTES_MAX,
         .rule = "a size like 512MiB or 2GiB, at least " STR(CT_DISK_MIN_MIB) "MiB",
-        .help = "root disk size like 10GiB (at least 256MiB), replacing the size's; within "
-                "the template's maximum; refused where the storage pool cannot limit it",
+        .help = "root disk size like 10G, 10GiB or 10GB, at least 256MiB (K, M, G, T, KiB, "
+                "MiB, GiB, TiB are binary; KB, MB, GB, TB decimal; B bytes; a bare number is "
+                "MiB; any case); replacing the size's; within the template's maximum; refused "
+                "where the storage pool cannot limit it",
     },
     [CT_P_HTTP_PORT] = {
         .wire = "http_port", .flag = "http-port", .env = "CT_HTTP_PORT", .metavar = "PORT",
@@ -175,15 +178,15 @@ static bool parse_int(const char *s, long long min, long long max, long long *ou
     return true;
 }
 
-/* The number a person's INT, MIB or DURATION text stands for. */
+/* The number a person's INT, SIZE or DURATION text stands for. */
 static bool parse_number(const struct ct_param_def *d, const char *s, long long *out)
 {
     long long n = 0;
     switch (d->type) {
     case CT_PARAM_INT:
         return parse_int(s, d->min, d->max, out);
-    case CT_PARAM_MIB:
-        if (!units_parse_mib(s, &n) || n < d->min || n > d->max) {
+    case CT_PARAM_SIZE:
+        if (!units_parse_size(s, &n) || n < d->min || n > d->max) {
             return false;
         }
         break;

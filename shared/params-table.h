@@ -46,20 +46,20 @@ enum ct_param_type {
     CT_PARAM_TEXT,     /* a string, as typed (lower-cased when .lower) */
     CT_PARAM_PUBKEY,   /* one OpenSSH public key, sent in canonical form */
     CT_PARAM_INT,      /* a decimal number, sent as an integer */
-    CT_PARAM_MIB,      /* a size like 512MiB or 2GiB, sent as an integer of MiB */
+    CT_PARAM_SIZE,     /* a size like 512MiB, 500MB or 2G, sent as an integer of bytes */
     CT_PARAM_DURATION, /* 30m, 12h, 7d, 2w or "never", sent as seconds (0: never) */
     CT_PARAM_LIST      /* names, repeatable flag or a,b,c; sent as an array of strings */
 };
 
 struct ct_param_def {
-    const char *wire;    /* key in the agent request: "memory_mib" */
+    const char *wire;    /* key in the agent request: "memory_bytes" */
     const char *flag;    /* "memory" for --memory */
     const char *env;     /* "CT_MEMORY" */
     const char *metavar; /* "SIZE" in help */
     enum ct_param_type type;
     bool required; /* a create needs it (a default, a prompt, or an error) */
     bool lower;    /* the gateway lower-cases what people type */
-    /* INT, MIB, DURATION: bounds of the number sent; LIST: at most max items. */
+    /* INT, SIZE, DURATION: bounds of the number sent; LIST: at most max items. */
     long long min;
     long long max;
     /* TEXT and LIST items: the whole rule, length included (validate.h). */
@@ -74,7 +74,7 @@ struct ct_param_def {
 struct ct_param_value {
     bool set;
     char *text;       /* TEXT, PUBKEY (canonical); the gateway: also numbers as typed */
-    long long number; /* INT, MIB, DURATION: the number sent */
+    long long number; /* INT, SIZE, DURATION: the number sent */
     char **items;     /* LIST */
     size_t nitems;
 };

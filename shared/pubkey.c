@@ -27,6 +27,11 @@ static bool type_allowed(const char *type, size_t len)
     return false;
 }
 
+bool pubkey_type_allowed(const char *type)
+{
+    return type_allowed(type, strlen(type));
+}
+
 static size_t skip_spaces(const char *s, size_t i, size_t len)
 {
     while (i < len && (s[i] == ' ' || s[i] == '\t')) {

@@ -25,6 +25,8 @@ struct pubkey {
     char comment[PUBKEY_COMMENT_MAX + 1];
 };
 
+/* Is type one of the key types ctgate takes (ssh-ed25519, ssh-rsa, ecdsa-*, sk-*)? */
+bool pubkey_type_allowed(const char *type);
 /*
  * Parse line (len bytes, need not be NUL-terminated; one trailing newline is
  * allowed).  On failure returns false and, when why is not NULL, points it at

@@ -19,26 +19,41 @@ static const char *digits(const char *s, long long *n)
     return i > 0 ? s + i : NULL;
 }
 
-bool units_parse_mib(const char *s, long long *mib)
+/* Suffixes of a size, binary before decimal when printing (see units.h). */
+static const struct {
+    const char *suffix; /* as printed; parsed case-insensitively */
+    long long factor;
+    bool print;
+} sizes[] = {
+    {"TiB", 1024LL * 1024 * UNITS_MIB, true},
+    {"GiB", 1024LL * UNITS_MIB, true},
+    {"MiB", UNITS_MIB, true},
+    {"TB", 1000LL * 1000 * 1000 * 1000, true},
+    {"GB", 1000LL * 1000 * 1000, true},
+    {"MB", 1000LL * 1000, true},
+    {"KiB", 1024, false}, /* no limit is set in KiB: print kB or MiB instead */
+    {"kB", 1000, true},
+    {"B", 1, true},
+    {"", UNITS_MIB, false},
+    {"K", 1024, false},
+    {"M", UNITS_MIB, false},
+    {"G", 1024LL * UNITS_MIB, false},
+    {"T", 1024LL * 1024 * UNITS_MIB, false},
+};
+
+bool units_parse_size(const char *s, long long *bytes)
 {
-    static const struct {
-        const char *suffix;
-        long long factor;
-    } units[] = {
-        {"", 1},         {"m", 1},           {"mib", 1},           {"g", 1024},
-        {"gib", 1024},   {"t", 1024LL * 1024}, {"tib", 1024LL * 1024},
-    };
     long long n;
     const char *rest = digits(s, &n);
     if (rest == NULL) {
         return false;
     }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcasecmp(rest, units[i].suffix) == 0) {
-            if (n > UNITS_MIB_MAX / units[i].factor) {
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (strcasecmp(rest, sizes[i].suffix) == 0) {
+            if (n > UNITS_BYTES_MAX / sizes[i].factor) {
                 return false;
             }
-            *mib = n * units[i].factor;
+            *bytes = n * sizes[i].factor;
             return true;
         }
     }
@@ -69,13 +84,15 @@ bool units_parse_duration(const char *s, long long *seconds)
     return false;
 }
 
-void units_format_mib(long long mib, char *buf, size_t len)
+void units_format_size(long long bytes, char *buf, size_t len)
 {
-    if (mib >= 1024 && mib % 1024 == 0) {
-        snprintf(buf, len, "%lldGiB", mib / 1024);
-    } else {
-        snprintf(buf, len, "%lldMiB", mib);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (sizes[i].print && bytes >= sizes[i].factor && bytes % sizes[i].factor == 0) {
+            snprintf(buf, len, "%lld%s", bytes / sizes[i].factor, sizes[i].suffix);
+            return;
+        }
     }
+    snprintf(buf, len, "%lldB", bytes);
 }
 
 void units_format_duration(long long seconds, char *buf, size_t len)

@@ -37,9 +37,11 @@ POOL=ctgrig
 IMAGE_ALIAS=ctgrig-busybox
 DEBIAN_TEMPLATE=debian
 DEBIAN_IMAGE_ALIAS=ctgrig-debian
+ENROL_PORT=15140   # the enrolment listener on the bridge (a security manager's stand-in)
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
+KEYS_USER=ctgrig-keys    # AuthorizedKeysCommandUser: runs ctgate-keys for the gateway account
 LXD_GROUP=ctgrig-lxd
 TEST_USERS="alice bob carol dave erin"
 
@@ -97,6 +99,9 @@ setup_accounts() {
     if ! getent passwd "$BENCH_USER" >/dev/null; then
         useradd --system --create-home --home-dir "/home/$BENCH_USER" --shell /bin/sh "$BENCH_USER"
     fi
+    if ! getent passwd "$KEYS_USER" >/dev/null; then
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$KEYS_USER"
+    fi
     usermod -p '*' "$GATEWAY_USER"
     usermod -p '*' "$AGENT_USER"
     usermod -p '*' "$BENCH_USER"
@@ -125,7 +130,7 @@ password_of() { sed -n "s/^$1=//p" "$RIG/passwords"; }
 
 install_binaries() {
     local b
-    for b in ctgate ctgate-agent; do
+    for b in ctgate ctgate-keys ctgate-agent ctgrig-enrol; do
         if [ -x "$BIN_DIR/$b" ]; then
             install -m 0755 "$BIN_DIR/$b" "$RIG/bin/$b.new"
             mv -f "$RIG/bin/$b.new" "$RIG/bin/$b"
@@ -197,6 +202,7 @@ publish = {
   url_scheme = "http";
   ssh_host = "127.0.0.1";
   listen_address = "127.0.0.1";
+  subnet = "$BRIDGE_NET.1/24";   # the bridge's ipv4.address: only leases inside it are published
   http_listen = "127.0.0.1:$NGINX_HTTP_PORT";
   http_port = 80;
   ssh_ports = [ ${SSH_PORT_RANGE% *}, ${SSH_PORT_RANGE#* } ];
@@ -205,6 +211,15 @@ publish = {
   stream_file = "$RIG/nginx/ctgate/stream.conf";
   test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
   reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
+};
+# A security agent's enrolment, as an admin would add one: the rig's listener
+# (ctgrig-enrol on the bridge) records which containers enrolled.  Debian only (it has bash).
+hooks = {
+  after_create = (
+    { name = "enrol";
+      argv = [ "/bin/bash", "-c", "echo \"\$CT_NAME \$CT_ID\" > /dev/tcp/$BRIDGE_NET.1/$ENROL_PORT" ];
+      timeout = "30s"; policy = "fail"; templates = [ "$DEBIAN_TEMPLATE" ]; }
+  );
 };
 EOF
     chmod 0644 "$RIG/agent.conf.new"
@@ -237,6 +252,9 @@ agent = {
   idle_timeout = 120;
 };
 create = { default_template = "busybox"; };
+# ctgate-keys (sshd's AuthorizedKeysCommand): any key gets in and the gateway asks bob's
+# password, as with the hand-made file before; tests/integration/keys-admit.sh tries ldap-keys.
+keys = { admit = "any-key"; timeout = 5; };
 prompt_timeout = ${CTGATE_RIG_PROMPT_TIMEOUT:-15};
 EOF
     chmod 0644 "$RIG/gateway.conf.new"
@@ -296,12 +314,14 @@ setup_sshd() {
     local d=$RIG/sshd
     install -d -m 0755 "$d" "$d/authorized_keys"
     [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$d/ssh_host_ed25519_key"
-    # create-container: every test user's key may log in; the gateway is forced.
+    # create-container: no file; sshd asks ctgate-keys (keys.admit in gateway.conf), which runs as
+    # $KEYS_USER from $RIG/bin (root-owned, as sshd requires). The bench account keeps a file
+    # of every test user's key.
     local u
-    : > "$d/authorized_keys/$GATEWAY_USER.new"
-    for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$GATEWAY_USER.new"; done
-    mv -f "$d/authorized_keys/$GATEWAY_USER.new" "$d/authorized_keys/$GATEWAY_USER"
-    cp "$d/authorized_keys/$GATEWAY_USER" "$d/authorized_keys/$BENCH_USER"
+    rm -f "$d/authorized_keys/$GATEWAY_USER"
+    : > "$d/authorized_keys/$BENCH_USER.new"
+    for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$BENCH_USER.new"; done
+    mv -f "$d/authorized_keys/$BENCH_USER.new" "$d/authorized_keys/$BENCH_USER"
     # The agent account: only the gateway's key, only the agent.
     printf 'restrict,command="%s --config %s" %s\n' "$RIG/bin/ctgate-agent" "$RIG/agent.conf" \
         "$(cat "$RIG/keys/gateway_key.pub")" > "$d/authorized_keys/$AGENT_USER"
@@ -334,6 +354,9 @@ LogLevel VERBOSE
 Subsystem sftp /usr/lib/openssh/sftp-server
 
 Match User $GATEWAY_USER
+    AuthorizedKeysFile none
+    AuthorizedKeysCommand $RIG/bin/ctgate-keys --config $RIG/gateway.conf %u %t %k
+    AuthorizedKeysCommandUser $KEYS_USER
     ForceCommand $RIG/bin/ctgate --config $RIG/gateway.conf
     DisableForwarding yes
     PermitTTY yes
@@ -582,6 +605,28 @@ setup_lxd() {
     fi
 }
 
+# --- the enrolment listener -------------------------------------------------------
+# A security manager's stand-in for the agent.conf hook "enrol": ctgrig-enrol (built from
+# tests/rig/enrol-listener.c by make's test targets) listens on the bridge's host address
+# and appends "PEER_IP NAME ID" to $RIG/enrol/enrolments.log for each container that
+# enrols.  Runs as the agent's account (setpriv execs it, so the recorded pid is its own).
+setup_enrol() {
+    local d=$RIG/enrol
+    if [ ! -x "$RIG/bin/ctgrig-enrol" ]; then
+        log "warning: ctgrig-enrol is not built (make FAULT_INJECTION=1 build/test/ctgrig-enrol): Debian creates will fail their hook"
+        return 0
+    fi
+    install -d -m 0755 -o "$AGENT_USER" "$d"
+    if ! pid_alive enrol; then
+        setsid setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
+            "$RIG/bin/ctgrig-enrol" "$BRIDGE_NET.1" "$ENROL_PORT" "$d/enrolments.log" \
+            </dev/null >"$d/listener.log" 2>&1 &
+        echo $! > "$PIDS/enrol.pid"
+    fi
+    wait_port "$BRIDGE_NET.1" "$ENROL_PORT" 10 ||
+        service_failed enrol "$d/listener.log" "the enrolment listener does not listen on $BRIDGE_NET.1:$ENROL_PORT"
+}
+
 # --- the Debian template -------------------------------------------------------
 # Built by the product itself (`ctgate-agent template build`, as root, as an admin
 # would), from Debian's mirror the first time; later runs reuse the image or the
@@ -609,6 +654,7 @@ cmd_up() {
     write_gateway_conf
     setup_lxd # first: slapd listens on the bridge's address too
     setup_slapd
+    setup_enrol
     setup_debian_template
     setup_nginx
     setup_sshd
@@ -627,6 +673,7 @@ export CTGATE_AGENT_KNOWN_HOSTS=$RIG/keys/agent_known_hosts
 export CTGATE_GATEWAY_USER=$GATEWAY_USER
 export CTGATE_AGENT_USER=$AGENT_USER
 export CTGATE_BENCH_USER=$BENCH_USER
+export CTGATE_KEYS_USER=$KEYS_USER
 export CTGATE_GATEWAY_KEY=$RIG/keys/gateway_key
 export CTGATE_AGENT_CONF=$RIG/agent.conf
 export CTGATE_GATEWAY_CONF=$RIG/gateway.conf
@@ -641,6 +688,9 @@ export CTGATE_IMAGE_ALIAS=$IMAGE_ALIAS
 export CTGATE_TEMPLATE=busybox
 export CTGATE_DEBIAN_TEMPLATE=$DEBIAN_TEMPLATE
 export CTGATE_DEBIAN_IMAGE_ALIAS=$DEBIAN_IMAGE_ALIAS
+export CTGATE_ENROL_ADDRESS=$BRIDGE_NET.1
+export CTGATE_ENROL_PORT=$ENROL_PORT
+export CTGATE_ENROL_LOG=$RIG/enrol/enrolments.log
 export CTGATE_LDAP_URI=ldap://127.0.0.1:$LDAP_PORT
 export CTGATE_LDAPS_URI=ldaps://127.0.0.1:$LDAPS_PORT
 export CTGATE_LDAP_BASE=$LDAP_BASE
@@ -681,6 +731,7 @@ cmd_down() {
     stop_pid sshd-loose
     stop_pid nginx
     stop_pid slapd
+    stop_pid enrol
     log "down"
 }
 
@@ -714,7 +765,7 @@ cmd_purge() {
     fi
     rm -rf "$RIG"
     if [ "$keep_cache" = 1 ]; then log "kept the image cache $CACHE"; else rm -rf "$CACHE"; fi
-    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER"; do
+    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER" "$KEYS_USER"; do
         getent passwd "$u" >/dev/null && userdel --remove "$u" 2>/dev/null
         getent passwd "$u" >/dev/null && die "cannot remove the account $u"
     done
@@ -724,7 +775,7 @@ cmd_purge() {
 
 cmd_status() {
     local n
-    for n in sshd sshd-loose slapd lxd nginx; do
+    for n in sshd sshd-loose slapd lxd nginx enrol; do
         if pid_alive "$n"; then echo "$n: running (pid $(cat "$PIDS/$n.pid"))"; else echo "$n: stopped"; fi
     done
 }

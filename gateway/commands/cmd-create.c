@@ -14,6 +14,19 @@
 
 /* --- the summary --------------------------------------------------------- */
 
+/* What the agent says went wrong without failing the create (an after-create hook under "warn"). */
+static void print_warnings(json_t *data)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach (json_object_get(data, "warnings"), i, w) {
+        char clean[400];
+        if (output_clean(json_string_value(w), clean, sizeof(clean)) != NULL) {
+            printf("%swarning: %s\n", i == 0 ? "\n" : "", clean);
+        }
+    }
+}
+
 static void print_summary(const struct session *s, json_t *data, const void *ctx)
 {
     (void)ctx;
@@ -55,6 +68,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
     output_field("created", json_string_value(json_object_get(data, "created")));
     output_field("expires", json_string_value(json_object_get(data, "expires")));
     output_field("request id", json_string_value(json_object_get(data, "request_id")));
+    print_warnings(data);
     if (password != NULL) {
         output_field("root password", password);
         printf("\nThe root password is shown only this once: keep it somewhere safe.\n");

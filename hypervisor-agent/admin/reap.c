@@ -99,7 +99,11 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
         if (audit_start(ctx, "reap-stop", inst, &seq, &err) != CT_OK) {
             return report("stop", inst->name, &err);
         }
-        enum ct_err rc = ctx->backend->set_state(ctx->handle, inst->name, "stop", &err);
+        /* Withdrawn first: the address it leaves may be leased to somebody else. */
+        enum ct_err rc = ops_unpublish(ctx, inst->name, &err);
+        if (rc == CT_OK) {
+            rc = ctx->backend->set_state(ctx->handle, inst->name, "stop", &err);
+        }
         audit_action(ctx, "reap-stop", seq, inst, rc, &err);
         if (rc != CT_OK) {
             return report("stop", inst->name, &err);

@@ -32,7 +32,7 @@
 struct backend_instance {
     char name[CT_HOSTNAME_MAX + 1];
     char state[24]; /* "Running", "Stopped", ... as the backend says */
-    char ipv4[48];  /* "" when none */
+    char ipv4[48];  /* as wait_ipv4 would give it now; "" when none, refused, or from list */
     char owner[CT_UID_MAX + 1];
     char request_id[CT_REQUEST_ID_MAX + 1];
     char template_name[CT_TEMPLATE_MAX + 1];
@@ -59,8 +59,12 @@ struct backend_exec {
     const char *const *argv; /* NULL-terminated; never a shell line with user text */
     const void *stdin_file;  /* when not NULL: pushed to a root-only file and fed as stdin */
     size_t stdin_len;
+    const char *const *env; /* NULL-terminated "NAME=value" added to the environment; NULL: none */
+    int timeout_s;          /* the longest wait for the command; 0: the backend's own timeout */
     int exit_status;          /* out */
     char stderr_excerpt[160]; /* out: first line of stderr, for error details */
+    bool timed_out;           /* out: ran past timeout_s (the call returned CT_ERR_TIMEOUT) */
+    bool still_running;       /* out, with timed_out: the backend could not stop it */
 };
 
 struct backend_file {
@@ -76,7 +80,7 @@ struct backend_file {
  * What a backend can do (struct backend_ops.supports), like curl's SSLSUPP_*
  * bits: a caller asks the mask, never the backend's name.
  */
-#define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_mib */
+#define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_bytes */
 #define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
 
 /* An image as image_info and import_image report it. */
@@ -140,6 +144,12 @@ struct backend_ops {
      */
     enum ct_err (*set_limits)(void *h, const char *name, const struct size_spec *spec,
                               struct ct_error *err);
+    /*
+     * The address to publish: one the backend's own DHCP handed to the
+     * instance's NIC, that the NIC holds now and addr-policy.h allows; never
+     * what the instance merely reports.  Waits up to timeout_s while it has
+     * none (CT_ERR_TIMEOUT); a refused one is CT_ERR_NOT_ALLOWED naming it.
+     */
     enum ct_err (*wait_ipv4)(void *h, const char *name, int timeout_s, char *out, size_t len,
                              struct ct_error *err);
     enum ct_err (*exec)(void *h, const char *name, struct backend_exec *ex, struct ct_error *err);
@@ -158,7 +168,11 @@ struct backend_ops {
     /* CT_ERR_NOT_FOUND when there is no such instance. */
     enum ct_err (*get)(void *h, const char *name, struct backend_instance *out,
                        struct ct_error *err);
-    /* Every instance carrying ctgate metadata; *out is malloc'd, caller frees. */
+    /*
+     * Every instance carrying ctgate metadata; *out is malloc'd, caller
+     * frees.  Reads no instance's state: ipv4 is "" (an instance's owner
+     * must not be able to make everybody's list fail).
+     */
     enum ct_err (*list)(void *h, struct backend_instance **out, size_t *n, struct ct_error *err);
     /*
      * BACKEND_CAN_IMPORT_IMAGE (NULL otherwise).  The image a template's

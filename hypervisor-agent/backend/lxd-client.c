@@ -126,14 +126,15 @@ static enum ct_err parse_reply(const char *method, const char *path, struct buf 
     return CT_OK;
 }
 
-enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
-                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
-                         long *status, struct ct_error *err)
+static enum ct_err call_capped(struct lxd *lxd, const char *method, const char *path,
+                               struct curl_slist *headers, const void *body, size_t len,
+                               size_t reply_max, json_t **reply, long *status,
+                               struct ct_error *err)
 {
     struct buf raw;
     long http = 0;
     json_t *parsed = NULL;
-    buf_init(&raw, LXD_REPLY_MAX);
+    buf_init(&raw, reply_max);
     enum ct_err rc =
         perform(lxd, method, path, headers, body, len, lxd->call_timeout_s, &raw, &http, err);
     if (rc == CT_OK) {
@@ -148,6 +149,25 @@ enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
     } else {
         json_decref(parsed);
     }
+    return rc;
+}
+
+enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
+                         struct curl_slist *headers, const void *body, size_t len, json_t **reply,
+                         long *status, struct ct_error *err)
+{
+    return call_capped(lxd, method, path, headers, body, len, LXD_REPLY_MAX, reply, status, err);
+}
+
+enum ct_err lxd_get_large(struct lxd *lxd, const char *path, size_t reply_max, json_t **reply,
+                          struct ct_error *err)
+{
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    if (headers == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    enum ct_err rc = call_capped(lxd, "GET", path, headers, NULL, 0, reply_max, reply, NULL, err);
+    curl_slist_free_all(headers);
     return rc;
 }
 
@@ -228,20 +248,32 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
     return rc;
 }
 
-/* Wait for the operation at path op ("/1.0/operations/ID"). */
-static enum ct_err wait_operation(struct lxd *lxd, const char *op, json_t **operation,
-                                  struct ct_error *err)
+/* Whether the reply names an operation path we may poll ("/1.0/operations/ID"). */
+static const char *operation_path(json_t *async_reply)
+{
+    const char *op = json_string_value(json_object_get(async_reply, "operation"));
+    if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {
+        return NULL;
+    }
+    return op;
+}
+
+/* Wait at most timeout_s for the operation at path op ("/1.0/operations/ID"). */
+static enum ct_err wait_operation(struct lxd *lxd, const char *op, int timeout_s,
+                                  json_t **operation, struct ct_error *err)
 {
     if (op == NULL || strncmp(op, "/1.0/operations/", 16) != 0 || strlen(op) > 200) {
         return ct_error_set(err, CT_ERR_BACKEND, "LXD reply names no operation");
     }
-    long deadline = clock_now_ms() + (long)lxd->operation_timeout_s * 1000;
+    long deadline = clock_now_ms() + (long)timeout_s * 1000;
     for (;;) {
-        long left_s = (deadline - clock_now_ms()) / 1000;
-        if (left_s <= 0) {
+        long left_ms = deadline - clock_now_ms();
+        if (left_ms <= 0) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "LXD operation still running after %ds",
-                                lxd->operation_timeout_s);
+                                timeout_s);
         }
+        /* Whole seconds, rounded up: never give up before the deadline. */
+        long left_s = (left_ms + 999) / 1000;
         long wait_s = left_s < 10 ? left_s : 10;
         char path[256];
         snprintf(path, sizeof(path), "%s/wait?timeout=%ld", op, wait_s);
@@ -279,7 +311,23 @@ static enum ct_err wait_operation(struct lxd *lxd, const char *op, json_t **oper
 enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation, struct ct_error *err)
 {
     return wait_operation(lxd, json_string_value(json_object_get(async_reply, "operation")),
-                          operation, err);
+                          lxd->operation_timeout_s, operation, err);
+}
+
+enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s, json_t **operation,
+                            struct ct_error *err)
+{
+    return wait_operation(lxd, json_string_value(json_object_get(async_reply, "operation")),
+                          timeout_s, operation, err);
+}
+
+enum ct_err lxd_cancel(struct lxd *lxd, json_t *async_reply, struct ct_error *err)
+{
+    const char *op = operation_path(async_reply);
+    if (op == NULL) {
+        return ct_error_set(err, CT_ERR_BACKEND, "LXD reply names no operation");
+    }
+    return lxd_call(lxd, "DELETE", op, NULL, NULL, NULL, err);
 }
 
 /* Whether the operation lists resource among the instances it works on. */
@@ -309,14 +357,21 @@ enum ct_err lxd_wait_instance_idle(struct lxd *lxd, const char *name, struct ct_
     json_array_foreach(json_object_get(json_object_get(reply, "metadata"), "running"), i,
                        operation)
     {
-        if (rc != CT_OK || !operation_touches(operation, resource)) {
+        /*
+         * A command still running inside (an after-create hook past its
+         * timeout, which LXD cannot cancel) does not race a stop: the stop
+         * ends it.  Waiting for it could take as long as it likes.
+         */
+        const char *what = json_string_value(json_object_get(operation, "description"));
+        bool exec = what != NULL && strcmp(what, "Executing command") == 0;
+        if (rc != CT_OK || exec || !operation_touches(operation, resource)) {
             continue;
         }
         char path[256];
         const char *id = json_string_value(json_object_get(operation, "id"));
         snprintf(path, sizeof(path), "/1.0/operations/%s", id != NULL ? id : "");
         json_t *done = NULL;
-        rc = wait_operation(lxd, path, &done, err);
+        rc = wait_operation(lxd, path, lxd->operation_timeout_s, &done, err);
         json_decref(done);
         if (rc == CT_ERR_BACKEND) {
             rc = CT_OK; /* it failed, but it is over: that is all we wait for */

@@ -40,6 +40,14 @@ void lxd_close(struct lxd *lxd);
 enum ct_err lxd_call(struct lxd *lxd, const char *method, const char *path, json_t *body,
                      json_t **reply, long *status, struct ct_error *err);
 
+/*
+ * A GET whose answer may be larger than LXD_REPLY_MAX, up to reply_max
+ * bytes: the instance list (recursion=1, a few KiB per instance, all of it
+ * set through LXD's API, never by an instance).
+ */
+enum ct_err lxd_get_large(struct lxd *lxd, const char *path, size_t reply_max, json_t **reply,
+                          struct ct_error *err);
+
 /* A request with a raw body and extra headers (file push). */
 enum ct_err lxd_call_raw(struct lxd *lxd, const char *method, const char *path,
                          struct curl_slist *headers, const void *body, size_t len, json_t **reply,
@@ -66,10 +74,22 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
 enum ct_err lxd_wait(struct lxd *lxd, json_t *async_reply, json_t **operation,
                      struct ct_error *err);
 
+/* lxd_wait with its own deadline: at most timeout_s seconds (rounded up to whole seconds). */
+enum ct_err lxd_wait_within(struct lxd *lxd, json_t *async_reply, int timeout_s, json_t **operation,
+                            struct ct_error *err);
+
+/*
+ * Ask LXD to cancel the operation named by an "async" reply (DELETE on it).
+ * LXD refuses for operations that cannot be cancelled, such as an exec
+ * without websockets: CT_ERR_BACKEND with its message.
+ */
+enum ct_err lxd_cancel(struct lxd *lxd, json_t *async_reply, struct ct_error *err);
+
 /*
  * Wait until no operation LXD is running touches instance name (a start
  * still in flight would make a stop find it stopped and a delete then find
  * it running).  An operation that ends in failure is fine: it has ended.
+ * Commands running inside (exec) are not waited for: a stop ends them.
  */
 enum ct_err lxd_wait_instance_idle(struct lxd *lxd, const char *name, struct ct_error *err);
 

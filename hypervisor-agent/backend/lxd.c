@@ -16,8 +16,18 @@
 #include "lxd-client.h"
 #include "lxd-config.h"
 #include "lxd-image.h"
+#include "lxd-network.h"
 #include "strcopy.h"
 #include "units.h"
+
+/*
+ * The instance list's answer (recursion=1): about 4-5 KiB an instance with
+ * LXD's volatile.* keys (idmaps, uuids, image.*) twice, as config and
+ * expanded_config, plus ctgate's user.ctgate.* (a description of at most
+ * 200 bytes); 5 000 instances are some 25 MiB.  Room for about 10 000 of
+ * the largest.
+ */
+#define LXD_LIST_REPLY_MAX ((size_t)64 * 1024 * 1024)
 
 struct lxd_backend {
     struct lxd lxd;
@@ -153,12 +163,12 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
         snprintf(value, sizeof(value), "%d", spec->cpu);
         json_object_set_new(config, "limits.cpu", json_string(value));
     }
-    if (spec->memory_mib != 0) {
-        units_format_mib(spec->memory_mib, value, sizeof(value));
+    if (spec->memory_bytes != 0) {
+        units_format_size(spec->memory_bytes, value, sizeof(value));
         json_object_set_new(config, "limits.memory", json_string(value));
     }
-    if (spec->disk_mib != 0) {
-        units_format_mib(spec->disk_mib, value, sizeof(value));
+    if (spec->disk_bytes != 0) {
+        units_format_size(spec->disk_bytes, value, sizeof(value));
         /* A PATCH replaces a device whole: repeat what create gave the root disk. */
         json_object_set_new(body, "devices",
                             json_pack("{s:{s:s, s:s, s:s, s:s}}", "root", "type", "disk", "path",
@@ -169,30 +179,6 @@ static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struc
     enum ct_err rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
     json_decref(body);
     return rc;
-}
-
-/* First global IPv4 of any non-loopback interface in an instance state object. */
-static void first_ipv4(json_t *state, char *out, size_t len)
-{
-    const char *ifname;
-    json_t *iface;
-    out[0] = '\0';
-    json_object_foreach (json_object_get(state, "network"), ifname, iface) {
-        if (strcmp(ifname, "lo") == 0) {
-            continue;
-        }
-        size_t i;
-        json_t *addr;
-        json_array_foreach (json_object_get(iface, "addresses"), i, addr) {
-            const char *family = json_string_value(json_object_get(addr, "family"));
-            const char *scope = json_string_value(json_object_get(addr, "scope"));
-            const char *ip = json_string_value(json_object_get(addr, "address"));
-            if (family != NULL && strcmp(family, "inet") == 0 && scope != NULL &&
-                strcmp(scope, "global") == 0 && ip != NULL && str_copy(out, len, ip)) {
-                return;
-            }
-        }
-    }
 }
 
 static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **state, long *status,
@@ -210,22 +196,63 @@ static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **s
     return CT_OK;
 }
 
+/* GET /1.0/instances/NAME: the instance object (its metadata), which the caller releases. */
+static enum ct_err get_instance(struct lxd_backend *b, const char *name, json_t **inst,
+                                long *status, struct ct_error *err)
+{
+    char path[256];
+    json_t *reply = NULL;
+    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, status, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    *inst = json_incref(json_object_get(reply, "metadata"));
+    json_decref(reply);
+    return CT_OK;
+}
+
+/* A refusal that lasts this long is final (a lease is written as the address is handed out). */
+#define ADDRESS_REFUSAL_SETTLE_MS 2000L
+
+/*
+ * The address LXD's own DHCP handed to the instance's NIC, once the NIC
+ * holds it and addr-policy.h allows it (lxd-network.h); never what the
+ * instance merely says.  A refusal is CT_ERR_NOT_ALLOWED naming the address.
+ */
 static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_s, char *out,
                                          size_t len, struct ct_error *err)
 {
+    struct lxd_backend *b = h;
     long deadline = clock_now_ms() + (long)timeout_s * 1000;
+    long refused_since = 0;
     for (;;) {
-        json_t *state = NULL;
-        enum ct_err rc = get_state(h, name, &state, NULL, err);
-        if (rc != CT_OK) {
+        json_t *inst = NULL;
+        enum addr_verdict verdict = ADDR_NOT_YET;
+        enum ct_err rc = get_instance(b, name, &inst, NULL, err);
+        if (rc == CT_OK) {
+            rc = lxd_network_address(&b->lxd, inst, &verdict, out, len, err);
+        }
+        json_decref(inst);
+        if (rc != CT_OK || verdict == ADDR_OK) {
             return rc;
         }
-        first_ipv4(state, out, len);
-        json_decref(state);
-        if (out[0] != '\0') {
-            return CT_OK;
+        long now = clock_now_ms();
+        if (verdict != ADDR_NOT_YET) {
+            refused_since = refused_since != 0 ? refused_since : now;
+            if (now - refused_since >= ADDRESS_REFUSAL_SETTLE_MS || now >= deadline) {
+                char bad[48];
+                snprintf(bad, sizeof(bad), "%s", out);
+                out[0] = '\0';
+                return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                                    "the container's address %s %s: it is not published", bad,
+                                    addr_policy_reason(verdict));
+            }
+        } else {
+            refused_since = 0;
+            out[0] = '\0';
         }
-        if (clock_now_ms() >= deadline) {
+        if (now >= deadline) {
             return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
         }
         struct timespec pause = {0, 100L * 1000 * 1000};
@@ -337,18 +364,54 @@ static void collect_exec_logs(struct lxd_backend *b, json_t *op, struct backend_
     }
 }
 
+/* ex->env's "NAME=value" entries into LXD's exec environment object. */
+static enum ct_err add_environment(json_t *environment, const char *const *env,
+                                   struct ct_error *err)
+{
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+        char key[64];
+        size_t n = strcspn(env[i], "=");
+        if (env[i][n] != '=' || n == 0 || n >= sizeof(key)) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "bad environment entry");
+        }
+        memcpy(key, env[i], n);
+        key[n] = '\0';
+        if (json_object_set_new(environment, key, json_string(env[i] + n + 1)) != 0) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+    }
+    return CT_OK;
+}
+
+/*
+ * A command past its timeout: ask LXD to cancel it.  LXD cannot cancel an
+ * exec without websockets (it refuses), so the command may run on inside
+ * until it ends or the instance stops; ex->still_running says so.
+ */
+static void stop_exec(struct lxd_backend *b, json_t *reply, struct backend_exec *ex,
+                      struct ct_error *err)
+{
+    struct ct_error why = {0};
+    ex->timed_out = true;
+    ex->still_running = lxd_cancel(&b->lxd, reply, &why) != CT_OK;
+    ct_error_set(err, CT_ERR_TIMEOUT, "timed out after %ds", ex->timeout_s);
+}
+
 static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_exec *ex,
                                     struct ct_error *err)
 {
     struct lxd_backend *b = h;
     char path[256];
     char stdin_path[64] = "";
+    json_t *reply = NULL;
     json_t *op = NULL;
     json_t *body = NULL;
     enum ct_err rc = CT_OK;
 
     ex->exit_status = -1;
     ex->stderr_excerpt[0] = '\0';
+    ex->timed_out = false;
+    ex->still_running = false;
     json_t *command = json_array();
     if (command == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
@@ -382,8 +445,22 @@ static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_ex
         rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         goto out;
     }
+    if ((rc = add_environment(json_object_get(body, "environment"), ex->env, err)) != CT_OK) {
+        goto out;
+    }
     snprintf(path, sizeof(path), "/1.0/instances/%s/exec", name);
-    rc = lxd_call_wait(&b->lxd, "POST", path, body, &op, NULL, err);
+    if ((rc = lxd_call(&b->lxd, "POST", path, body, &reply, NULL, err)) != CT_OK) {
+        goto out;
+    }
+    if (ex->timeout_s > 0) {
+        rc = lxd_wait_within(&b->lxd, reply, ex->timeout_s, &op, err);
+        if (rc == CT_ERR_TIMEOUT) {
+            stop_exec(b, reply, ex, err);
+            goto out;
+        }
+    } else {
+        rc = lxd_wait(&b->lxd, reply, &op, err);
+    }
     if (rc != CT_OK) {
         goto out;
     }
@@ -394,13 +471,14 @@ out:
     if (stdin_path[0] != '\0') {
         delete_file(b, name, stdin_path);
     }
+    json_decref(reply);
     json_decref(op);
     json_decref(body);
     json_decref(command);
     return rc;
 }
 
-static void instance_from_json(json_t *inst, json_t *state, struct backend_instance *out)
+static void instance_from_json(json_t *inst, struct backend_instance *out)
 {
     memset(out, 0, sizeof(*out));
     json_t *config = json_object_get(inst, "config");
@@ -438,34 +516,35 @@ static void instance_from_json(json_t *inst, json_t *state, struct backend_insta
         str_copy(out->disk, sizeof(out->disk), disk);
     }
     out->managed = out->owner[0] != '\0';
-    if (state != NULL) {
-        first_ipv4(state, out->ipv4, sizeof(out->ipv4));
-    }
 }
 
+/*
+ * ipv4 is the address LXD's DHCP handed to a running instance, when
+ * addr-policy.h allows it now ("" otherwise, or when it cannot be told).
+ */
 static enum ct_err lxd_backend_get(void *h, const char *name, struct backend_instance *out,
                                    struct ct_error *err)
 {
     struct lxd_backend *b = h;
-    char path[256];
-    json_t *reply = NULL;
-    json_t *state = NULL;
+    json_t *inst = NULL;
     long status = 0;
 
-    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
-    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, &status, err);
+    enum ct_err rc = get_instance(b, name, &inst, &status, err);
     if (rc != CT_OK) {
         return status == 404 ? ct_error_set(err, CT_ERR_NOT_FOUND, NULL) : rc;
     }
-    rc = get_state(b, name, &state, &status, err);
-    if (rc == CT_OK) {
-        instance_from_json(json_object_get(reply, "metadata"), state, out);
-    } else if (status == 404) {
-        rc = ct_error_set(err, CT_ERR_NOT_FOUND, NULL);
+    instance_from_json(inst, out);
+    if (strcmp(out->state, "Running") == 0) {
+        enum addr_verdict verdict = ADDR_NOT_YET;
+        struct ct_error ignored = {0};
+        if (lxd_network_address(&b->lxd, inst, &verdict, out->ipv4, sizeof(out->ipv4),
+                                &ignored) != CT_OK ||
+            verdict != ADDR_OK) {
+            out->ipv4[0] = '\0';
+        }
     }
-    json_decref(state);
-    json_decref(reply);
-    return rc;
+    json_decref(inst);
+    return CT_OK;
 }
 
 static enum ct_err lxd_backend_destroy(void *h, const char *name, struct ct_error *err)
@@ -501,8 +580,13 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
     json_t *reply = NULL;
     *out = NULL;
     *n = 0;
+    /*
+     * recursion=1: config and devices, never any instance's state (what a
+     * container reports is its owner's to inflate).  ipv4 stays "": the
+     * agent's list shows the address it published (registry.h).
+     */
     enum ct_err rc =
-        lxd_call(&b->lxd, "GET", "/1.0/instances?recursion=2", NULL, &reply, NULL, err);
+        lxd_get_large(&b->lxd, "/1.0/instances?recursion=1", LXD_LIST_REPLY_MAX, &reply, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -516,7 +600,7 @@ static enum ct_err lxd_backend_list(void *h, struct backend_instance **out, size
     size_t i;
     json_t *inst;
     json_array_foreach (list, i, inst) {
-        instance_from_json(inst, json_object_get(inst, "state"), &all[*n]);
+        instance_from_json(inst, &all[*n]);
         if (all[*n].managed) {
             (*n)++;
         }

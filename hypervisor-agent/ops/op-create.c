@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr-policy.h"
 #include "identity.h"
+#include "hooks.h"
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
@@ -42,6 +44,10 @@ struct create_ctx {
     int http_port;              /* the app's port inside */
     bool reserved;              /* step_reserve got the name (its undo may free it) */
     bool undo_incomplete;       /* an undo could not reach the backend: keep the entry pending */
+    const struct hook_def *hooks[HOOKS_MAX]; /* the after-create hooks of this template */
+    size_t nhooks;
+    size_t next_hook; /* the hook the next "hook:NAME" step runs (plan_steps) */
+    json_t *warnings; /* what the user is told besides success (a hook under "warn"); or NULL */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
@@ -95,7 +101,7 @@ static enum ct_err step_limits(void *p, struct ct_error *err)
     struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
     bool can_disk = true;
-    if (c->limits.disk_mib != 0) {
+    if (c->limits.disk_bytes != 0) {
         enum ct_err rc = backend_can(a->backend, a->handle, BACKEND_CAN_LIMIT_DISK, &can_disk, err);
         if (rc != CT_OK) {
             return rc;
@@ -106,7 +112,7 @@ static enum ct_err step_limits(void *p, struct ct_error *err)
             return ct_error_set(err, CT_ERR_BAD_VALUE,
                                 "the storage pool cannot limit a root disk's size");
         }
-        c->limits.disk_mib = 0; /* a size's disk on a pool without quotas: not enforced */
+        c->limits.disk_bytes = 0; /* a size's disk on a pool without quotas: not enforced */
     }
     return a->backend->set_limits(a->handle, c->req->hostname, &c->limits, err);
 }
@@ -254,6 +260,36 @@ static enum ct_err step_password(void *p, struct ct_error *err)
     return rc;
 }
 
+/*
+ * One after-create hook (hooks.h), inside the finished container.  The hook
+ * steps run in order, once each, so the n-th runs c->hooks[n].  A failure
+ * under policy "warn" becomes a warning in the result, and a "warn" line in
+ * the audit's steps; its undo is the clone's.
+ */
+static enum ct_err step_hook(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    const struct hook_def *hook = c->hooks[c->next_hook++];
+    const struct hook_target target = {c->req->hostname, c->req->caller.uid, c->ipv4,
+                                       c->request_id};
+    char warning[HOOK_WARNING_MAX];
+    long start = clock_now_ms();
+    enum ct_err rc = hooks_run(hook, c->agent->backend, c->agent->handle, &target, warning,
+                               sizeof(warning), err);
+    if (rc == CT_OK && warning[0] != '\0') {
+        if (c->warnings == NULL) {
+            c->warnings = json_array();
+        }
+        json_array_append_new(c->warnings, json_string(warning));
+        if (c->agent->steps != NULL) {
+            json_array_append_new(c->agent->steps,
+                                  json_pack("{s:s, s:s, s:I}", "step", hook->step, "state", "warn",
+                                            "ms", (json_int_t)(clock_now_ms() - start)));
+        }
+    }
+    return rc;
+}
+
 #ifdef CTGATE_FAULT_INJECTION
 /* Test builds: the "nginx-broken" fault publishes a file nginx rejects (fault.h). */
 static enum ct_err publish_files(const struct create_ctx *c, struct ct_error *err)
@@ -280,7 +316,18 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
     struct create_ctx *c = p;
     const struct agent_config *cfg = c->agent->cfg;
     enum ct_err rc = CT_OK;
+    struct addr_subnet net;
     if (cfg->publish.enabled) {
+        /* The backend's address came from LXD's lease; it must lie in publish.subnet too. */
+        enum addr_verdict v = addr_subnet_parse(cfg->publish.subnet, &net)
+                                  ? addr_policy_check(&net, c->ipv4)
+                                  : ADDR_OUTSIDE;
+        if (v != ADDR_OK) {
+            return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                                "the container's address %s %s (publish.subnet %s): it is not "
+                                "published",
+                                c->ipv4, addr_policy_reason(v), cfg->publish.subnet);
+        }
         rc = registry_set_address(cfg->state_dir, c->req->hostname, c->request_id, c->ipv4,
                                   c->http_port, err);
         if (rc == CT_OK) {
@@ -317,6 +364,37 @@ static const struct step create_steps[] = {
     {"password", step_password, NULL},
     {"publish", step_publish, undo_publish},
 };
+
+/* create_steps plus one "hook:NAME" step per hook: what a create of one template runs. */
+#define CREATE_STEPS_MAX (sizeof(create_steps) / sizeof(create_steps[0]) + HOOKS_MAX)
+
+/*
+ * This create's steps: create_steps[] with a "hook:NAME" step for each
+ * after-create hook of its template spliced in right before "publish", so a
+ * hook sees a finished container (account, keys, password) and a hook that
+ * fails leaves nginx untouched.  Returns how many steps out holds.
+ */
+static size_t plan_steps(struct create_ctx *c, struct step out[CREATE_STEPS_MAX])
+{
+    const struct hooks_config *hooks = &c->agent->cfg->hooks;
+    size_t n = 0;
+    c->nhooks = 0;
+    c->next_hook = 0;
+    for (size_t i = 0; i < hooks->nafter_create && c->nhooks < HOOKS_MAX; i++) {
+        if (hooks_applies(&hooks->after_create[i], c->tmpl->name)) {
+            c->hooks[c->nhooks++] = &hooks->after_create[i];
+        }
+    }
+    for (size_t i = 0; i < sizeof(create_steps) / sizeof(create_steps[0]); i++) {
+        if (strcmp(create_steps[i].name, "publish") == 0) {
+            for (size_t h = 0; h < c->nhooks; h++) {
+                out[n++] = (struct step){c->hooks[h]->step, step_hook, NULL};
+            }
+        }
+        out[n++] = create_steps[i];
+    }
+    return n;
+}
 
 /*
  * The fingerprint of the SSH host key the container made at its first boot,
@@ -365,11 +443,11 @@ static void add_limits(json_t *data, const struct create_ctx *c)
     if (c->limits.cpu != 0) {
         snprintf(cpu, sizeof(cpu), "%d", c->limits.cpu);
     }
-    if (c->limits.memory_mib != 0) {
-        units_format_mib(c->limits.memory_mib, memory, sizeof(memory));
+    if (c->limits.memory_bytes != 0) {
+        units_format_size(c->limits.memory_bytes, memory, sizeof(memory));
     }
-    if (c->limits.disk_mib != 0) {
-        units_format_mib(c->limits.disk_mib, disk, sizeof(disk));
+    if (c->limits.disk_bytes != 0) {
+        units_format_size(c->limits.disk_bytes, disk, sizeof(disk));
     }
     json_object_set_new(data, "limits",
                         json_pack("{s:s?, s:s?, s:s?}", "cpu", cpu[0] ? cpu : NULL, "memory",
@@ -472,14 +550,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                                     err)) != CT_OK) {
         return rc;
     }
-    if (quota.memory_mib != 0 && c.limits.memory_mib == 0) {
+    if (quota.memory_bytes != 0 && c.limits.memory_bytes == 0) {
         return ct_error_set(err, CT_ERR_BAD_VALUE,
                             "a memory limit is needed under your memory quota: give --memory or "
                             "--size");
     }
-    c.ports.memory_mib = c.limits.memory_mib;
+    c.ports.memory_bytes = c.limits.memory_bytes;
     c.ports.quota_containers = quota.containers;
-    c.ports.quota_memory_mib = quota.memory_mib;
+    c.ports.quota_memory_bytes = quota.memory_bytes;
     c.ports.reuse_cooldown_s = ctx->cfg->reuse_cooldown_s;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
@@ -514,7 +592,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         return rc;
     }
 
-    rc = ops_run_steps(ctx, create_steps, sizeof(create_steps) / sizeof(create_steps[0]), &c, err);
+    struct step steps[CREATE_STEPS_MAX];
+    size_t nsteps = plan_steps(&c, steps);
+    rc = ops_run_steps(ctx, steps, nsteps, &c, err);
     if (rc != CT_OK && c.undo_incomplete) {
         char first[CT_ERROR_DETAIL_MAX];
         snprintf(first, sizeof(first), "%s", err->detail);
@@ -528,6 +608,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     if (rc == CT_ERR_HOSTNAME_TAKEN && c.ports.same_request) {
         /* The same request, sent twice at once: this one lost the race to reserve. */
         sodium_memzero(c.root_password, sizeof(c.root_password));
+        json_decref(c.warnings); /* none: reserve was the first step */
         enum ct_err first = await_first(ctx, req, digest, data, err);
         return first == CT_ERR_NOT_FOUND
                    ? ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", req->hostname)
@@ -548,6 +629,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             if (ctx->cfg->root_password_random) {
                 json_object_set_new(*data, "root_password", json_string(c.root_password));
             }
+            if (c.warnings != NULL) {
+                json_object_set_new(*data, "warnings", json_incref(c.warnings));
+            }
             if (c.tmpl->sshd && ctx->backend->read_file != NULL) {
                 char host_key[PUBKEY_FINGERPRINT_LEN] = "";
                 read_host_key(&c, host_key);
@@ -567,5 +651,6 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     outcome_record(ctx->cfg->state_dir, c.request_id, req->caller.uid, digest,
                    rc == CT_OK ? *data : NULL, rc == CT_OK ? NULL : err);
     sodium_memzero(c.root_password, sizeof(c.root_password));
+    json_decref(c.warnings);
     return rc;
 }

@@ -1,9 +1,11 @@
 /* op-list.c - the "list" and "info" operations. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ops.h"
 #include "publish.h"
 #include "registry.h"
+#include "strcopy.h"
 
 enum ct_err op_list(struct agent_ctx *ctx, const struct request *req, json_t **data,
                     struct ct_error *err)
@@ -23,8 +25,14 @@ enum ct_err op_list(struct agent_ctx *ctx, const struct request *req, json_t **d
     json_t *list = json_array();
     for (size_t i = 0; list != NULL && i < n; i++) {
         if (ops_may_access(ctx, req, &all[i])) {
+            /* The backend's list reads no instance's state: the address is the one published. */
+            const struct registry_entry *entry = registry_snapshot_find(&reg, all[i].name);
+            if (all[i].ipv4[0] == '\0' && entry != NULL &&
+                strcmp(entry->request_id, all[i].request_id) == 0) {
+                str_copy(all[i].ipv4, sizeof(all[i].ipv4), entry->ipv4);
+            }
             json_t *one = ops_instance_json(&all[i]);
-            publish_describe(&ctx->cfg->publish, registry_snapshot_find(&reg, all[i].name), one);
+            publish_describe(&ctx->cfg->publish, entry, one);
             json_array_append_new(list, one);
         }
     }

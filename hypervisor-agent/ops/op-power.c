@@ -1,11 +1,17 @@
 /*
  * op-power.c - "start", "stop" and "restart" of an own container.  Asking
  * for the state it is already in is success, so scripts may repeat them;
- * restarting a stopped container starts it.  A started container is waited
- * for until it has an address, and republished if that address changed.
+ * restarting a stopped container starts it.  A stop withdraws the
+ * container's published address first (a freed lease may go to another
+ * container).  A started container is waited for until it holds the
+ * address LXD's DHCP handed to it (addr-policy.h), then published there;
+ * an address that is refused leaves it running but unpublished, with the
+ * reason in the error.
  */
 #include <string.h>
 
+#include "addr-policy.h"
+#include "log.h"
 #include "ops.h"
 #include "publish.h"
 #include "registry.h"
@@ -25,31 +31,61 @@ static enum ct_err step_power(void *p, struct ct_error *err)
     return w->agent->backend->set_state(w->agent->handle, w->req->hostname, w->action, err);
 }
 
+static enum ct_err step_unpublish(void *p, struct ct_error *err)
+{
+    struct power_ctx *w = p;
+    return ops_unpublish(w->agent, w->req->hostname, err);
+}
+
+/* No address (or a refused one): whatever was published before is withdrawn. */
 static enum ct_err step_network(void *p, struct ct_error *err)
 {
     struct power_ctx *w = p;
-    return w->agent->backend->wait_ipv4(w->agent->handle, w->req->hostname,
-                                        w->agent->cfg->ipv4_timeout_s, w->ipv4, sizeof(w->ipv4),
-                                        err);
+    enum ct_err rc = w->agent->backend->wait_ipv4(w->agent->handle, w->req->hostname,
+                                                  w->agent->cfg->ipv4_timeout_s, w->ipv4,
+                                                  sizeof(w->ipv4), err);
+    if (rc != CT_OK) {
+        struct ct_error why = {0};
+        log_warn("%s %s: %s; not published", w->action, w->req->hostname, err->detail);
+        if (ops_unpublish(w->agent, w->req->hostname, &why) != CT_OK) {
+            log_error("%s %s: cannot withdraw its address: %s", w->action, w->req->hostname,
+                      why.detail);
+        }
+    }
+    return rc;
 }
 
-/* A container that came back with another address is published at the new one. */
+/* Published (again) at the address it holds now, when it has a settled reservation. */
 static enum ct_err step_publish(void *p, struct ct_error *err)
 {
     struct power_ctx *w = p;
     const struct agent_config *cfg = w->agent->cfg;
     struct registry_entry entry;
+    struct addr_subnet net;
     bool found = false;
     if (!cfg->publish.enabled) {
         return CT_OK;
     }
     enum ct_err rc = registry_lookup(cfg->state_dir, w->req->hostname, &entry, &found, err);
-    if (rc == CT_OK && found && entry.ipv4[0] != '\0' && strcmp(entry.ipv4, w->ipv4) != 0) {
-        rc = registry_set_address(cfg->state_dir, w->req->hostname, w->inst->request_id, w->ipv4,
-                                  entry.http_port, err);
-        if (rc == CT_OK) {
-            rc = publish_apply(cfg, err);
-        }
+    if (rc != CT_OK || !found || entry.pending != REGISTRY_SETTLED ||
+        strcmp(entry.request_id, w->inst->request_id) != 0 || strcmp(entry.ipv4, w->ipv4) == 0) {
+        return rc;
+    }
+    enum addr_verdict v = addr_subnet_parse(cfg->publish.subnet, &net)
+                              ? addr_policy_check(&net, w->ipv4)
+                              : ADDR_OUTSIDE;
+    if (v != ADDR_OK) {
+        struct ct_error why = {0};
+        ops_unpublish(w->agent, w->req->hostname, &why);
+        return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                            "the container's address %s %s (publish.subnet %s): it is not published",
+                            w->ipv4, addr_policy_reason(v), cfg->publish.subnet);
+    }
+    int http_port = entry.http_port > 0 ? entry.http_port : cfg->publish.http_port;
+    rc = registry_set_address(cfg->state_dir, w->req->hostname, entry.request_id, w->ipv4,
+                              http_port, err);
+    if (rc == CT_OK) {
+        rc = publish_apply(cfg, err);
     }
     return rc;
 }
@@ -68,17 +104,27 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
         w.action = "start";
     }
     bool already = (req->op == OP_START && !stopped) || (req->op == OP_STOP && stopped);
-    if (!already) {
-        /* Steps as for create: progress and fault injection; a started one waits for its address. */
-        const struct step steps[] = {
-            {w.action, step_power, NULL},
-            {"network", step_network, NULL},
-            {"publish", step_publish, NULL},
-        };
-        size_t nsteps = req->op == OP_STOP ? 1 : sizeof(steps) / sizeof(steps[0]);
-        if ((rc = ops_run_steps(ctx, steps, nsteps, &w, err)) != CT_OK) {
-            return rc;
-        }
+    /* Steps as for create: progress and fault injection; a started one waits for its address. */
+    const struct step stop_steps[] = {
+        {"unpublish", step_unpublish, NULL},
+        {w.action, step_power, NULL},
+    };
+    const struct step start_steps[] = {
+        {w.action, step_power, NULL},
+        {"network", step_network, NULL},
+        {"publish", step_publish, NULL},
+    };
+    if (req->op == OP_STOP) {
+        /* Even when it is stopped already (by LXD, or the reaper of an older version). */
+        rc = ops_run_steps(ctx, stop_steps, already ? 1 : 2, &w, err);
+    } else if (!already) {
+        rc = ops_run_steps(ctx, start_steps, sizeof(start_steps) / sizeof(start_steps[0]), &w,
+                           err);
+    }
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (!already || req->op == OP_STOP) {
         if ((rc = ops_get_own(ctx, req, &inst, err)) != CT_OK) {
             return rc;
         }

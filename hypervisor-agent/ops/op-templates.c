@@ -16,20 +16,20 @@
 #include "policy.h"
 #include "units.h"
 
-static json_t *mib_or_null(long long mib)
+static json_t *size_or_null(long long bytes)
 {
     char text[32];
-    if (mib == 0) {
+    if (bytes == 0) {
         return json_null();
     }
-    units_format_mib(mib, text, sizeof(text));
+    units_format_size(bytes, text, sizeof(text));
     return json_string(text);
 }
 
 static json_t *spec_json(const struct size_spec *s)
 {
     return json_pack("{s:o, s:o, s:o}", "cpu", s->cpu != 0 ? json_integer(s->cpu) : json_null(),
-                     "memory", mib_or_null(s->memory_mib), "disk", mib_or_null(s->disk_mib));
+                     "memory", size_or_null(s->memory_bytes), "disk", size_or_null(s->disk_bytes));
 }
 
 /* {"built", "fingerprint", "size"} of a built template's image; null when it has none yet. */
@@ -109,7 +109,7 @@ enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_
                       seconds_or_null(p->expiry_max_s), "grace", seconds_or_null(p->expiry_grace_s),
                       "quota", "containers",
                       q.containers != 0 ? json_integer(q.containers) : json_null(), "memory",
-                      mib_or_null(q.memory_mib), "creates_per_hour",
+                      size_or_null(q.memory_bytes), "creates_per_hour",
                       q.creates_per_hour != 0 ? json_integer(q.creates_per_hour) : json_null());
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }

@@ -4,6 +4,8 @@
 
 #include "ops.h"
 #include "proto.h"
+#include "publish.h"
+#include "registry.h"
 
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
                     const struct backend_instance *inst)
@@ -52,6 +54,22 @@ enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_
 #endif
     };
     return steps_run(&runner, err);
+}
+
+enum ct_err ops_unpublish(struct agent_ctx *ctx, const char *name, struct ct_error *err)
+{
+    const struct agent_config *cfg = ctx->cfg;
+    struct registry_entry entry;
+    bool found = false;
+    if (!cfg->publish.enabled) {
+        return CT_OK;
+    }
+    enum ct_err rc = registry_lookup(cfg->state_dir, name, &entry, &found, err);
+    if (rc != CT_OK || !found || entry.ipv4[0] == '\0') {
+        return rc;
+    }
+    rc = registry_set_address(cfg->state_dir, name, entry.request_id, NULL, 0, err);
+    return rc == CT_OK ? publish_apply(cfg, err) : rc;
 }
 
 static const char *or_null(const char *s)

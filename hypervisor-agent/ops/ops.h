@@ -72,6 +72,14 @@ enum ct_err ops_run_steps(struct agent_ctx *ctx, const struct step *steps, size_
  * ownership the caller has settled; shared by `delete` and the reaper.
  */
 enum ct_err ops_delete_named(struct agent_ctx *ctx, const char *name, struct ct_error *err);
+/*
+ * Withdraw name's published address: cleared in the registry (its ports stay
+ * reserved) and nginx's files regenerated.  Nothing to do when it has none
+ * or publishing is off.  For `stop`, a start whose address is refused, and
+ * the reaper's stop: nginx never forwards to an address the container may
+ * no longer hold (a freed lease goes to somebody else).
+ */
+enum ct_err ops_unpublish(struct agent_ctx *ctx, const char *name, struct ct_error *err);
 /* JSON description of an instance (no secrets). */
 json_t *ops_instance_json(const struct backend_instance *inst);
 

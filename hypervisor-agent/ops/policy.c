@@ -11,7 +11,10 @@
 #include "units.h"
 #include "validate.h"
 
-/* A size or duration written as a string ("2GiB", "7d") or a bare integer (MiB, seconds). */
+/*
+ * A size or duration written as a string ("2GiB", "500MB", "7d") or a bare
+ * integer (MiB, seconds); sizes into bytes.
+ */
 static enum ct_err read_amount(const config_setting_t *group, const char *name, bool duration,
                                long long *out, struct ct_error *err)
 {
@@ -23,6 +26,9 @@ static enum ct_err read_amount(const config_setting_t *group, const char *name, 
     int line = config_setting_source_line(s);
     if (config_setting_type(s) == CONFIG_TYPE_INT) {
         *out = config_setting_get_int(s);
+        if (!duration) {
+            *out *= UNITS_MIB;
+        }
         return *out >= 0 ? CT_OK
                          : ct_error_set(err, CT_ERR_CONFIG, "line %d: '%s' is negative", line,
                                         name);
@@ -32,11 +38,11 @@ static enum ct_err read_amount(const config_setting_t *group, const char *name, 
         return CT_OK;
     }
     bool ok = text != NULL &&
-              (duration ? units_parse_duration(text, out) : units_parse_mib(text, out));
+              (duration ? units_parse_duration(text, out) : units_parse_size(text, out));
     if (!ok) {
         return ct_error_set(err, CT_ERR_CONFIG, "line %d: '%s' must be %s", line, name,
                             duration ? "a duration like \"7d\", \"12h\" or \"never\""
-                                     : "a size like \"512MiB\" or \"4GiB\"");
+                                     : "a size like \"512MiB\", \"500MB\" or \"4GiB\"");
     }
     return CT_OK;
 }
@@ -55,12 +61,12 @@ static enum ct_err read_spec(const config_setting_t *group, struct size_spec *sp
         }
         spec->cpu = cpu;
     }
-    if ((rc = read_amount(group, "memory", false, &spec->memory_mib, err)) != CT_OK ||
-        (rc = read_amount(group, "disk", false, &spec->disk_mib, err)) != CT_OK) {
+    if ((rc = read_amount(group, "memory", false, &spec->memory_bytes, err)) != CT_OK ||
+        (rc = read_amount(group, "disk", false, &spec->disk_bytes, err)) != CT_OK) {
         return rc;
     }
-    if ((spec->memory_mib != 0 && spec->memory_mib < CT_MEMORY_MIN_MIB) ||
-        (spec->disk_mib != 0 && spec->disk_mib < CT_DISK_MIN_MIB)) {
+    if ((spec->memory_bytes != 0 && spec->memory_bytes < CT_MEMORY_MIN_MIB * UNITS_MIB) ||
+        (spec->disk_bytes != 0 && spec->disk_bytes < CT_DISK_MIN_MIB * UNITS_MIB)) {
         return ct_error_set(err, CT_ERR_CONFIG, "line %d: memory below %dMiB or disk below %dMiB",
                             config_setting_source_line(group), CT_MEMORY_MIN_MIB,
                             CT_DISK_MIN_MIB);
@@ -122,7 +128,7 @@ static enum ct_err read_quota(const config_setting_t *group, struct quota *q, st
     }
     q->containers = containers;
     q->creates_per_hour = per_hour;
-    return read_amount(group, "memory", false, &q->memory_mib, err);
+    return read_amount(group, "memory", false, &q->memory_bytes, err);
 }
 
 static enum ct_err load_quotas(const config_t *conf, struct policy_config *p, struct ct_error *err)
@@ -338,21 +344,21 @@ enum ct_err policy_resolve_size(const struct policy_config *p, const struct temp
     if (asked->cpu != 0) {
         spec.cpu = asked->cpu;
     }
-    if (asked->memory_mib != 0) {
-        spec.memory_mib = asked->memory_mib;
+    if (asked->memory_bytes != 0) {
+        spec.memory_bytes = asked->memory_bytes;
     }
-    if (asked->disk_mib != 0) {
-        spec.disk_mib = asked->disk_mib;
+    if (asked->disk_bytes != 0) {
+        spec.disk_bytes = asked->disk_bytes;
     }
     /* Nothing asked and nothing preset: the template's ceiling is the limit. */
     if (spec.cpu == 0) {
         spec.cpu = t->max.cpu;
     }
-    if (spec.memory_mib == 0) {
-        spec.memory_mib = t->max.memory_mib;
+    if (spec.memory_bytes == 0) {
+        spec.memory_bytes = t->max.memory_bytes;
     }
-    if (spec.disk_mib == 0) {
-        spec.disk_mib = t->max.disk_mib;
+    if (spec.disk_bytes == 0) {
+        spec.disk_bytes = t->max.disk_bytes;
     }
     char a[32];
     char b[32];
@@ -361,14 +367,14 @@ enum ct_err policy_resolve_size(const struct policy_config *p, const struct temp
         snprintf(b, sizeof(b), "%d", t->max.cpu);
         return over(err, "cpu", a, b, t->name);
     }
-    if (t->max.memory_mib != 0 && spec.memory_mib > t->max.memory_mib) {
-        units_format_mib(spec.memory_mib, a, sizeof(a));
-        units_format_mib(t->max.memory_mib, b, sizeof(b));
+    if (t->max.memory_bytes != 0 && spec.memory_bytes > t->max.memory_bytes) {
+        units_format_size(spec.memory_bytes, a, sizeof(a));
+        units_format_size(t->max.memory_bytes, b, sizeof(b));
         return over(err, "memory", a, b, t->name);
     }
-    if (t->max.disk_mib != 0 && spec.disk_mib > t->max.disk_mib) {
-        units_format_mib(spec.disk_mib, a, sizeof(a));
-        units_format_mib(t->max.disk_mib, b, sizeof(b));
+    if (t->max.disk_bytes != 0 && spec.disk_bytes > t->max.disk_bytes) {
+        units_format_size(spec.disk_bytes, a, sizeof(a));
+        units_format_size(t->max.disk_bytes, b, sizeof(b));
         return over(err, "disk", a, b, t->name);
     }
     *out = spec;

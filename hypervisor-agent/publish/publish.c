@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr-policy.h"
 #include "atomicfile.h"
 #include "lockfile.h"
 #include "protocols.h"
@@ -57,12 +58,28 @@ static int compare_servers(const void *a, const void *b)
                                       : (int)x->udp - (int)y->udp;
 }
 
-/* Whether e has a (valid) address to publish: a name or value that could steer nginx has not. */
-static bool published(const struct registry_entry *e)
+/*
+ * Whether e has a (valid) address to publish: a name or value that could
+ * steer nginx has not, nor an address addr-policy.h refuses on the
+ * configured subnet (the hypervisor's own, loopback, link-local, another
+ * network's...) even though the registry holds it: skipped, and said in the
+ * log when say.
+ */
+static bool published(const struct publish_config *p, const struct registry_entry *e, bool say)
 {
     struct in_addr addr;
-    return validate_hostname(e->hostname) && inet_pton(AF_INET, e->ipv4, &addr) == 1 &&
-           e->http_port >= 1 && e->http_port <= 65535 && e->ssh_port >= 0 && e->ssh_port <= 65535;
+    struct addr_subnet net;
+    if (!validate_hostname(e->hostname) || inet_pton(AF_INET, e->ipv4, &addr) != 1 ||
+        e->http_port < 1 || e->http_port > 65535 || e->ssh_port < 0 || e->ssh_port > 65535) {
+        return false;
+    }
+    enum addr_verdict v =
+        addr_subnet_parse(p->subnet, &net) ? addr_policy_check(&net, e->ipv4) : ADDR_OUTSIDE;
+    if (v != ADDR_OK && say) {
+        log_error("publish: %s is not published: its address %s %s (publish.subnet %s)",
+                  e->hostname, e->ipv4, addr_policy_reason(v), p->subnet);
+    }
+    return v == ADDR_OK;
 }
 
 static bool port_ok(int port)
@@ -83,7 +100,7 @@ enum ct_err publish_render(const struct publish_config *p, const struct registry
                          "    default upgrade;\n    '' close;\n}\n");
     for (size_t i = 0; i < n; i++) {
         const struct registry_entry *e = &reg->entries[i];
-        if (!published(e)) {
+        if (!published(p, e, true)) {
             continue;
         }
         bad |= appendf(http,
@@ -108,7 +125,7 @@ enum ct_err publish_render(const struct publish_config *p, const struct registry
     }
     for (size_t i = 0; i < n; i++) {
         const struct registry_entry *e = &reg->entries[i];
-        if (!published(e)) {
+        if (!published(p, e, false)) {
             continue;
         }
         if (e->ssh_port > 0) {

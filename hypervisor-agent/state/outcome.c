@@ -39,8 +39,8 @@ void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
         "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:I, s:o}", "owner", req->caller.uid,
         "hostname", req->hostname, "template", req->template_name, "pubkey",
         ct_param_text(&p[CT_P_PUBKEY]), "size", ct_param_text(&p[CT_P_SIZE]), "cpu",
-        (json_int_t)ct_param_number(&p[CT_P_CPU]), "memory_mib",
-        (json_int_t)ct_param_number(&p[CT_P_MEMORY]), "disk_mib",
+        (json_int_t)ct_param_number(&p[CT_P_CPU]), "memory_bytes",
+        (json_int_t)ct_param_number(&p[CT_P_MEMORY]), "disk_bytes",
         (json_int_t)ct_param_number(&p[CT_P_DISK]), "http_port",
         (json_int_t)ct_param_number(&p[CT_P_HTTP_PORT]), "has_expires", p[CT_P_EXPIRES].set,
         "expires_in", (json_int_t)ct_param_number(&p[CT_P_EXPIRES]), "protocols", protocols);

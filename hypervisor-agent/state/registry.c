@@ -17,6 +17,7 @@
 #include "lockfile.h"
 #include "strcopy.h"
 #include "timefmt.h"
+#include "units.h"
 
 #define LOCK_WAIT_MS 15000
 
@@ -211,6 +212,16 @@ static void protocols_of(json_t *protos, struct registry_entry *out)
     qsort(out->protocols, out->nprotocols, sizeof(out->protocols[0]), compare_protocols);
 }
 
+/* An entry's memory in bytes; entries written before sizes were bytes say "memory_mib". */
+static long long memory_of(json_t *e)
+{
+    json_t *bytes = json_object_get(e, "memory_bytes");
+    if (bytes != NULL) {
+        return json_integer_value(bytes);
+    }
+    return json_integer_value(json_object_get(e, "memory_mib")) * UNITS_MIB;
+}
+
 /* The entry named name; false (out undefined) when the name does not fit. */
 static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
 {
@@ -222,7 +233,7 @@ static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
     string_of(json_object_get(e, "owner"), out->owner, sizeof(out->owner));
     string_of(json_object_get(e, "request_id"), out->request_id, sizeof(out->request_id));
     string_of(json_object_get(e, "reserved"), out->reserved, sizeof(out->reserved));
-    out->memory_mib = json_integer_value(json_object_get(e, "memory_mib"));
+    out->memory_bytes = memory_of(e);
     out->ssh_port = int_of(json_object_get(e, "ssh_port"));
     string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
     out->http_port = int_of(json_object_get(e, "http_port"));
@@ -428,17 +439,22 @@ static enum ct_err check_quota(json_t *names, const char *owner, const struct re
         const char *o = json_string_value(json_object_get(entry, "owner"));
         if (o != NULL && strcmp(o, owner) == 0) {
             count++;
-            memory += json_integer_value(json_object_get(entry, "memory_mib"));
+            memory += memory_of(entry);
         }
     }
     if (c->quota_containers != 0 && count + 1 > c->quota_containers) {
         return ct_error_set(err, CT_ERR_QUOTA, "you have %d containers, the most allowed is %d",
                             count, c->quota_containers);
     }
-    if (c->quota_memory_mib != 0 && memory + c->memory_mib > c->quota_memory_mib) {
-        return ct_error_set(err, CT_ERR_QUOTA,
-                            "memory: %lldMiB held + %lldMiB asked > %lldMiB allowed", memory,
-                            c->memory_mib, c->quota_memory_mib);
+    if (c->quota_memory_bytes != 0 && memory + c->memory_bytes > c->quota_memory_bytes) {
+        char held[32];
+        char asked[32];
+        char allowed[32];
+        units_format_size(memory, held, sizeof(held));
+        units_format_size(c->memory_bytes, asked, sizeof(asked));
+        units_format_size(c->quota_memory_bytes, allowed, sizeof(allowed));
+        return ct_error_set(err, CT_ERR_QUOTA, "memory: %s held + %s asked > %s allowed", held,
+                            asked, allowed);
     }
     return CT_OK;
 }
@@ -494,8 +510,8 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
         if (r->claim->ssh_port != 0) {
             json_object_set_new(entry, "ssh_port", json_integer(r->claim->ssh_port));
         }
-        if (r->claim->memory_mib != 0) {
-            json_object_set_new(entry, "memory_mib", json_integer(r->claim->memory_mib));
+        if (r->claim->memory_bytes != 0) {
+            json_object_set_new(entry, "memory_bytes", json_integer(r->claim->memory_bytes));
         }
         if (r->claim->worker != NULL) {
             json_object_set_new(entry, "pending", pending_json("create", r->claim->worker));
@@ -590,8 +606,7 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
         return err->code;
     }
     if (r->ipv4 == NULL) {
-        json_object_del(entry, "ipv4");
-        json_object_del(entry, "http_port");
+        json_object_del(entry, "ipv4"); /* http_port stays: a start publishes it again */
     } else {
         json_object_set_new(entry, "ipv4", json_string(r->ipv4));
         json_object_set_new(entry, "http_port", json_integer(r->http_port));

@@ -44,9 +44,9 @@ struct reserve_claim {
     const struct protocol *proto_list[REGISTRY_PROTOCOLS_MAX];
     int ssh_port;                               /* out, 0 when none */
     int proto_external[REGISTRY_PROTOCOLS_MAX]; /* out */
-    long long memory_mib;       /* recorded with the entry, counted by quotas (0: none) */
+    long long memory_bytes;       /* recorded with the entry, counted by quotas (0: none) */
     int quota_containers;       /* the owner's quota, 0: unlimited */
-    long long quota_memory_mib; /* 0: unlimited */
+    long long quota_memory_bytes; /* 0: unlimited */
     const struct procid *worker; /* recorded as the entry's "pending" create; may be NULL */
     /* A name or port whose delivered entry was freed less than this long ago stays its last
        owner's: another owner's reserve is refused the name (CT_ERR_HOSTNAME_TAKEN) and skips
@@ -88,7 +88,7 @@ struct registry_entry {
     char owner[CT_UID_MAX + 1];
     char request_id[CT_REQUEST_ID_MAX + 1];
     char reserved[32];    /* RFC 3339 time of the reservation */
-    long long memory_mib; /* counted by quotas; 0: none */
+    long long memory_bytes; /* counted by quotas; 0: none */
     int ssh_port;         /* external SSH port; 0: none */
     char ipv4[48];        /* where it answers; "" until published */
     int http_port;        /* the app's port inside, with ipv4 */
@@ -123,7 +123,8 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
                              struct ct_error *err);
 /*
  * Record where a reserved name's container answers (set once its address is
- * known; ipv4 NULL clears it, so the name is no longer published).  Only the
+ * known; ipv4 NULL clears it, so the name is no longer published, and keeps
+ * http_port for when it is published again).  Only the
  * holder (request_id) may change it.
  */
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,

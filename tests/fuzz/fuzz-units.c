@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness: sizes and durations as people type them
  * (shared/units.c).  Whatever parses must print back to a string that
- * parses to the same value.
+ * parses to the same value: the size the agent sends LXD is the size typed.
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,9 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(text, data, size);
     text[size] = '\0';
-    if (units_parse_mib(text, &a)) {
-        units_format_mib(a, out, sizeof(out));
-        if (!units_parse_mib(out, &b) || a != b || a < 0 || a > UNITS_MIB_MAX) {
+    if (units_parse_size(text, &a)) {
+        units_format_size(a, out, sizeof(out));
+        if (!units_parse_size(out, &b) || a != b || a < 0 || a > UNITS_BYTES_MAX) {
             __builtin_trap();
         }
     }

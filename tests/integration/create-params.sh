@@ -63,6 +63,30 @@ check "CT_HTTP_PORT=3000" grep -q "proxy_pass http://[0-9.]*:3000;" <(grep -A3 "
 left=$(( $(date -d "$(lxd_config "$c" user.ctgate.expires)" +%s) - $(date +%s) ))
 check "CT_EXPIRES=2h ($left s)" test "$left" -gt 7100 -a "$left" -le 7200
 
+echo "-- sizes as people write them: MB/GB decimal, M/G/MiB/GiB binary, the exact bytes reach LXD"
+s1=$(name_for ps1)
+created "$s1"
+gw_run "$TMP/s1" alice -T -- create --hostname "$s1" --memory 256MB --disk 2GB --json
+check_eq "--memory 256MB created" 0 "$(cat "$TMP/s1.rc")"
+check_eq "--memory 256MB reaches LXD as 256MB" 256MB "$(lxd_config "$s1" limits.memory)"
+check_eq "--disk 2GB reaches LXD as 2GB" 2GB "$(lxd_get "/1.0/instances/$s1" | jq -r .metadata.expanded_devices.root.size)"
+check "the answer reports them as LXD has them" jq_true '.data.limits.memory == "256MB" and .data.limits.disk == "2GB"' "$TMP/s1.out"
+s2=$(name_for ps2)
+created "$s2"
+CT_MEMORY=192m gw_run "$TMP/s2" alice -T -o SendEnv=CT_MEMORY -- create --hostname "$s2" --disk 1g --json
+check_eq "CT_MEMORY=192m created" 0 "$(cat "$TMP/s2.rc")"
+check_eq "192m is 192MiB (binary, any case)" 192MiB "$(lxd_config "$s2" limits.memory)"
+check_eq "--disk 1g is 1GiB" 1GiB "$(lxd_get "/1.0/instances/$s2" | jq -r .metadata.expanded_devices.root.size)"
+s3=$(name_for ps3)
+created "$s3"
+gw_run "$TMP/s3" alice -T -- create --hostname "$s3" --memory 256M --json
+check_eq "--memory 256M created" 0 "$(cat "$TMP/s3.rc")"
+check_eq "--memory 256M is 256MiB" 256MiB "$(lxd_config "$s3" limits.memory)"
+# 269MB = 269000000 bytes > 256MiB = 268435456: the ceiling is compared in bytes.
+refused "$(name_for rs1)" "memory 269MB is more than template busybox allows \(256MiB\)" -- create --hostname "$(name_for rs1)" --memory 269MB
+refused "$(name_for rs2)" "at least 32MiB" -- create --hostname "$(name_for rs2)" --memory 33MB
+refused "$(name_for rs3)" "a size like 512MiB" -- create --hostname "$(name_for rs3)" --memory 256MBs
+
 echo "-- refused at the gateway (its own rules) and by the agent (the admin's policy)"
 refused "$(name_for r1)" "a number of CPUs" -- create --hostname "$(name_for r1)" --cpu 0
 refused "$(name_for r2)" "a size like 512MiB" -- create --hostname "$(name_for r2)" --memory 1.5G

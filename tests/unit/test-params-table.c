@@ -131,8 +131,13 @@ static void test_scalars_from_text(void **state)
     refuses(CT_P_CPU, "0", "a number of CPUs");
     refuses(CT_P_CPU, "+1", "a number of CPUs");
     refuses(CT_P_CPU, "1x", "a number of CPUs");
-    accepts(CT_P_MEMORY, "32", "32", 32);
-    accepts(CT_P_MEMORY, "2GiB", "2GiB", 2048);
+    accepts(CT_P_MEMORY, "32", "32", 32LL << 20);
+    accepts(CT_P_MEMORY, "2GiB", "2GiB", 2LL << 30);
+    accepts(CT_P_MEMORY, "256MB", "256MB", 256000000);
+    accepts(CT_P_MEMORY, "256M", "256M", 256LL << 20);
+    accepts(CT_P_DISK, "2GB", "2GB", 2000000000);
+    refuses(CT_P_MEMORY, "33554431B", "at least 32MiB");
+    refuses(CT_P_MEMORY, "33MB", "at least 32MiB"); /* 33 * 10^6 < 32 * 2^20 */
     refuses(CT_P_MEMORY, "31", "a size like 512MiB or 2GiB, at least 32MiB");
     refuses(CT_P_DISK, "255MiB", "at least 256MiB");
     accepts(CT_P_HTTP_PORT, "65535", NULL, 65535);
@@ -299,7 +304,7 @@ static void test_gateway_to_agent(void **state)
     json_t *req = json_pack("{s:i, s:s, s:{s:s, s:i}}", "v", 1, "op", "create", "caller", "uid",
                             "alice", "uid_number", 10001);
     assert_int_equal(ct_params_to_json(values, CT_PARAM_JSON_REQUEST, req), 0);
-    assert_int_equal(json_integer_value(json_object_get(req, "memory_mib")), 1024);
+    assert_int_equal(json_integer_value(json_object_get(req, "memory_bytes")), 1LL << 30);
     assert_int_equal(json_integer_value(json_object_get(req, "expires_in")), 0);
     assert_int_equal(json_array_size(json_object_get(req, "protocols")), 2);
     assert_null(json_object_get(req, "cpu"));
@@ -310,7 +315,7 @@ static void test_gateway_to_agent(void **state)
     assert_string_equal(parsed.hostname, "web1");
     assert_string_equal(parsed.template_name, "busybox");
     assert_string_equal(parsed.request_id, "abcdef0123");
-    assert_int_equal(request_limits(&parsed).memory_mib, 1024);
+    assert_int_equal(request_limits(&parsed).memory_bytes, 1LL << 30);
     assert_true(parsed.param[CT_P_EXPIRES].set);
     assert_int_equal(parsed.param[CT_P_PROTOCOLS].nitems, 2);
     assert_string_equal(parsed.param[CT_P_PROTOCOLS].items[1], "b");

@@ -57,15 +57,15 @@ static void test_sizes(void **state)
     /* the template's default size */
     assert_int_equal(policy_resolve_size(&cfg.policy, t, "", &none, &out, &err), CT_OK);
     assert_int_equal(out.cpu, 1);
-    assert_int_equal(out.memory_mib, 256);
-    assert_int_equal(out.disk_mib, 1024);
+    assert_int_equal(out.memory_bytes, 256LL << 20);
+    assert_int_equal(out.disk_bytes, 1LL << 30);
     /* explicit values replace the size's, within the ceiling */
-    struct size_spec asked = {2, 512, 0};
+    struct size_spec asked = {2, 500000000, 0}; /* 500MB */
     assert_int_equal(policy_resolve_size(&cfg.policy, t, NULL, &asked, &out, &err), CT_OK);
     assert_int_equal(out.cpu, 2);
-    assert_int_equal(out.memory_mib, 512);
-    assert_int_equal(out.disk_mib, 1024);
-    asked.memory_mib = 2048;
+    assert_int_equal(out.memory_bytes, 500000000);
+    assert_int_equal(out.disk_bytes, 1LL << 30);
+    asked.memory_bytes = 2LL << 30;
     assert_int_equal(policy_resolve_size(&cfg.policy, t, NULL, &asked, &out, &err),
                      CT_ERR_BAD_VALUE);
     assert_non_null(strstr(err.detail, "memory 2GiB is more than template t allows (1GiB)"));
@@ -80,7 +80,7 @@ static void test_sizes(void **state)
     assert_int_equal(out.cpu, 4);
     assert_int_equal(policy_resolve_size(&cfg.policy, open, "", &none, &out, &err), CT_OK);
     assert_int_equal(out.cpu, 0);
-    assert_int_equal(out.memory_mib, 0);
+    assert_int_equal(out.memory_bytes, 0);
     agent_config_free(&cfg);
 }
 
@@ -98,11 +98,11 @@ static void test_quota_and_expiry(void **state)
                      CT_OK);
     struct quota q = policy_quota(&cfg.policy, "alice", false);
     assert_int_equal(q.containers, 2);
-    assert_int_equal(q.memory_mib, 1024);
+    assert_int_equal(q.memory_bytes, 1LL << 30);
     assert_int_equal(q.creates_per_hour, 12);
     q = policy_quota(&cfg.policy, "bob", false);
     assert_int_equal(q.containers, 9);
-    assert_int_equal(q.memory_mib, 0);
+    assert_int_equal(q.memory_bytes, 0);
     assert_int_equal(q.creates_per_hour, 0); /* an override replaces the whole quota */
     q = policy_quota(&cfg.policy, "alice", true);
     assert_int_equal(q.containers, 0);

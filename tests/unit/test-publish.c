@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "publish.h"
@@ -17,6 +18,7 @@ static struct publish_config config(void)
     strcpy(p.url_scheme, "http");
     strcpy(p.ssh_host, "gw.test");
     strcpy(p.listen_address, "127.0.0.1");
+    strcpy(p.subnet, "10.0.0.1/24");
     strcpy(p.http_listen, "80");
     p.http_port = 80;
     p.ssh_port_min = 24000;
@@ -83,6 +85,43 @@ static void test_unpublished_and_invalid_entries_are_left_out(void **state)
     buf_free(&s);
 }
 
+/*
+ * Defence in depth: an address the registry holds but addr-policy.h refuses
+ * (the bridge's own, metadata service, loopback, multicast, the subnet's
+ * network and broadcast, another network) is never rendered, in either file.
+ */
+static void test_refused_addresses_are_never_rendered(void **state)
+{
+    (void)state;
+    struct buf h, s;
+    render("{\"hostnames\":{"
+           "\"bridge\":{\"ipv4\":\"10.0.0.1\",\"http_port\":80,\"ssh_port\":24001},"
+           "\"meta\":{\"ipv4\":\"169.254.169.254\",\"http_port\":80,\"ssh_port\":24002},"
+           "\"lo\":{\"ipv4\":\"127.0.0.1\",\"http_port\":80,\"ssh_port\":24003},"
+           "\"mcast\":{\"ipv4\":\"224.0.0.1\",\"http_port\":80,\"ssh_port\":24004},"
+           "\"net\":{\"ipv4\":\"10.0.0.0\",\"http_port\":80,\"ssh_port\":24005},"
+           "\"bcast\":{\"ipv4\":\"10.0.0.255\",\"http_port\":80,\"ssh_port\":24006},"
+           "\"lan\":{\"ipv4\":\"192.168.1.10\",\"http_port\":80,\"ssh_port\":24007},"
+           "\"good\":{\"ipv4\":\"10.0.0.23\",\"http_port\":80,\"ssh_port\":24008}}}",
+           &h, &s);
+    assert_non_null(strstr(h.data, "server_name good.ctgate.test"));
+    assert_non_null(strstr(s.data, "proxy_pass 10.0.0.23:22;"));
+    static const char *const bad[] = {"10.0.0.1",  "169.254.169.254", "127.0.0.1",
+                                      "224.0.0.1", "10.0.0.0",        "10.0.0.255",
+                                      "192.168.1.10"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "http://%s:", bad[i]);
+        assert_null(strstr(h.data, want));
+        snprintf(want, sizeof(want), "proxy_pass %s:", bad[i]);
+        assert_null(strstr(s.data, want));
+    }
+    assert_null(strstr(s.data, ":24001;"));
+    assert_null(strstr(s.data, ":24007;"));
+    buf_free(&h);
+    buf_free(&s);
+}
+
 static void test_protocols_and_description(void **state)
 {
     (void)state;
@@ -131,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_registry_same_bytes),
         cmocka_unit_test(test_unpublished_and_invalid_entries_are_left_out),
+        cmocka_unit_test(test_refused_addresses_are_never_rendered),
         cmocka_unit_test(test_protocols_and_description),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

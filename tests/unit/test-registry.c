@@ -159,6 +159,7 @@ static void test_ports_and_addresses(void **state)
     assert_int_equal(registry_lookup(dir, "c", &one, &found, &err), CT_OK);
     assert_true(found);
     assert_string_equal(one.ipv4, "");
+    assert_int_equal(one.http_port, 8080); /* kept for the next start */
     assert_int_equal(registry_lookup(dir, "nothing", &one, &found, &err), CT_OK);
     assert_false(found);
 }
@@ -187,7 +188,7 @@ static void test_existing_file(void **state)
     assert_string_equal(e.request_id, "req-web1");
     assert_string_equal(e.reserved, "2026-11-23T12:44:53Z");
     assert_int_equal(e.ssh_port, 24000);
-    assert_int_equal(e.memory_mib, 512);
+    assert_int_equal(e.memory_bytes, 512LL << 20); /* "memory_mib" of old */
     assert_string_equal(e.ipv4, "10.213.77.23");
     assert_int_equal(e.http_port, 80);
     assert_int_equal(e.nprotocols, 2);
@@ -201,7 +202,8 @@ static void test_existing_file(void **state)
     assert_string_equal(registry_pending_name(e.pending), "delete");
     assert_true(registry_entry_abandoned(&e));
     /* the ports and the memory it holds count */
-    struct reserve_claim c = {.ssh = {24000, 24001}, .memory_mib = 512, .quota_memory_mib = 1024};
+    struct reserve_claim c = {
+        .ssh = {24000, 24001}, .memory_bytes = 512LL << 20, .quota_memory_bytes = 1LL << 30};
     assert_int_equal(registry_reserve(dir, "web2", "alice", "req-web2", "t", &c, &err), CT_OK);
     assert_int_equal(c.ssh_port, 24001);
     assert_int_equal(registry_reserve(dir, "web3", "alice", "req-web3", "t", &c, &err),
@@ -347,18 +349,22 @@ static void test_quota(void **state)
 {
     (void)state;
     struct ct_error err = {0};
-    struct reserve_claim q = {.memory_mib = 512, .quota_containers = 2, .quota_memory_mib = 1024};
+    struct reserve_claim q = {
+        .memory_bytes = 512LL << 20, .quota_containers = 2, .quota_memory_bytes = 1LL << 30};
     assert_int_equal(registry_reserve(dir, "q1", "ann", "req-000q1", "t", &q, &err), CT_OK);
     /* another owner's entries do not count */
-    struct reserve_claim other = {.memory_mib = 4096};
+    struct reserve_claim other = {.memory_bytes = 4LL << 30};
     assert_int_equal(registry_reserve(dir, "o1", "ben", "req-000o1", "t", &other, &err), CT_OK);
-    q.memory_mib = 768; /* 512 + 768 > 1024 */
+    q.memory_bytes = 768LL << 20; /* 512 + 768 > 1024 MiB */
     assert_int_equal(registry_reserve(dir, "q2", "ann", "req-000q2", "t", &q, &err), CT_ERR_QUOTA);
-    assert_non_null(strstr(err.detail, "memory"));
-    q.memory_mib = 512;
+    assert_non_null(strstr(err.detail, "memory: 512MiB held + 768MiB asked > 1GiB allowed"));
+    q.memory_bytes = 537000000; /* 512.1MiB: a byte past the quota is past it */
+    assert_int_equal(registry_reserve(dir, "q2", "ann", "req-000q2", "t", &q, &err), CT_ERR_QUOTA);
+    assert_non_null(strstr(err.detail, "512MiB held + 537MB asked > 1GiB allowed"));
+    q.memory_bytes = 512LL << 20;
     assert_int_equal(registry_reserve(dir, "q2", "ann", "req-000q2", "t", &q, &err), CT_OK);
-    q.memory_mib = 0;
-    q.quota_memory_mib = 0;
+    q.memory_bytes = 0;
+    q.quota_memory_bytes = 0;
     assert_int_equal(registry_reserve(dir, "q3", "ann", "req-000q3", "t", &q, &err), CT_ERR_QUOTA);
     assert_non_null(strstr(err.detail, "you have 2 containers, the most allowed is 2"));
     bool taken = true;

@@ -90,14 +90,14 @@ static void test_create_policy_fields(void **state)
     (void)state;
     struct request req;
     struct ct_error err = {0};
-    const char *text = CREATE ",\"size\":\"medium\",\"cpu\":2,\"memory_mib\":512,"
-                              "\"disk_mib\":4096,\"http_port\":8080,\"expires_in\":0}";
+    const char *text = CREATE ",\"size\":\"medium\",\"cpu\":2,\"memory_bytes\":256000000,"
+                              "\"disk_bytes\":4294967296,\"http_port\":8080,\"expires_in\":0}";
     assert_int_equal(parse(text, &req, &err), CT_OK);
     assert_string_equal(ct_param_text(&req.param[CT_P_SIZE]), "medium");
     struct size_spec asked = request_limits(&req);
     assert_int_equal(asked.cpu, 2);
-    assert_int_equal(asked.memory_mib, 512);
-    assert_int_equal(asked.disk_mib, 4096);
+    assert_int_equal(asked.memory_bytes, 256000000);
+    assert_int_equal(asked.disk_bytes, 4LL << 30);
     assert_int_equal(ct_param_number(&req.param[CT_P_HTTP_PORT]), 8080);
     assert_true(req.param[CT_P_EXPIRES].set); /* 0: "never" asked for explicitly */
     assert_int_equal(ct_param_number(&req.param[CT_P_EXPIRES]), 0);
@@ -109,8 +109,9 @@ static void test_create_policy_fields(void **state)
     expect(CREATE ",\"cpu\":0}", CT_ERR_BAD_VALUE);
     expect(CREATE ",\"cpu\":\"2\"}", CT_ERR_BAD_VALUE);
     expect(CREATE ",\"cpu\":1.5}", CT_ERR_BAD_VALUE);
-    expect(CREATE ",\"memory_mib\":16}", CT_ERR_BAD_VALUE);
-    expect(CREATE ",\"disk_mib\":99999999999999}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"memory_bytes\":33554431}", CT_ERR_BAD_VALUE);
+    expect(CREATE ",\"memory_mib\":512}", CT_ERR_BAD_REQUEST); /* the old name */
+    expect(CREATE ",\"disk_bytes\":1125899906842625}", CT_ERR_BAD_VALUE); /* 1PiB + 1 */
     expect(CREATE ",\"http_port\":65536}", CT_ERR_BAD_VALUE);
     expect(CREATE ",\"expires_in\":-1}", CT_ERR_BAD_VALUE);
     expect(CREATE ",\"size\":\"Big!\"}", CT_ERR_BAD_REQUEST);
