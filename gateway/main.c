@@ -15,6 +15,7 @@
 #include "log.h"
 #include "login-key.h"
 #include "output.h"
+#include "prompt.h"
 #include "tokenize.h"
 
 static void admin_usage(FILE *out)
@@ -143,6 +144,9 @@ int main(int argc, char **argv)
         s.json = args_flag(&args, "json") != NULL;
         s.tty_in = isatty(STDIN_FILENO) == 1;
         s.tty_out = isatty(STDOUT_FILENO) == 1;
+        if (s.tty_in && cmd->needs_auth && args_switch(&s, cmd, &args, "password-stdin")) {
+            prompt_hide_input(); /* before the password arrives on the terminal, if we can */
+        }
         if (args_flag(&args, "help") != NULL) {
             cmd_help_show(cmd);
         } else if (!cmd->needs_auth || (code = prepare(&s, config, &err)) == 0) {

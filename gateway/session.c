@@ -66,8 +66,11 @@ static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const ch
 static enum ct_err get_password(struct session *s, bool password_stdin, const char *user,
                                 char *out, size_t len, struct ct_error *err)
 {
-    if (password_stdin) {
-        return prompt_read_line(s->cfg.prompt_timeout_s, out, len, err);
+    if (password_stdin) { /* on a terminal (ssh -tt), never echoed back */
+        prompt_hide_input();
+        enum ct_err rc = prompt_read_line(s->cfg.prompt_timeout_s, out, len, err);
+        prompt_show_input();
+        return rc;
     }
     if (!s->tty_in) {
         return ct_error_set(err, CT_ERR_BAD_REQUEST,

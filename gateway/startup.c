@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nodump.h"
 #include "validate.h"
 
 extern char **environ;
@@ -81,7 +82,8 @@ static void capture(struct startup_env *env, const char *entry)
 int startup_sanitize(struct startup_env *env)
 {
     memset(env, 0, sizeof(*env));
-    if (ensure_std_fds() != 0 || chdir("/") != 0) {
+    /* first: no core file or same-account ptrace ever sees a password or a session key */
+    if (nodump_apply() != 0 || ensure_std_fds() != 0 || chdir("/") != 0) {
         return -1;
     }
     umask(077);

@@ -1,7 +1,8 @@
 /*
  * startup.h - what the gateway does before anything else (SPEC §9).
  *
- * startup_sanitize() makes fds 0-2 valid, moves to "/", sets a strict
+ * startup_sanitize() turns core dumps off and makes the process not
+ * dumpable (nodump.h), makes fds 0-2 valid, moves to "/", sets a strict
  * umask, copies the few values it needs out of the environment sshd gave
  * (CT_* variables, SSH_ORIGINAL_COMMAND, SSH_USER_AUTH, SSH_CONNECTION) and
  * then replaces the whole environment with a fixed minimal one, so no

@@ -11,6 +11,7 @@
 #include "cfgread.h"
 #include "identity.h"
 #include "policy.h"
+#include "units.h"
 #include "validate.h"
 #include "strcopy.h"
 #include "template-recipe.h"
@@ -318,6 +319,29 @@ static enum ct_err load_backend(const config_t *conf, struct agent_config *cfg,
     return cfg->backend_ops->load_settings(conf, &cfg->backend_settings, err);
 }
 
+/* reuse_cooldown: a duration ("1h"; "0s": off) or seconds; AGENT_REUSE_COOLDOWN_DEFAULT_S. */
+static enum ct_err load_cooldown(const config_t *conf, struct agent_config *cfg,
+                                 struct ct_error *err)
+{
+    const config_setting_t *s = config_lookup(conf, "reuse_cooldown");
+    cfg->reuse_cooldown_s = AGENT_REUSE_COOLDOWN_DEFAULT_S;
+    if (s == NULL) {
+        return CT_OK;
+    }
+    if (config_setting_type(s) == CONFIG_TYPE_INT && config_setting_get_int(s) >= 0) {
+        cfg->reuse_cooldown_s = config_setting_get_int(s);
+        return CT_OK;
+    }
+    const char *text = config_setting_get_string(s);
+    if (text == NULL || !units_parse_duration(text, &cfg->reuse_cooldown_s)) {
+        return ct_error_set(
+            err, CT_ERR_CONFIG,
+            "line %d: 'reuse_cooldown' must be a duration like \"1h\" (\"0s\": off)",
+            config_setting_source_line(s));
+    }
+    return CT_OK;
+}
+
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -371,6 +395,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         }
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
+        (rc = load_cooldown(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||

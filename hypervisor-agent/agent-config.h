@@ -161,8 +161,11 @@ struct agent_config {
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
+    long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
     struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
 };
+
+#define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);
 void agent_config_free(struct agent_config *cfg);

@@ -31,6 +31,16 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_HISTORY] = op_history,
 };
 
+/* Operations that change something: their audit record is written before they run (audit.h). */
+static const bool op_changes[OP__COUNT] = {
+    [OP_CREATE] = true, [OP_DELETE] = true,  [OP_START] = true,
+    [OP_STOP] = true,   [OP_RESTART] = true,
+};
+
+/* What a caller is told when the audit trail cannot be written (the log says why). */
+#define AUDIT_REFUSAL                                                                              \
+    "the audit trail cannot be written: request refused (the agent's log says why)"
+
 /* One line (or everything up to EOF) from fd, bounded in size and time. */
 static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct ct_error *err)
 {
@@ -119,9 +129,14 @@ int agent_serve(struct admin_ctx *admin)
     const struct agent_config *cfg = &admin->cfg;
     struct request req;
     struct ct_error err = {0};
+    struct ct_error audit_err = {0};
     struct buf text;
+    struct audit_who who = {"", "", ""};
     json_t *data = NULL;
+    json_t *params = NULL;
     bool have_request = false;
+    bool audit_down = false; /* the begin record could not be written */
+    long long begin_seq = 0;
 #ifdef CTGATE_FAULT_INJECTION
     char fault_buf[40];
 #endif
@@ -143,6 +158,16 @@ int agent_serve(struct admin_ctx *admin)
         goto out;
     }
     have_request = true;
+    who = (struct audit_who){req.caller.uid, req.caller.key_fingerprint, req.caller.client};
+    params = request_params_json(&req);
+    /* Fail closed: what changes something is on record (fsync'd) before it starts. */
+    if (op_changes[req.op] && audit_begin(cfg->state_dir, &who, request_op_name(req.op), params,
+                                          &begin_seq, &audit_err) != CT_OK) {
+        audit_down = true;
+        rc = ct_error_set(&err, CT_ERR_INTERNAL, AUDIT_REFUSAL);
+        err.step = NULL;
+        goto out;
+    }
 #ifdef CTGATE_FAULT_INJECTION
     ctx.fail_after = fault_step(cfg->state_dir, fault_buf, sizeof(fault_buf));
 #endif
@@ -152,20 +177,27 @@ int agent_serve(struct admin_ctx *admin)
     rc = op_table[req.op](&ctx, &req, &data, &err);
     ctx.backend->close(ctx.handle);
 out:
+    /*
+     * The result's record before the answer: a read-only operation whose
+     * record cannot be written answers nothing but the refusal.  A change
+     * that ran is answered as it ended (its begin record is on the log).
+     */
+    if (have_request && !audit_down &&
+        audit_finish(cfg->state_dir, begin_seq, &who, request_op_name(req.op), params, rc, &err,
+                     ctx.steps, &audit_err) != CT_OK &&
+        !op_changes[req.op]) {
+        json_decref(data);
+        data = NULL;
+        rc = ct_error_set(&err, CT_ERR_INTERNAL, AUDIT_REFUSAL);
+        err.step = NULL;
+    }
     if (rc == CT_OK) {
         proto_result_ok(stdout, data);
     } else {
         proto_result_error(stdout, &err);
     }
     log_outcome(have_request ? &req : NULL, rc, &err);
-    if (have_request) { /* one signed record per operation (audit.h) */
-        struct audit_who who = {req.caller.uid, req.caller.key_fingerprint, req.caller.client};
-        struct ct_error ignored = {0};
-        json_t *params = request_params_json(&req);
-        audit_append(cfg->state_dir, &who, request_op_name(req.op), params, rc, &err, ctx.steps,
-                     &ignored);
-        json_decref(params);
-    }
+    json_decref(params);
     json_decref(ctx.steps);
     json_decref(data);
     if (have_request) {

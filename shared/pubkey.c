@@ -48,6 +48,24 @@ static size_t token_end(const char *s, size_t i, size_t len)
     return i;
 }
 
+/*
+ * The length of s[0..n) without a UTF-8 sequence its end cuts short (a
+ * comment cut at PUBKEY_COMMENT_MAX bytes must not end in half a character).
+ */
+static size_t utf8_whole(const char *s, size_t n)
+{
+    size_t k = n;
+    while (k > 0 && n - k < 3 && ((unsigned char)s[k - 1] & 0xC0) == 0x80) {
+        k--; /* continuation bytes of the last character */
+    }
+    if (k == 0) {
+        return n;
+    }
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return need > 1 && n - (k - 1) < need ? k - 1 : n;
+}
+
 static void copy_comment(char *dst, const char *src, size_t len)
 {
     size_t o = 0;
@@ -57,6 +75,7 @@ static void copy_comment(char *dst, const char *src, size_t len)
             dst[o++] = (char)c;
         }
     }
+    o = utf8_whole(dst, o);
     while (o > 0 && dst[o - 1] == ' ') {
         o--;
     }

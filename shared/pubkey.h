@@ -3,7 +3,8 @@
  *
  * Accepts "TYPE BASE64 [COMMENT]" only: no authorized_keys options, an
  * allowed TYPE, a blob that decodes and whose embedded type equals TYPE.
- * Control characters are stripped from the comment.  A parsed key owns its
+ * Control characters are stripped from the comment, which is cut at
+ * PUBKEY_COMMENT_MAX bytes, never inside a UTF-8 character.  A parsed key owns its
  * memory; release it with pubkey_free().  No global state.
  */
 #ifndef CTGATE_PUBKEY_H

@@ -158,6 +158,8 @@ state_dir = "$RIG/agent-state";
 admin_group = "ctgate-admins";
 root_password = "random";
 reserved_hostnames = [ "www", "admin", "gateway" ];
+# A freed name and its ports wait this long before another user may take them (tenant-leaks.sh).
+reuse_cooldown = "1h";
 sizes = (
   { name = "small";  cpu = 1; memory = "128MiB"; disk = "1GiB"; },
   { name = "medium"; cpu = 2; memory = "256MiB"; disk = "2GiB"; },
@@ -222,6 +224,11 @@ hooks = {
 EOF
     chmod 0644 "$RIG/agent.conf.new"
     mv -f "$RIG/agent.conf.new" "$RIG/agent.conf"
+    # The audit trail's signing key, as an installer makes it (without it every operation is refused).
+    if [ ! -f "$RIG/agent-state/audit.key" ] && [ -x "$RIG/bin/ctgate-agent" ]; then
+        runuser -u "$AGENT_USER" -- "$RIG/bin/ctgate-agent" --config "$RIG/agent.conf" audit keygen >/dev/null ||
+            die "cannot make the audit signing key in $RIG/agent-state"
+    fi
 }
 
 write_gateway_conf() {

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -29,9 +30,13 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-static int echo_off(void)
+/* Echo off now; with flush, type-ahead is discarded (a prompt), else kept (--password-stdin). */
+static int echo_off_when(int when)
 {
     struct termios t;
+    if (echo_is_off) {
+        return 0; /* off already: saved_termios holds the terminal as we found it */
+    }
     if (tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
         return -1;
     }
@@ -44,11 +49,39 @@ static int echo_off(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
     echo_is_off = 1;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0) {
+    if (tcsetattr(STDIN_FILENO, when, &t) != 0) {
         echo_is_off = 0;
         return -1;
     }
     return 0;
+}
+
+static int echo_off(void)
+{
+    return echo_off_when(TCSAFLUSH);
+}
+
+static void restore_at_exit(void)
+{
+    restore_echo();
+}
+
+void prompt_hide_input(void)
+{
+    static bool registered;
+    if (!prompt_is_tty()) {
+        return;
+    }
+    if (!registered) {
+        registered = atexit(restore_at_exit) == 0;
+    }
+    /* TCSANOW: a password already waiting in the terminal's queue must stay there */
+    (void)echo_off_when(TCSANOW);
+}
+
+void prompt_show_input(void)
+{
+    restore_echo();
 }
 
 bool prompt_is_tty(void)

@@ -29,5 +29,15 @@ enum ct_err prompt_ask(const char *question, bool echo, int timeout_s, char *out
                        struct ct_error *err);
 /* One line from stdin without a question (--password-stdin). */
 enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_error *err);
+/*
+ * When stdin is a terminal, turn its echo off now, keeping what is queued
+ * (a --password-stdin password sent into `ssh -tt` must not be printed
+ * back), until prompt_show_input(), exit or a fatal signal.  Without a
+ * terminal, nothing.  Called as early as the command line is known: bytes
+ * the terminal received before are echoed by the kernel already.
+ */
+void prompt_hide_input(void);
+/* Echo as it was before prompt_hide_input (or prompt_ask's echo=false). */
+void prompt_show_input(void);
 
 #endif

@@ -43,11 +43,19 @@ static const struct admin_opt reap_options[] = {
 };
 
 static const struct admin_opt audit_show_options[] = {
-    {"user", 0, "UID", "only this user's records", validate_uid, NULL},
+    {"user", 0, "UID", "only this user's records (@reaper: the reaper's)", audit_actor_valid, NULL},
     {"since", 0, "TIME|DURATION", "only records since 2026-11-23T16:00:00Z, or 2h ago",
      audit_since_valid, "ctgate-agent audit: --since takes 2026-11-23T16:00:00Z or 2h"},
     {"name", 0, "NAME", "only records about this container", validate_hostname, NULL},
     {"json", 0, NULL, "one JSON record a line", NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct admin_opt audit_verify_options[] = {
+    {"pubkey", 0, "FILE",
+     "check against this public key (audit.pub's hex), a copy\n"
+     "kept off the host, instead of the one next to the log",
+     NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -70,12 +78,14 @@ const struct admin_cmd admin_commands[] = {
      "expiry.grace has passed too, and remove create records older\n"
      "than requests.keep (for a timer or cron)",
      ADMIN_NEED_BACKEND, reap_options, reap_run, reap_failed, NULL},
-    {"audit keygen", "make the audit trail's signing key (at install)", ADMIN_NEED_CONFIG, NULL,
-     audit_keygen_run, audit_failed, NULL},
+    {"audit keygen",
+     "make the audit trail's signing key (at install; every operation\n"
+     "is refused until it exists)",
+     ADMIN_NEED_CONFIG, NULL, audit_keygen_run, audit_failed, NULL},
     {"audit verify",
      "check every record, the hash chain, the signatures and the end\n"
      "audit.head names; exit 5 names the first bad record",
-     ADMIN_NEED_CONFIG, NULL, audit_verify_run, audit_failed, NULL},
+     ADMIN_NEED_CONFIG, audit_verify_options, audit_verify_run, audit_failed, NULL},
     {"audit show", "print the audit trail's records, filtered", ADMIN_NEED_CONFIG,
      audit_show_options, audit_show_run, audit_failed, NULL},
     {"template build",

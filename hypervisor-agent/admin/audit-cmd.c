@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "timefmt.h"
 #include "units.h"
+#include "validate.h"
 
 bool audit_since_parse(const char *value, time_t *since)
 {
@@ -26,6 +27,11 @@ bool audit_since_valid(const char *value)
     return audit_since_parse(value, &since);
 }
 
+bool audit_actor_valid(const char *value)
+{
+    return validate_uid(value) || (value[0] == '@' && validate_uid(value + 1));
+}
+
 int audit_failed(const char *step, const char *subject, const struct ct_error *err)
 {
     (void)step;
@@ -40,13 +46,16 @@ static void print_record(json_t *r)
     json_t *params = json_object_get(r, "params");
     const char *host = json_string_value(json_object_get(params, "hostname"));
     const char *step = json_string_value(json_object_get(result, "step"));
+    const char *code = json_string_value(json_object_get(result, "code"));
+    if (code == NULL) { /* a begin record: the operation's result is a later record */
+        code = json_object_get(r, "phase") != NULL ? "begun" : "-";
+    }
     printf("%6lld %s %-12s %-10s %-24s %s%s%s\n",
            (long long)json_integer_value(json_object_get(r, "seq")),
            json_string_value(json_object_get(r, "time")),
            json_string_value(json_object_get(json_object_get(r, "who"), "uid")),
-           json_string_value(json_object_get(r, "op")), host != NULL ? host : "-",
-           json_string_value(json_object_get(result, "code")), step != NULL ? " at " : "",
-           step != NULL ? step : "");
+           json_string_value(json_object_get(r, "op")), host != NULL ? host : "-", code,
+           step != NULL ? " at " : "", step != NULL ? step : "");
 }
 
 int audit_show_run(struct admin_ctx *ctx)
@@ -60,7 +69,7 @@ int audit_show_run(struct admin_ctx *ctx)
         return CT_EXIT_BAD_INPUT; /* admin_parse checked it already */
     }
     if (audit_select(ctx->cfg.state_dir, admin_opt(ctx, "user"), since, admin_opt(ctx, "name"), 0,
-                     &records, &err) != CT_OK) {
+                     true, &records, &err) != CT_OK) {
         fprintf(stderr, "ctgate-agent audit: %s\n", err.detail);
         return ct_err_exit(err.code);
     }
@@ -89,5 +98,5 @@ int audit_keygen_run(struct admin_ctx *ctx)
 
 int audit_verify_run(struct admin_ctx *ctx)
 {
-    return audit_verify(ctx->cfg.state_dir, stdout);
+    return audit_verify(ctx->cfg.state_dir, admin_opt(ctx, "pubkey"), stdout);
 }

@@ -23,17 +23,41 @@ static int report(const char *what, const char *name, const struct ct_error *err
     return ct_err_exit(err->code);
 }
 
-/* One signed record per action, as for a user's operation (audit.h). */
-static void audit_action(const struct agent_ctx *ctx, const char *op,
+static json_t *action_params(const struct backend_instance *inst)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "hostname", inst->name, "owner", inst->owner,
+                     "request_id", inst->request_id, "expires", inst->expires);
+}
+
+/*
+ * The begin record of an action, as for a user's operation (audit.h): when
+ * it cannot be written the action is not taken.  who is an internal actor,
+ * which no LDAP uid can spell.
+ */
+static enum ct_err audit_start(const struct agent_ctx *ctx, const char *op,
+                               const struct backend_instance *inst, long long *seq,
+                               struct ct_error *err)
+{
+    struct audit_who who = {AUDIT_ACTOR_REAPER, "", ""};
+    json_t *params = action_params(inst);
+    enum ct_err rc = params != NULL ? audit_begin(ctx->cfg->state_dir, &who, op, params, seq, err)
+                                    : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    json_decref(params);
+    if (rc != CT_OK) {
+        ct_error_set(err, rc, "the audit trail cannot be written: not done (see the log)");
+    }
+    return rc;
+}
+
+/* The result record of an action audit_start began. */
+static void audit_action(const struct agent_ctx *ctx, const char *op, long long seq,
                          const struct backend_instance *inst, enum ct_err rc,
                          const struct ct_error *err)
 {
-    struct audit_who who = {"reaper", "", ""};
+    struct audit_who who = {AUDIT_ACTOR_REAPER, "", ""};
     struct ct_error ignored = {0};
-    json_t *params = json_pack("{s:s, s:s, s:s, s:s}", "hostname", inst->name, "owner",
-                               inst->owner, "request_id", inst->request_id, "expires",
-                               inst->expires);
-    audit_append(ctx->cfg->state_dir, &who, op, params, rc, err, ctx->steps, &ignored);
+    json_t *params = action_params(inst);
+    audit_finish(ctx->cfg->state_dir, seq, &who, op, params, rc, err, ctx->steps, &ignored);
     json_decref(params);
 }
 
@@ -54,8 +78,12 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
         if (dry_run) {
             return 0;
         }
+        long long seq = 0;
+        if (audit_start(ctx, "reap-delete", inst, &seq, &err) != CT_OK) {
+            return report("delete", inst->name, &err);
+        }
         enum ct_err rc = ops_delete_named(ctx, inst->name, &err);
-        audit_action(ctx, "reap-delete", inst, rc, &err);
+        audit_action(ctx, "reap-delete", seq, inst, rc, &err);
         if (rc != CT_OK) {
             return report("delete", inst->name, &err);
         }
@@ -67,12 +95,16 @@ static int reap_one(struct agent_ctx *ctx, const struct backend_instance *inst, 
         if (dry_run) {
             return 0;
         }
+        long long seq = 0;
+        if (audit_start(ctx, "reap-stop", inst, &seq, &err) != CT_OK) {
+            return report("stop", inst->name, &err);
+        }
         /* Withdrawn first: the address it leaves may be leased to somebody else. */
         enum ct_err rc = ops_unpublish(ctx, inst->name, &err);
         if (rc == CT_OK) {
             rc = ctx->backend->set_state(ctx->handle, inst->name, "stop", &err);
         }
-        audit_action(ctx, "reap-stop", inst, rc, &err);
+        audit_action(ctx, "reap-stop", seq, inst, rc, &err);
         if (rc != CT_OK) {
             return report("stop", inst->name, &err);
         }

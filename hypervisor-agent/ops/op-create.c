@@ -124,7 +124,8 @@ static void undo_clone(void *p)
     struct ct_error why = {0};
     /* Destroy only what this request made: a same-named instance of another request stays. */
     enum ct_err rc = c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &why);
-    if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0) {
+    if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0 &&
+        strcmp(inst.owner, c->req->caller.uid) == 0) { /* ids are scoped to their owner */
         rc = c->agent->backend->destroy(c->agent->handle, c->req->hostname, &why);
     }
     if (rc != CT_OK && rc != CT_ERR_NOT_FOUND) {
@@ -478,7 +479,8 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
         if (registry_lookup(cfg->state_dir, req->hostname, &entry, &found, err) != CT_OK) {
             return err->code;
         }
-        bool ours = found && strcmp(entry.request_id, req->request_id) == 0;
+        bool ours = found && strcmp(entry.request_id, req->request_id) == 0 &&
+                    strcmp(entry.owner, req->caller.uid) == 0; /* ids are scoped to owners */
         bool running = ours && entry.pending != REGISTRY_SETTLED &&
                        !registry_entry_abandoned(&entry);
         bool settled = ours && entry.pending == REGISTRY_SETTLED;
@@ -556,6 +558,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.memory_bytes = c.limits.memory_bytes;
     c.ports.quota_containers = quota.containers;
     c.ports.quota_memory_bytes = quota.memory_bytes;
+    c.ports.reuse_cooldown_s = ctx->cfg->reuse_cooldown_s;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
     const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];

@@ -15,7 +15,7 @@ enum ct_err op_history(struct agent_ctx *ctx, const struct request *req, json_t 
     json_t *records = NULL;
     enum ct_err rc = audit_select(ctx->cfg->state_dir, req->caller.uid, 0,
                                   req->hostname[0] != '\0' ? req->hostname : NULL, HISTORY_LIMIT,
-                                  &records, err);
+                                  false, &records, err);
     if (rc != CT_OK) {
         return rc;
     }

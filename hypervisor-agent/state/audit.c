@@ -56,6 +56,7 @@ enum ct_err audit_keygen(const char *dir, struct ct_error *err)
     return atomicfile_write(path, text, strlen(text), 0644, err);
 }
 
+/* The signing key; a missing one is an error (made only by `audit keygen`, never on the fly). */
 static enum ct_err load_secret(const char *dir, unsigned char sk[crypto_sign_SECRETKEYBYTES],
                                struct ct_error *err)
 {
@@ -64,11 +65,8 @@ static enum ct_err load_secret(const char *dir, unsigned char sk[crypto_sign_SEC
     path_in(dir, "audit.key", path, sizeof(path));
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
-        enum ct_err rc = audit_keygen(dir, err);
-        if (rc != CT_OK && rc != CT_ERR_NOT_ALLOWED) { /* NOT_ALLOWED: another process made it */
-            return rc;
-        }
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "%s is missing: make it with `ctgate-agent audit keygen`", path);
     }
     if (fd < 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
@@ -81,11 +79,10 @@ static enum ct_err load_secret(const char *dir, unsigned char sk[crypto_sign_SEC
                              crypto_sign_SECRETKEYBYTES);
 }
 
-static bool load_public(const char *dir, unsigned char pk[crypto_sign_PUBLICKEYBYTES])
+/* The public key from path (hex, as audit.pub holds it). */
+static bool load_public(const char *path, unsigned char pk[crypto_sign_PUBLICKEYBYTES])
 {
-    char path[PATH_MAX];
     struct buf text;
-    path_in(dir, "audit.pub", path, sizeof(path));
     buf_init(&text, 256);
     bool ok = buf_read_file(&text, path) == 0 && text.data != NULL &&
               sodium_hex2bin(pk, crypto_sign_PUBLICKEYBYTES, text.data, text.len, "\n", NULL,
@@ -165,9 +162,12 @@ static enum ct_err write_head(const char *dir, json_int_t seq, const char *line,
     return rc;
 }
 
-enum ct_err audit_append(const char *dir, const struct audit_who *who, const char *op,
-                         json_t *params, enum ct_err result, const struct ct_error *err,
-                         json_t *steps, struct ct_error *out_err)
+/*
+ * Sign record (seq, prev, time and sig are added here) and append it, under
+ * audit.lock, fsync'd, then replace audit.head.  *seq_out: its number.
+ */
+static enum ct_err append_record(const char *dir, json_t *record, json_int_t *seq_out,
+                                 struct ct_error *out_err)
 {
     char path[PATH_MAX];
     char when[32];
@@ -176,25 +176,29 @@ enum ct_err audit_append(const char *dir, const struct audit_who *who, const cha
     unsigned char sig[crypto_sign_BYTES];
     char sig_hex[crypto_sign_BYTES * 2 + 1];
     struct buf last;
-    json_t *record = NULL;
     char *text = NULL;
     char *line = NULL;
+    int fd = -1;
     enum ct_err rc;
 
     path_in(dir, "audit.lock", path, sizeof(path));
     int lock = lockfile_acquire(path, LOCK_WAIT_MS, out_err);
     if (lock < 0) {
+        log_error("audit: %s", out_err->detail);
         return out_err->code;
     }
     buf_init(&last, AUDIT_LINE_MAX);
+    /* The key first: without it nothing is written, not even an empty log. */
+    if ((rc = load_secret(dir, sk, out_err)) != CT_OK) {
+        goto out;
+    }
     path_in(dir, "audit.log", path, sizeof(path));
-    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = ct_error_set(out_err, CT_ERR_INTERNAL, "cannot open %s: %s", path, strerror(errno));
         goto out;
     }
-    if ((rc = last_line(fd, &last, out_err)) != CT_OK ||
-        (rc = load_secret(dir, sk, out_err)) != CT_OK) {
+    if ((rc = last_line(fd, &last, out_err)) != CT_OK) {
         goto out;
     }
     json_int_t seq = 1;
@@ -208,13 +212,10 @@ enum ct_err audit_append(const char *dir, const struct audit_who *who, const cha
         prev[HASH_HEX - 1] = '\0';
     }
     timefmt_rfc3339(time(NULL), when, sizeof(when));
-    record = json_pack("{s:I, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:{s:b, s:s, s:s?}, s:o}",
-                       "seq", seq, "time", when, "prev", prev, "who", "uid", who->uid,
-                       "key_fingerprint", who->key_fingerprint, "client", who->client, "op", op,
-                       "params", params, "result", "ok", result == CT_OK, "code",
-                       ct_err_code(result), "step", err != NULL ? err->step : NULL, "steps",
-                       steps != NULL ? json_incref(steps) : json_array());
-    if (record == NULL || (text = canonical(record)) == NULL) {
+    if (json_object_set_new(record, "seq", json_integer(seq)) != 0 ||
+        json_object_set_new(record, "time", json_string(when)) != 0 ||
+        json_object_set_new(record, "prev", json_string(prev)) != 0 ||
+        (text = canonical(record)) == NULL) {
         rc = ct_error_set(out_err, CT_ERR_INTERNAL, "out of memory");
         goto out;
     }
@@ -236,7 +237,10 @@ enum ct_err audit_append(const char *dir, const struct audit_who *who, const cha
     if ((rc = write_head(dir, seq, line, len, sk, out_err)) != CT_OK) {
         goto out;
     }
-    log_info("audit: record %lld appended (op=%s uid=%s)", (long long)seq, op, who->uid);
+    *seq_out = seq;
+    log_info("audit: record %lld appended (op=%s uid=%s)", (long long)seq,
+             json_string_value(json_object_get(record, "op")),
+             json_string_value(json_object_get(json_object_get(record, "who"), "uid")));
 out:
     if (rc != CT_OK) {
         char msg[CT_ERROR_DETAIL_MAX + 64];
@@ -246,13 +250,56 @@ out:
     sodium_memzero(sk, sizeof(sk));
     json_secure_free_text(line);
     json_secure_free_text(text);
-    json_decref(record);
     buf_free(&last);
     if (fd >= 0) {
         close(fd);
     }
     close(lock);
     return rc;
+}
+
+static json_t *who_json(const struct audit_who *who)
+{
+    return json_pack("{s:s, s:s, s:s}", "uid", who->uid, "key_fingerprint", who->key_fingerprint,
+                     "client", who->client);
+}
+
+enum ct_err audit_begin(const char *dir, const struct audit_who *who, const char *op,
+                        json_t *params, long long *seq, struct ct_error *err)
+{
+    json_int_t written = 0;
+    json_t *record = json_pack("{s:o, s:s, s:O, s:s}", "who", who_json(who), "op", op, "params",
+                               params, "phase", AUDIT_PHASE_BEGIN);
+    enum ct_err rc = record != NULL ? append_record(dir, record, &written, err)
+                                    : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    json_decref(record);
+    *seq = rc == CT_OK ? (long long)written : 0;
+    return rc;
+}
+
+enum ct_err audit_finish(const char *dir, long long begin_seq, const struct audit_who *who,
+                         const char *op, json_t *params, enum ct_err result,
+                         const struct ct_error *err, json_t *steps, struct ct_error *out_err)
+{
+    json_int_t written = 0;
+    json_t *record = json_pack("{s:o, s:s, s:O, s:{s:b, s:s, s:s?}, s:o}", "who", who_json(who),
+                               "op", op, "params", params, "result", "ok", result == CT_OK, "code",
+                               ct_err_code(result), "step", err != NULL ? err->step : NULL, "steps",
+                               steps != NULL ? json_incref(steps) : json_array());
+    if (record != NULL && begin_seq > 0) {
+        json_object_set_new(record, "begin", json_integer((json_int_t)begin_seq));
+    }
+    enum ct_err rc = record != NULL ? append_record(dir, record, &written, out_err)
+                                    : ct_error_set(out_err, CT_ERR_INTERNAL, "out of memory");
+    json_decref(record);
+    return rc;
+}
+
+enum ct_err audit_append(const char *dir, const struct audit_who *who, const char *op,
+                         json_t *params, enum ct_err result, const struct ct_error *err,
+                         json_t *steps, struct ct_error *out_err)
+{
+    return audit_finish(dir, 0, who, op, params, result, err, steps, out_err);
 }
 
 /* --- reading ----------------------------------------------------------------- */
@@ -386,14 +433,20 @@ static bool verify_line(const char *line, size_t len, size_t lineno, void *p)
     return true;
 }
 
-int audit_verify(const char *dir, FILE *out)
+int audit_verify(const char *dir, const char *pubkey_path, FILE *out)
 {
     struct verify_state v;
     struct ct_error err = {0};
+    char path[PATH_MAX];
     memset(&v, 0, sizeof(v));
     memset(v.prev, '0', HASH_HEX - 1);
-    if (!load_public(dir, v.pk)) {
-        fprintf(out, "audit: cannot read %s/audit.pub\n", dir);
+    if (pubkey_path != NULL) {
+        snprintf(path, sizeof(path), "%s", pubkey_path);
+    } else {
+        path_in(dir, "audit.pub", path, sizeof(path));
+    }
+    if (!load_public(path, v.pk)) {
+        fprintf(out, "audit: cannot read a public key (64 hex digits) from %s\n", path);
         return CT_EXIT_BACKEND;
     }
     /* The head first: an append between the two reads only makes the log longer than it. */
@@ -424,6 +477,7 @@ struct select_state {
     time_t since;
     const char *hostname;
     size_t limit;
+    bool begins;
     json_t *out;
 };
 
@@ -434,12 +488,14 @@ static bool select_line(const char *line, size_t len, size_t lineno, void *p)
     json_t *r = json_loadb(line, len, 0, NULL);
     const char *uid = json_string_value(json_object_get(json_object_get(r, "who"), "uid"));
     const char *host = json_string_value(json_object_get(json_object_get(r, "params"), "hostname"));
+    const char *phase = json_string_value(json_object_get(r, "phase"));
     time_t when = 0;
-    bool keep = r != NULL && (s->uid == NULL || (uid != NULL && strcmp(uid, s->uid) == 0)) &&
-                (s->hostname == NULL || (host != NULL && strcmp(host, s->hostname) == 0)) &&
-                (s->since == 0 ||
-                 (timefmt_parse(json_string_value(json_object_get(r, "time")), &when) &&
-                  when >= s->since));
+    bool keep =
+        r != NULL && (s->begins || phase == NULL) &&
+        (s->uid == NULL || (uid != NULL && strcmp(uid, s->uid) == 0)) &&
+        (s->hostname == NULL || (host != NULL && strcmp(host, s->hostname) == 0)) &&
+        (s->since == 0 ||
+         (timefmt_parse(json_string_value(json_object_get(r, "time")), &when) && when >= s->since));
     if (keep) {
         json_object_del(r, "sig");
         json_object_del(r, "prev");
@@ -453,9 +509,9 @@ static bool select_line(const char *line, size_t len, size_t lineno, void *p)
 }
 
 enum ct_err audit_select(const char *dir, const char *uid, time_t since, const char *hostname,
-                         size_t limit, json_t **out, struct ct_error *err)
+                         size_t limit, bool begins, json_t **out, struct ct_error *err)
 {
-    struct select_state s = {uid, since, hostname, limit, json_array()};
+    struct select_state s = {uid, since, hostname, limit, begins, json_array()};
     if (s.out == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }

@@ -66,24 +66,51 @@ void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX])
     json_decref(doc);
 }
 
-static void path_of(const char *state_dir, const char *request_id, char *out, size_t len)
+/*
+ * An outcome's file, named by its owner and request id: neither can hold a
+ * '.' (validate_uid, validate_request_id), so two owners' ids never share
+ * one.  Before ids were scoped it was ID.json: legacy_path_of.
+ */
+static void path_of(const char *state_dir, const char *owner, const char *request_id, char *out,
+                    size_t len)
 {
-    /* request_id passed validate_request_id: letters, digits, '-', '_' only */
+    snprintf(out, len, "%s/requests/%s.%s.json", state_dir, owner, request_id);
+}
+
+static void legacy_path_of(const char *state_dir, const char *request_id, char *out, size_t len)
+{
     snprintf(out, len, "%s/requests/%s.json", state_dir, request_id);
+}
+
+/* The outcome document at path into *doc; -ENOENT when there is none. */
+static int load_outcome(const char *path, json_t **doc)
+{
+    struct buf text;
+    json_error_t jerr;
+    buf_init(&text, OUTCOME_MAX);
+    int r = buf_read_file(&text, path);
+    *doc = r == 0 ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+    buf_free(&text);
+    return r;
 }
 
 enum ct_err outcome_find(const char *state_dir, const char *request_id, const char *owner,
                          const char *digest, json_t **data, struct ct_error *err)
 {
     char path[PATH_MAX];
-    struct buf text;
-    json_error_t jerr;
+    json_t *doc = NULL;
     *data = NULL;
-    path_of(state_dir, request_id, path, sizeof(path));
-    buf_init(&text, OUTCOME_MAX);
-    int r = buf_read_file(&text, path);
-    json_t *doc = r == 0 ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
-    buf_free(&text);
+    path_of(state_dir, owner, request_id, path, sizeof(path));
+    int r = load_outcome(path, &doc);
+    if (r == -ENOENT) { /* an older agent's record: the caller's only if it names them */
+        legacy_path_of(state_dir, request_id, path, sizeof(path));
+        r = load_outcome(path, &doc);
+        const char *o = json_string_value(json_object_get(doc, "owner"));
+        if (r == 0 && (o == NULL || strcmp(o, owner) != 0)) {
+            json_decref(doc);
+            return CT_ERR_NOT_FOUND; /* another owner's id is unused for this one */
+        }
+    }
     if (r == -ENOENT) {
         return CT_ERR_NOT_FOUND;
     }
@@ -120,7 +147,7 @@ void outcome_record(const char *state_dir, const char *request_id, const char *o
     char when[32];
     timefmt_rfc3339(time(NULL), when, sizeof(when));
     snprintf(dir, sizeof(dir), "%s/requests", state_dir);
-    path_of(state_dir, request_id, path, sizeof(path));
+    path_of(state_dir, owner, request_id, path, sizeof(path));
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         log_error("cannot create %s: %s", dir, strerror(errno));
         return;
@@ -153,7 +180,7 @@ void outcome_record(const char *state_dir, const char *request_id, const char *o
     json_decref(doc);
 }
 
-/* A name outcome_record() writes: ID.json or ID.json.PID.tmp. */
+/* A name outcome_record() writes (OWNER.ID.json, older ID.json) or its OWNER.ID.json.PID.tmp. */
 static bool outcome_file(const char *name)
 {
     size_t len = strlen(name);

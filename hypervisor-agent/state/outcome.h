@@ -3,12 +3,15 @@
  * (same request_id) returns the first result instead of making a second
  * container.
  *
- * STATE_DIR/requests/<request_id>.json holds the owner, a BLAKE2b digest of
- * the request's parameters, and the result: the data without the root
- * password (shown once, never stored), or the error.  Written once, atomically,
- * when the create ends; never changed; removed by the reaper after
- * requests.keep (outcome_prune).  A request id reused by another owner
- * or with other parameters is refused (request_id_reused).
+ * Request ids are scoped to their owner: STATE_DIR/requests/<owner>.<request_id>.json
+ * holds the owner, a BLAKE2b digest of the request's parameters, and the
+ * result: the data without the root password (shown once, never stored), or
+ * the error.  Written once, atomically, when the create ends; never changed;
+ * removed by the reaper after requests.keep (outcome_prune).  A request id
+ * the same owner reuses with other parameters is refused (request_id_reused);
+ * another owner's use of the same id is a different request, which neither
+ * waits for, sees nor blocks the first.  (A record an older agent wrote as
+ * <request_id>.json is still found, for its owner only.)
  */
 #ifndef CTGATE_OUTCOME_H
 #define CTGATE_OUTCOME_H
@@ -26,8 +29,9 @@
 /* Hex BLAKE2b of everything a create asked for, including who asked. */
 void outcome_digest(const struct request *req, char out[OUTCOME_DIGEST_HEX]);
 /*
- * The recorded outcome of request_id, if any: CT_ERR_NOT_FOUND when none;
- * CT_ERR_REQUEST_REUSED when it was another create (owner or digest differ);
+ * The recorded outcome of owner's request_id, if any: CT_ERR_NOT_FOUND when
+ * none (another owner's use of the id is none); CT_ERR_REQUEST_REUSED when
+ * it was another create of owner's (the digest differs);
  * CT_OK with *data (the first result's data plus "repeated": true, caller
  * releases) when it succeeded; the first error (code, message, step in err)
  * when it failed.

@@ -12,8 +12,19 @@ enum ct_err recover_abandoned(const struct agent_config *cfg, const struct backe
                               struct ct_error *err)
 {
     struct backend_instance inst;
-    enum ct_err rc = backend->get(handle, name, &inst, err);
-    if (rc == CT_OK && strcmp(inst.request_id, request_id) == 0) {
+    struct registry_entry entry;
+    bool found = false;
+    /* The holder's owner: request ids are scoped to owners, so the id alone does not name it. */
+    enum ct_err rc = registry_lookup(cfg->state_dir, name, &entry, &found, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (!found || strcmp(entry.request_id, request_id) != 0) {
+        return CT_OK; /* released meanwhile, or held by another request now */
+    }
+    rc = backend->get(handle, name, &inst, err);
+    if (rc == CT_OK && strcmp(inst.request_id, request_id) == 0 &&
+        strcmp(inst.owner, entry.owner) == 0) {
         rc = backend->destroy(handle, name, err);
     } else if (rc == CT_ERR_NOT_FOUND || rc == CT_OK) {
         rc = CT_OK; /* none, or another request's: not ours to touch */

@@ -7,7 +7,9 @@
  * "abandoned"; recovering it ends in the one state both a create that never
  * finished and a delete that never finished should reach: no instance of
  * that request (an instance of another request with the same name is left
- * alone), no reservation, nginx's files regenerated.  A create that finished
+ * alone; request ids are scoped to their owner, so the instance must carry
+ * both the entry's id and its owner), no reservation, nginx's files
+ * regenerated.  A create that finished
  * its last step is settled, never abandoned.  Used by `reconcile --fix` and
  * by the next create of the same name; safe to run twice at once.
  */

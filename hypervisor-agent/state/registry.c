@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -15,6 +16,7 @@
 #include "json-secure.h"
 #include "lockfile.h"
 #include "strcopy.h"
+#include "timefmt.h"
 #include "units.h"
 
 #define LOCK_WAIT_MS 15000
@@ -80,14 +82,14 @@ static enum ct_err save(const char *dir, json_t *reg, struct ct_error *err)
 }
 
 /*
- * Run change() on the "hostnames" object under the lock; save when it says
- * the registry changed.  Every mutation goes through here.
+ * Run change() on the whole document under the lock; save when it says the
+ * registry changed.  Every mutation goes through here.
  */
-typedef enum ct_err (*registry_change_fn)(json_t *names, const void *arg, bool *changed,
-                                          struct ct_error *err);
+typedef enum ct_err (*registry_doc_fn)(json_t *doc, const void *arg, bool *changed,
+                                       struct ct_error *err);
 
-static enum ct_err registry_update(const char *dir, registry_change_fn change, const void *arg,
-                                   struct ct_error *err)
+static enum ct_err registry_update_doc(const char *dir, registry_doc_fn change, const void *arg,
+                                       struct ct_error *err)
 {
     json_t *reg = NULL;
     bool changed = false;
@@ -97,7 +99,7 @@ static enum ct_err registry_update(const char *dir, registry_change_fn change, c
     }
     enum ct_err rc = load(dir, &reg, err);
     if (rc == CT_OK) {
-        rc = change(json_object_get(reg, "hostnames"), arg, &changed, err);
+        rc = change(reg, arg, &changed, err);
     }
     if (rc == CT_OK && changed) {
         rc = save(dir, reg, err);
@@ -105,6 +107,28 @@ static enum ct_err registry_update(const char *dir, registry_change_fn change, c
     json_decref(reg);
     close(lock); /* releases the flock */
     return rc;
+}
+
+/* A change (or read) of the "hostnames" object alone. */
+typedef enum ct_err (*registry_change_fn)(json_t *names, const void *arg, bool *changed,
+                                          struct ct_error *err);
+
+struct names_change {
+    registry_change_fn change;
+    const void *arg;
+};
+
+static enum ct_err on_names(json_t *doc, const void *arg, bool *changed, struct ct_error *err)
+{
+    const struct names_change *c = arg;
+    return c->change(json_object_get(doc, "hostnames"), c->arg, changed, err);
+}
+
+static enum ct_err registry_update(const char *dir, registry_change_fn change, const void *arg,
+                                   struct ct_error *err)
+{
+    struct names_change c = {change, arg};
+    return registry_update_doc(dir, on_names, &c, err);
 }
 
 /* The arguments of one change or read; each function sets the fields it needs. */
@@ -267,11 +291,110 @@ static bool port_held(json_t *names, int port, const int *extra, size_t nextra)
     return false;
 }
 
-/* Lowest port of range held by no entry and not in extra (ports of this request); 0 if none. */
-static int free_port(json_t *names, struct port_range range, const int *extra, size_t nextra)
+/* --- the cool-down of freed names and ports --------------------------------------- */
+
+/*
+ * The document's "released": {"hostnames": {NAME: {"owner", "at"}}, "ports":
+ * {"PORT": {"owner", "at"}}}: what a delivered entry held when it was freed
+ * (at: seconds since the epoch), kept from everybody but that owner for the
+ * claim's reuse_cooldown_s.  part ("hostnames" or "ports") is made when
+ * missing; NULL only when out of memory.
+ */
+static json_t *released_part(json_t *doc, const char *part)
+{
+    json_t *released = json_object_get(doc, "released");
+    if (!json_is_object(released)) {
+        released = json_object();
+        if (released == NULL || json_object_set_new(doc, "released", released) != 0) {
+            return NULL;
+        }
+    }
+    json_t *p = json_object_get(released, part);
+    if (!json_is_object(p)) {
+        p = json_object();
+        if (p == NULL || json_object_set_new(released, part, p) != 0) {
+            return NULL;
+        }
+    }
+    return p;
+}
+
+/* Drop the records of part whose cool-down (cooldown_s; 0: none) has passed by now. */
+static void forget_released(json_t *part, long long cooldown_s, time_t now, bool *changed)
+{
+    const char *key;
+    json_t *record;
+    void *tmp;
+    json_object_foreach_safe (part, tmp, key, record) {
+        json_int_t at = json_integer_value(json_object_get(record, "at"));
+        if (cooldown_s <= 0 || (long long)now - (long long)at >= cooldown_s) {
+            json_object_del(part, key);
+            *changed = true;
+        }
+    }
+}
+
+/* Whether key of part is cooling down for an owner other than owner. */
+static bool cooling_for_other(json_t *part, const char *key, const char *owner)
+{
+    json_t *record = json_object_get(part, key);
+    const char *previous = json_string_value(json_object_get(record, "owner"));
+    return record != NULL && (previous == NULL || strcmp(previous, owner) != 0);
+}
+
+static void port_key(int port, char *out, size_t len)
+{
+    snprintf(out, len, "%d", port);
+}
+
+static bool port_cooling(json_t *cooling, int port, const char *owner)
+{
+    char key[16];
+    port_key(port, key, sizeof(key));
+    return cooling != NULL && cooling_for_other(cooling, key, owner);
+}
+
+/* Remember what a freed entry held (a create that never finished held nothing yet). */
+static void remember_release(json_t *doc, const char *hostname, json_t *entry, time_t now)
+{
+    const char *owner = json_string_value(json_object_get(entry, "owner"));
+    const char *op = json_string_value(json_object_get(json_object_get(entry, "pending"), "op"));
+    json_t *names = released_part(doc, "hostnames");
+    json_t *ports = released_part(doc, "ports");
+    if (owner == NULL || names == NULL || ports == NULL ||
+        (op != NULL && strcmp(op, "create") == 0)) {
+        return;
+    }
+    char key[16];
+    json_object_set_new(names, hostname,
+                        json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
+    int ssh = (int)json_integer_value(json_object_get(entry, "ssh_port"));
+    if (ssh > 0) {
+        port_key(ssh, key, sizeof(key));
+        json_object_set_new(ports, key,
+                            json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
+    }
+    const char *pname;
+    json_t *proto;
+    json_object_foreach (json_object_get(entry, "protocols"), pname, proto) {
+        int external = (int)json_integer_value(json_object_get(proto, "external"));
+        if (external > 0) {
+            port_key(external, key, sizeof(key));
+            json_object_set_new(ports, key,
+                                json_pack("{s:s, s:I}", "owner", owner, "at", (json_int_t)now));
+        }
+    }
+}
+
+/*
+ * Lowest port of range held by no entry, not in extra (ports of this
+ * request) and not cooling down for another owner; 0 if none.
+ */
+static int free_port(json_t *names, json_t *cooling, const char *owner, struct port_range range,
+                     const int *extra, size_t nextra)
 {
     for (int port = range.min; port != 0 && port <= range.max; port++) {
-        if (!port_held(names, port, extra, nextra)) {
+        if (!port_held(names, port, extra, nextra) && !port_cooling(cooling, port, owner)) {
             return port;
         }
     }
@@ -279,20 +402,21 @@ static int free_port(json_t *names, struct port_range range, const int *extra, s
 }
 
 /* Choose every port of the request before anything is written. */
-static enum ct_err choose_ports(json_t *names, struct reserve_claim *ports, struct ct_error *err)
+static enum ct_err choose_ports(json_t *names, json_t *cooling, const char *owner,
+                                struct reserve_claim *ports, struct ct_error *err)
 {
     int taken[REGISTRY_PROTOCOLS_MAX + 1] = {0};
     size_t ntaken = 0;
     ports->ssh_port = 0;
     if (ports->ssh.min != 0) {
-        if ((ports->ssh_port = free_port(names, ports->ssh, taken, ntaken)) == 0) {
+        if ((ports->ssh_port = free_port(names, cooling, owner, ports->ssh, taken, ntaken)) == 0) {
             return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free SSH port in %d-%d",
                                 ports->ssh.min, ports->ssh.max);
         }
         taken[ntaken++] = ports->ssh_port;
     }
     for (size_t i = 0; i < ports->nproto && i < REGISTRY_PROTOCOLS_MAX; i++) {
-        int port = free_port(names, ports->proto, taken, ntaken);
+        int port = free_port(names, cooling, owner, ports->proto, taken, ntaken);
         if (port == 0) {
             return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free protocol port in %d-%d",
                                 ports->proto.min, ports->proto.max);
@@ -335,11 +459,24 @@ static enum ct_err check_quota(json_t *names, const char *owner, const struct re
     return CT_OK;
 }
 
-static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed,
+static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
                                    struct ct_error *err)
 {
     const struct reservation *r = arg;
+    json_t *names = json_object_get(doc, "hostnames");
     json_t *held = json_object_get(names, r->hostname);
+    json_t *cooling_names = NULL;
+    json_t *cooling_ports = NULL;
+    if (r->claim != NULL) { /* forget what has cooled down, then keep the rest from others */
+        time_t now = r->claim->now != 0 ? r->claim->now : time(NULL);
+        cooling_names = released_part(doc, "hostnames");
+        cooling_ports = released_part(doc, "ports");
+        if (cooling_names == NULL || cooling_ports == NULL) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        }
+        forget_released(cooling_names, r->claim->reuse_cooldown_s, now, changed);
+        forget_released(cooling_ports, r->claim->reuse_cooldown_s, now, changed);
+    }
     if (held != NULL) {
         struct registry_entry e;
         if (r->claim != NULL && entry_of(r->hostname, held, &e)) {
@@ -347,12 +484,24 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
             r->claim->abandoned =
                 rid[0] != '\0' && registry_entry_abandoned(&e) &&
                 str_copy(r->claim->abandoned_rid, sizeof(r->claim->abandoned_rid), rid);
-            r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0;
+            /* ids are scoped to their owner: another owner's equal id is another request */
+            r->claim->same_request = !r->claim->abandoned && strcmp(rid, r->request_id) == 0 &&
+                                     strcmp(e.owner, r->owner) == 0;
         }
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", r->hostname);
     }
-    if (r->claim != NULL && (check_quota(names, r->owner, r->claim, err) != CT_OK ||
-                             choose_ports(names, r->claim, err) != CT_OK)) {
+    if (r->claim != NULL && cooling_for_other(cooling_names, r->hostname, r->owner)) {
+        char until[32];
+        time_t at = (time_t)json_integer_value(
+            json_object_get(json_object_get(cooling_names, r->hostname), "at"));
+        timefmt_rfc3339(at + (time_t)r->claim->reuse_cooldown_s, until, sizeof(until));
+        return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN,
+                            "%s was freed recently; a new owner may take it from %s", r->hostname,
+                            until);
+    }
+    if (r->claim != NULL &&
+        (check_quota(names, r->owner, r->claim, err) != CT_OK ||
+         choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK)) {
         return err->code;
     }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
@@ -382,15 +531,28 @@ static enum ct_err add_reservation(json_t *names, const void *arg, bool *changed
     if (entry == NULL || json_object_set_new(names, r->hostname, entry) != 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
+    if (r->claim != NULL) { /* the owner's again: no longer cooling */
+        char key[16];
+        json_object_del(cooling_names, r->hostname);
+        if (r->claim->ssh_port != 0) {
+            port_key(r->claim->ssh_port, key, sizeof(key));
+            json_object_del(cooling_ports, key);
+        }
+        for (size_t i = 0; i < r->claim->nproto && i < REGISTRY_PROTOCOLS_MAX; i++) {
+            port_key(r->claim->proto_external[i], key, sizeof(key));
+            json_object_del(cooling_ports, key);
+        }
+    }
     *changed = true;
     return CT_OK;
 }
 
-static enum ct_err drop_reservation(json_t *names, const void *arg, bool *changed,
+static enum ct_err drop_reservation(json_t *doc, const void *arg, bool *changed,
                                     struct ct_error *err)
 {
     (void)err;
     const struct reservation *r = arg;
+    json_t *names = json_object_get(doc, "hostnames");
     json_t *entry = json_object_get(names, r->hostname);
     if (entry == NULL) {
         return CT_OK;
@@ -399,6 +561,7 @@ static enum ct_err drop_reservation(json_t *names, const void *arg, bool *change
     if (r->request_id != NULL && (holder == NULL || strcmp(holder, r->request_id) != 0)) {
         return CT_OK; /* somebody else's reservation */
     }
+    remember_release(doc, r->hostname, entry, time(NULL));
     json_object_del(names, r->hostname);
     *changed = true;
     return CT_OK;
@@ -413,14 +576,14 @@ enum ct_err registry_reserve(const char *dir, const char *hostname, const char *
                             .request_id = request_id,
                             .when = when,
                             .claim = claim};
-    return registry_update(dir, add_reservation, &r, err);
+    return registry_update_doc(dir, add_reservation, &r, err);
 }
 
 enum ct_err registry_release(const char *dir, const char *hostname, const char *request_id,
                              struct ct_error *err)
 {
     struct reservation r = {.hostname = hostname, .request_id = request_id};
-    return registry_update(dir, drop_reservation, &r, err);
+    return registry_update_doc(dir, drop_reservation, &r, err);
 }
 
 /* The entry of r->hostname when r->request_id holds it; else NULL and an error. */

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "error.h"
 #include "procid.h"
@@ -47,10 +48,16 @@ struct reserve_claim {
     int quota_containers;       /* the owner's quota, 0: unlimited */
     long long quota_memory_bytes; /* 0: unlimited */
     const struct procid *worker; /* recorded as the entry's "pending" create; may be NULL */
+    /* A name or port whose delivered entry was freed less than this long ago stays its last
+       owner's: another owner's reserve is refused the name (CT_ERR_HOSTNAME_TAKEN) and skips
+       the port.  0: off. */
+    long long reuse_cooldown_s;
+    time_t now; /* the cool-down's clock (tests); 0: time(NULL) */
     /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is an operation whose process died */
     bool abandoned;
     char abandoned_rid[65];
-    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is this very request_id, alive or settled */
+    /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is this owner's very request_id, alive or
+       settled (request ids are scoped to their owner: another owner's equal id is not it) */
     bool same_request;
 };
 
@@ -105,7 +112,8 @@ struct registry_snapshot {
  * Reserve hostname and, when claim is not NULL, the lowest free port of each
  * range for SSH and for every protocol (a port is free when no entry holds
  * it as ssh_port or as a protocol's external port), all in one locked write.
- * CT_ERR_HOSTNAME_TAKEN when the name is reserved already, CT_ERR_QUOTA when
+ * CT_ERR_HOSTNAME_TAKEN when the name is reserved already (or, with a
+ * claim, cooling down for its last owner: reuse_cooldown_s), CT_ERR_QUOTA when
  * the owner's entries (counted in the same locked read) already reach the
  * claim's quota, CT_ERR_NOT_ALLOWED when a range has no free port; then
  * nothing is reserved.
@@ -131,7 +139,12 @@ enum ct_err registry_settle(const char *state_dir, const char *hostname, const c
 /*
  * Frees a reservation.  With request_id not NULL only a reservation made by
  * that request is freed (an undo must never free somebody else's name).
- * A missing reservation is success.
+ * A missing reservation is success.  Unless the entry was a create that
+ * never finished, its name and ports are remembered with its owner and the
+ * time, for the cool-down (struct reserve_claim).  Called only by the process
+ * whose reserve made the entry, or by recover.h with the entry's own
+ * request_id: the hostname names one entry, so the id need not be unique
+ * across owners.
  */
 enum ct_err registry_release(const char *state_dir, const char *hostname, const char *request_id,
                              struct ct_error *err);

@@ -2,6 +2,7 @@
 #include "template-build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -333,43 +334,76 @@ static enum ct_err build(struct build *b, struct ct_error *err)
     return rc;
 }
 
+/* One record of a build: its begin (before anything changes) or its result. */
+struct build_record {
+    const char *state_dir;
+    const struct audit_who *who;
+    json_t *params;
+    bool begin;          /* the begin record, else the result */
+    long long begin_seq; /* the result's begin; out: the begin record's number */
+    enum ct_err result;
+    const struct ct_error *failure;
+    json_t *steps;
+};
+
+static enum ct_err write_record(struct build_record *r, struct ct_error *err)
+{
+    return r->begin
+               ? audit_begin(r->state_dir, r->who, "template-build", r->params, &r->begin_seq, err)
+               : audit_finish(r->state_dir, r->begin_seq, r->who, "template-build", r->params,
+                              r->result, r->failure, r->steps, err);
+}
+
 /*
- * audit_append as state_dir's owner (the agent's account): the trail's key
+ * write_record as state_dir's owner (the agent's account): the trail's key
  * is readable by it alone, and files root made there would lock it out.
+ * The child hands the begin record's number back through a pipe.
  */
-static enum ct_err append_record(const char *state_dir, const struct audit_who *who, json_t *params,
-                                 enum ct_err result, const struct ct_error *failure, json_t *steps,
-                                 struct ct_error *err)
+static enum ct_err append_record(struct build_record *r, struct ct_error *err)
 {
     struct stat st;
-    if (stat(state_dir, &st) != 0) {
-        return ct_error_set(err, CT_ERR_CONFIG, "cannot stat %s: %s", state_dir, strerror(errno));
+    int fds[2];
+    if (stat(r->state_dir, &st) != 0) {
+        return ct_error_set(err, CT_ERR_CONFIG, "cannot stat %s: %s", r->state_dir,
+                            strerror(errno));
     }
     if (geteuid() != 0 || st.st_uid == 0) {
-        return audit_append(state_dir, who, "template-build", params, result, failure, steps, err);
+        return write_record(r, err);
+    }
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "pipe: %s", strerror(errno));
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
         return ct_error_set(err, CT_ERR_INTERNAL, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         struct ct_error child = {0};
+        close(fds[0]);
         if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
             _exit(2);
         }
-        enum ct_err rc =
-            audit_append(state_dir, who, "template-build", params, result, failure, steps, &child);
-        _exit(rc == CT_OK ? 0 : 1);
+        enum ct_err rc = write_record(r, &child);
+        bool sent =
+            write(fds[1], &r->begin_seq, sizeof(r->begin_seq)) == (ssize_t)sizeof(r->begin_seq);
+        _exit(rc == CT_OK && sent ? 0 : 1);
     }
+    close(fds[1]);
+    long long seq = 0;
+    bool got = read(fds[0], &seq, sizeof(seq)) == (ssize_t)sizeof(seq);
+    close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !got) {
         return ct_error_set(err, CT_ERR_INTERNAL,
                             "could not append the build record to %s/audit.log (see syslog)",
-                            state_dir);
+                            r->state_dir);
     }
+    r->begin_seq = seq;
     return CT_OK;
 }
 
@@ -422,12 +456,30 @@ int template_build_run(struct admin_ctx *ctx)
         json_decref(b.steps);
         return CT_EXIT_BAD_INPUT;
     }
+    /* Fail closed: on record before the build changes anything (audit.h). */
+    struct audit_who who = {b.who, "", ""};
+    struct build_record record = {.state_dir = ctx->cfg.state_dir, .who = &who, .begin = true};
+    record.params = json_pack("{s:s, s:s}", "template", b.tmpl->name, "image", b.tmpl->image);
+    enum ct_err brc = record.params != NULL
+                          ? append_record(&record, &audit_err)
+                          : ct_error_set(&audit_err, CT_ERR_INTERNAL, "out of memory");
+    json_decref(record.params);
+    if (brc != CT_OK) {
+        fprintf(stderr, "ctgate-agent template build: %s: not built\n", audit_err.detail);
+        json_decref(b.steps);
+        return ct_err_exit(brc);
+    }
     enum ct_err rc = build(&b, &err);
     long ms = clock_now_ms() - start;
     json_t *params = record_params(&b, ms);
-    struct audit_who who = {b.who, "", ""};
-    enum ct_err arc = params != NULL ? append_record(ctx->cfg.state_dir, &who, params, rc, &err,
-                                                     b.steps, &audit_err)
+    record = (struct build_record){.state_dir = ctx->cfg.state_dir,
+                                   .who = &who,
+                                   .params = params,
+                                   .begin_seq = record.begin_seq,
+                                   .result = rc,
+                                   .failure = &err,
+                                   .steps = b.steps};
+    enum ct_err arc = params != NULL ? append_record(&record, &audit_err)
                                      : ct_error_set(&audit_err, CT_ERR_INTERNAL, "out of memory");
     if (rc == CT_OK && strcmp(b.source, "reused") == 0) {
         printf("template %s: inputs unchanged (%.12s): image %.12s built %s reused\n", b.tmpl->name,

@@ -1,6 +1,8 @@
 #!/bin/bash
-# The signed audit trail: every operation through the gateway is one record
-# (who, what, result, step timings, never a secret); `ctgate-agent audit
+# The signed audit trail: every operation through the gateway is on record
+# (who, what, result, step timings, never a secret): one that changes
+# something as a begin record written before it starts and its result after,
+# a read-only one as one record written before its answer; `ctgate-agent audit
 # verify` proves it whole and names the first bad record when one byte of
 # any record is flipped, a record is deleted, two are swapped or the last
 # ones are cut off (the signed audit.head); `history`
@@ -23,7 +25,14 @@ check "one record per operation (5 + the prompts' checks: at least 5)" test $((a
 tail -n $((after - before)) "$log" > "$TMP/new"
 check "the create: alice, her key's fingerprint, her address, ok" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok)) | length == 1 and (.[0].who.uid == "alice") and (.[0].who.key_fingerprint | startswith("SHA256:")) and (.[0].who.client | startswith("127.0.0.1"))' "$TMP/new"
 check "with every step and its duration" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok))[0].steps | map(.step) == ["reserve","clone","limits","start","network","account","keys","identity","password","publish"]' "$TMP/new"
-check "the failed create: hostname_taken at reserve" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and (.result.ok | not)))[0].result | .code == "hostname_taken" and .step == "reserve"' "$TMP/new"
+check "the failed create: hostname_taken at reserve" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and has("result") and (.result.ok | not)))[0].result | .code == "hostname_taken" and .step == "reserve"' "$TMP/new"
+check "each create and the delete: a begin record (no result) before its result, which names it" jq_true -s --arg n "$n" '
+    [.[] | select((.op == "create" or .op == "delete") and .params.hostname == $n)] as $r
+    | ($r | map(select(.phase == "begin")) | length == 3 and all(has("result") | not))
+    and ($r | map(select(has("result"))) | length == 3
+         and all(.begin as $b | $r | any(.phase == "begin" and .seq == $b))
+         and all(.begin < .seq))' "$TMP/new"
+check "a read-only operation (info, list): one record, no begin" jq_true -s --arg n "$n" 'map(select(.op == "info" and .params.hostname == $n)) | length == 1 and (.[0] | has("begin") | not) and .[0].result.ok' "$TMP/new"
 check "bob's list" jq_true -s 'map(select(.op == "list" and .who.uid == "bob")) | length >= 1' "$TMP/new"
 check "the key is there only as a fingerprint" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n))[0].params | (has("pubkey") | not) and (.pubkey_fingerprint | startswith("SHA256:"))' "$TMP/new"
 check_not "the root password is nowhere in the log" grep -qF "$pw" "$log"

@@ -2,7 +2,9 @@
 # Idempotent creates (--request-id / CT_REQUEST_ID): the same create sent 20
 # times gives one container and the first result every time (the root
 # password only the first time); sent 6 times at once, still one container;
-# a different create, or another user, reusing the id is refused (exit 5);
+# a different create of the same user reusing the id is refused (exit 5);
+# ids are scoped to their owner: another user's use of the same id is a new
+# request of theirs, which neither waits for, sees nor is blocked by the first;
 # a repeat after the first attempt was killed mid-way starts over cleanly.
 source "$(dirname "$0")/../lib.sh"
 
@@ -51,8 +53,27 @@ gw_run "$TMP/size" alice -T -- create --hostname "$n" --size medium --request-id
 check_eq "same hostname, other parameters: exit 5" 5 "$(cat "$TMP/size.rc")"
 password_of bob > "$TMP/bob.in"
 gw_run "$TMP/bob" bob -T -- create --user bob --password-stdin --hostname "$n" --request-id "$rid" --json
-check_eq "bob reusing alice's id: exit 5" 5 "$(cat "$TMP/bob.rc")"
+check_eq "bob with alice's id and her hostname: exit 5" 5 "$(cat "$TMP/bob.rc")"
+check "as a taken name, not as a reused id (which would say the id exists)" \
+    jq_true '.error.code == "hostname_taken"' "$TMP/bob.out"
 check_not "and learns nothing of alice's container" grep -q '"ipv4"' "$TMP/bob.out"
+nb=$(name_for idem-bob)
+CREATED_NAMES+=("$nb")
+password_of bob > "$TMP/bob2.in"
+gw_run "$TMP/bob2" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid" --json
+check_eq "bob with alice's id and a new hostname: his own create, exit 0" 0 "$(cat "$TMP/bob2.rc")"
+check "a new container of his, with its own root password, not a repeat" \
+    jq_true --arg n "$nb" '.data.name == $n and .data.owner == "bob" and (.data.root_password | length == 20) and (.data.repeated | not)' "$TMP/bob2.out"
+check_eq "LXD: bob's" bob "$(lxd_config "$nb" user.ctgate.owner)"
+gw_run "$TMP/alice-again" alice -T -- create --hostname "$n" --request-id "$rid" --json
+check "alice's repeat still returns her first result" \
+    jq_true --slurpfile first "$TMP/r1.out" '.data.repeated == true and .data.ipv4 == $first[0].data.ipv4' "$TMP/alice-again.out"
+password_of bob > "$TMP/bob3.in"
+gw_run "$TMP/bob3" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid" --json
+check "bob's repeat returns his" jq_true --arg n "$nb" '.data.repeated == true and .data.name == $n' "$TMP/bob3.out"
+password_of bob > "$TMP/bobd.in"
+gw_run "$TMP/bobd" bob -T -- delete "$nb" --yes --user bob --password-stdin
+check_eq "bob's deleted" 0 "$(cat "$TMP/bobd.rc")"
 gw_run "$TMP/badid" alice -T -- create --hostname "$n" --request-id 'x;y'
 check_eq "a malformed id: exit 2" 2 "$(cat "$TMP/badid.rc")"
 

@@ -51,6 +51,12 @@ check_not "nginx no longer forwards its SSH port $port" grep -q "$port" "$CTGATE
 check_eq "the other one is still untouched" Running "$(lxd_state "$b")"
 agent_cmd reconcile >"$TMP/rc.out" 2>&1
 check_eq "reconcile agrees afterwards" 0 "$?"
+agent_cmd audit show --name "$a" --json >"$TMP/ra.json" 2>&1
+check "audited as @reaper (no LDAP uid can spell it): a begin record, then the result naming it" \
+    jq_true -s 'map(select(.op == "reap-delete")) | length == 2 and all(.who.uid == "@reaper")
+        and .[0].phase == "begin" and .[1].result.ok and .[1].begin == .[0].seq' "$TMP/ra.json"
+agent_cmd audit show --user @reaper >"$TMP/rs.out" 2>&1
+check "audit show --user @reaper lists them" grep -qE " @reaper +reap-stop +$a " "$TMP/rs.out"
 
 echo "-- a container without expiry is never reaped"
 LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$b" user.ctgate.expires
@@ -60,7 +66,7 @@ check_eq "Running" Running "$(lxd_state "$b")"
 echo "-- records of finished creates older than requests.keep (30d by default) are pruned"
 rid_a=$(jq -r .data.request_id "$TMP/a.out")
 rid_b=$(lxd_config "$b" user.ctgate.request_id)
-old_rec=$CTGATE_AGENT_STATE/requests/$rid_a.json
+old_rec=$CTGATE_AGENT_STATE/requests/alice.$rid_a.json # request ids are scoped to their owner
 check "the first create's record is there" test -f "$old_rec"
 touch -d "31 days ago" "$old_rec"
 agent_cmd reap --dry-run >"$TMP/r4d.out" 2>&1
@@ -70,7 +76,7 @@ agent_cmd reap >"$TMP/r4.out" 2>&1
 check_eq "exit 0" 0 "$?"
 check "says pruned" grep -qE "^pruned [0-9]+ request records? older than 30d$" "$TMP/r4.out"
 check_not "the 31-day-old record is gone" test -e "$old_rec"
-check "a recent one stays" test -f "$CTGATE_AGENT_STATE/requests/$rid_b.json"
+check "a recent one stays" test -f "$CTGATE_AGENT_STATE/requests/alice.$rid_b.json"
 gw_run "$TMP/again" alice -T -- create --hostname "$a" --expires 1h --request-id "$rid_a" --json
 check_eq "its request id now makes a new container" "true null" "$(jq -r '"\(.ok) \(.data.repeated)"' "$TMP/again.out")"
 gw_run "$TMP/again-del" alice -T -- delete "$a" --yes

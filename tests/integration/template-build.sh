@@ -68,6 +68,9 @@ check "the cache holds it by inputs hash" test -f "/var/cache/ctgate-rig/templat
 last_record > "$TMP/r1"
 check "a build record: op template-build, ok, who is the sudo user" \
     jq_true --arg t "$t" '.op == "template-build" and .result.ok and .who.uid == "dave" and .params.template == $t' "$TMP/r1"
+check "after its begin record, written before the build changed anything" \
+    jq_true -s --arg t "$t" '.[0].phase == "begin" and .[0].op == "template-build" and .[0].params.template == $t and .[1].begin == .[0].seq' \
+    <(tail -n 2 "$CTGATE_AGENT_STATE/audit.log")
 check "with the inputs hash, fingerprint, size and duration" \
     jq_true --arg i "$inputs" --arg fp "$fp1" '.params.inputs == $i and .params.fingerprint == $fp and .params.size > 0 and .params.duration_ms >= 0' "$TMP/r1"
 check "and every package with its version (jq, openssh-server among them)" \

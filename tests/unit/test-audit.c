@@ -1,10 +1,14 @@
-/* Unit tests: hypervisor-agent/state/audit.c (the signed chain) and shared/procid.c. */
+/*
+ * Unit tests: hypervisor-agent/state/audit.c (the signed chain, begin and
+ * result records, failing closed) and shared/procid.c.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +29,28 @@ static int setup(void **state)
     return mkdtemp(dir) != NULL && sodium_init() >= 0 ? 0 : -1;
 }
 
+/* A state directory with a signing key, as `ctgate-agent audit keygen` leaves it. */
+static int setup_keyed(void **state)
+{
+    struct ct_error err = {0};
+    return setup(state) == 0 && audit_keygen(dir, &err) == CT_OK ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
     (void)state;
     char path[128];
-    const char *files[] = {"audit.log", "audit.lock", "audit.key", "audit.pub", "audit.head",
-                           "saved.head"};
+    const char *files[] = {"audit.log",     "audit.lock",      "audit.key",
+                           "audit.pub",     "audit.head",      "saved.head",
+                           "elsewhere.pub", "other/audit.key", "other/audit.pub"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);
     }
+    snprintf(path, sizeof(path), "%s/audit.log", dir);
+    rmdir(path); /* test_unwritable's directory */
+    snprintf(path, sizeof(path), "%s/other", dir);
+    rmdir(path);
     return rmdir(dir);
 }
 
@@ -50,7 +66,7 @@ static void append(const char *uid, const char *op, const char *host)
 static int verify_quietly(void)
 {
     FILE *sink = fopen("/dev/null", "w");
-    int code = audit_verify(dir, sink);
+    int code = audit_verify(dir, NULL, sink);
     fclose(sink);
     return code;
 }
@@ -61,7 +77,7 @@ static void verify_fails_with(const char *what)
     char said[512] = "";
     FILE *f = tmpfile();
     assert_non_null(f);
-    assert_int_equal(audit_verify(dir, f), CT_EXIT_CONFLICT);
+    assert_int_equal(audit_verify(dir, NULL, f), CT_EXIT_CONFLICT);
     rewind(f);
     size_t n = fread(said, 1, sizeof(said) - 1, f);
     said[n] = '\0';
@@ -80,7 +96,7 @@ static void test_chain(void **state)
     assert_int_equal(verify_quietly(), 0);
     json_t *mine = NULL;
     struct ct_error err = {0};
-    assert_int_equal(audit_select(dir, "alice", 0, "a", 0, &mine, &err), CT_OK);
+    assert_int_equal(audit_select(dir, "alice", 0, "a", 0, false, &mine, &err), CT_OK);
     assert_int_equal(json_array_size(mine), 2);
     assert_null(json_object_get(json_array_get(mine, 0), "sig"));
     json_decref(mine);
@@ -175,7 +191,7 @@ static void test_overlong_line(void **state)
     verify_fails_with("record at line 2 is not a record");
     json_t *all = NULL;
     struct ct_error err = {0};
-    assert_int_equal(audit_select(dir, NULL, 0, NULL, 0, &all, &err), CT_OK);
+    assert_int_equal(audit_select(dir, NULL, 0, NULL, 0, false, &all, &err), CT_OK);
     assert_int_equal(json_array_size(all), 2); /* the record and "{}"; the long line is skipped */
     json_decref(all);
 }
@@ -194,6 +210,105 @@ static void test_key_mode(void **state)
     assert_int_equal(audit_append(dir, &who, "list", params, CT_OK, NULL, NULL, &err),
                      CT_ERR_CONFIG);
     json_decref(params);
+}
+
+static bool exists(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* No key, no record: the key is an install step, never made on the fly. */
+static void test_missing_key(void **state)
+{
+    (void)state;
+    struct audit_who who = {"alice", "", ""};
+    struct ct_error err = {0};
+    long long seq = 7;
+    json_t *params = json_object();
+    assert_int_equal(audit_begin(dir, &who, "create", params, &seq, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "audit keygen"));
+    assert_int_equal(seq, 0);
+    assert_int_equal(audit_append(dir, &who, "list", params, CT_OK, NULL, NULL, &err),
+                     CT_ERR_CONFIG);
+    json_decref(params);
+    assert_false(exists("audit.key"));
+    assert_false(exists("audit.log"));
+}
+
+/* A change is two records: begin (no result) before it, the result (naming the begin) after. */
+static void test_begin_finish(void **state)
+{
+    (void)state;
+    struct audit_who who = {"alice", "SHA256:x", "127.0.0.1"};
+    struct ct_error err = {0};
+    long long seq = 0;
+    json_t *params = json_pack("{s:s}", "hostname", "a");
+    append("bob", "list", "");
+    assert_int_equal(audit_begin(dir, &who, "create", params, &seq, &err), CT_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(audit_finish(dir, seq, &who, "create", params, CT_OK, NULL, NULL, &err),
+                     CT_OK);
+    json_decref(params);
+    assert_int_equal(verify_quietly(), 0);
+    json_t *results = NULL;
+    json_t *all = NULL;
+    assert_int_equal(audit_select(dir, "alice", 0, "a", 0, false, &results, &err), CT_OK);
+    assert_int_equal(json_array_size(results), 1); /* history shows the result only */
+    json_t *r = json_array_get(results, 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "begin")), 2);
+    assert_true(json_is_true(json_object_get(json_object_get(r, "result"), "ok")));
+    assert_int_equal(audit_select(dir, "alice", 0, "a", 0, true, &all, &err), CT_OK);
+    assert_int_equal(json_array_size(all), 2);
+    json_t *b = json_array_get(all, 0);
+    assert_string_equal(json_string_value(json_object_get(b, "phase")), AUDIT_PHASE_BEGIN);
+    assert_null(json_object_get(b, "result"));
+    assert_int_equal(json_integer_value(json_object_get(b, "seq")), 2);
+    json_decref(results);
+    json_decref(all);
+}
+
+/* A log that cannot be written: begin fails, so the caller must not run the operation. */
+static void test_unwritable(void **state)
+{
+    (void)state;
+    struct audit_who who = {"alice", "", ""};
+    struct ct_error err = {0};
+    long long seq = 0;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/audit.log", dir);
+    assert_int_equal(mkdir(path, 0700), 0); /* a directory where the log should be */
+    json_t *params = json_object();
+    assert_int_not_equal(audit_begin(dir, &who, "create", params, &seq, &err), CT_OK);
+    assert_int_equal(seq, 0);
+    json_decref(params);
+    assert_false(exists("audit.head"));
+}
+
+/* verify --pubkey: a copy of audit.pub kept elsewhere passes; another key does not. */
+static void test_pubkey(void **state)
+{
+    (void)state;
+    char a[128];
+    char b[128];
+    char other[128];
+    struct ct_error err = {0};
+    append("alice", "create", "a");
+    append("alice", "delete", "a");
+    snprintf(a, sizeof(a), "%s/audit.pub", dir);
+    snprintf(b, sizeof(b), "%s/elsewhere.pub", dir);
+    assert_int_equal(link(a, b), 0);
+    FILE *sink = fopen("/dev/null", "w");
+    assert_int_equal(audit_verify(dir, b, sink), 0);
+    snprintf(other, sizeof(other), "%s/other", dir);
+    assert_int_equal(mkdir(other, 0700), 0);
+    assert_int_equal(audit_keygen(other, &err), CT_OK);
+    snprintf(b, sizeof(b), "%s/other/audit.pub", dir);
+    assert_int_equal(audit_verify(dir, b, sink), CT_EXIT_CONFLICT); /* signed by another key */
+    snprintf(b, sizeof(b), "%s/nowhere.pub", dir);
+    assert_int_equal(audit_verify(dir, b, sink), CT_EXIT_BACKEND);
+    fclose(sink);
 }
 
 static void test_procid(void **state)
@@ -222,10 +337,14 @@ int main(void)
 {
     json_secure_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_head, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_overlong_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain, setup_keyed, teardown),
+        cmocka_unit_test_setup_teardown(test_head, setup_keyed, teardown),
+        cmocka_unit_test_setup_teardown(test_overlong_line, setup_keyed, teardown),
         cmocka_unit_test_setup_teardown(test_key_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_finish, setup_keyed, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable, setup_keyed, teardown),
+        cmocka_unit_test_setup_teardown(test_pubkey, setup_keyed, teardown),
         cmocka_unit_test(test_procid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

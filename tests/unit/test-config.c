@@ -94,8 +94,31 @@ static void test_bad_configs(void **state)
     assert_int_equal(load_text("state_dir = \"relative\";" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("reserved_hostnames = [\"Bad!\"];" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("lxd = { pool = \"../x\"; };" T1, &err), CT_ERR_CONFIG);
+    assert_int_equal(load_text("reuse_cooldown = \"soon\";" T1, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "reuse_cooldown"));
+    assert_int_equal(load_text("reuse_cooldown = -1;" T1, &err), CT_ERR_CONFIG);
     struct agent_config cfg;
     assert_int_equal(agent_config_load("/nonexistent/agent.conf", &cfg, &err), CT_ERR_CONFIG);
+}
+
+/* reuse_cooldown: 1h by default, a duration or seconds, 0 turns it off. */
+static void test_reuse_cooldown(void **state)
+{
+    (void)state;
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    assert_int_equal(load_config(T1, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.reuse_cooldown_s, 3600);
+    agent_config_free(&cfg);
+    assert_int_equal(load_config("reuse_cooldown = \"2m\";" T1, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.reuse_cooldown_s, 120);
+    agent_config_free(&cfg);
+    assert_int_equal(load_config("reuse_cooldown = \"0s\";" T1, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.reuse_cooldown_s, 0);
+    agent_config_free(&cfg);
+    assert_int_equal(load_config("reuse_cooldown = 5;" T1, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.reuse_cooldown_s, 5);
+    agent_config_free(&cfg);
 }
 
 /* `backend` picks a row of backend.c's table; a name not in it is refused, naming the choices. */
@@ -259,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
         cmocka_unit_test(test_backend_can),    cmocka_unit_test(test_template_login),
+        cmocka_unit_test(test_reuse_cooldown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

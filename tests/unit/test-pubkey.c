@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pubkey.h"
@@ -72,6 +73,45 @@ static void test_comment_cleaned(void **state)
     pubkey_free(&k);
 }
 
+/* A comment cut at PUBKEY_COMMENT_MAX bytes ends on a whole UTF-8 character. */
+static void test_comment_cut_utf8(void **state)
+{
+    (void)state;
+    /* "é" (2 bytes), "€" (3), "😀" (4): each placed so the limit falls inside it */
+    const char *chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    for (size_t c = 0; c < 3; c++) {
+        size_t clen = strlen(chars[c]);
+        for (size_t inside = 1; inside < clen; inside++) {
+            char line[1024];
+            struct pubkey k;
+            size_t pad = PUBKEY_COMMENT_MAX - inside; /* the limit falls after `inside` bytes */
+            int n = snprintf(line, sizeof(line), "%s ", ED_KEY);
+            memset(line + n, 'x', pad);
+            snprintf(line + n + pad, sizeof(line) - (size_t)n - pad, "%s%s", chars[c], chars[c]);
+            assert_true(pubkey_parse(line, strlen(line), &k, NULL));
+            assert_int_equal(strlen(k.comment), pad); /* the half character is gone */
+            pubkey_free(&k);
+        }
+        /* a character that fits exactly stays */
+        char line[1024];
+        struct pubkey k;
+        size_t pad = PUBKEY_COMMENT_MAX - clen;
+        int n = snprintf(line, sizeof(line), "%s ", ED_KEY);
+        memset(line + n, 'x', pad);
+        snprintf(line + n + pad, sizeof(line) - (size_t)n - pad, "%s%s", chars[c], chars[c]);
+        assert_true(pubkey_parse(line, strlen(line), &k, NULL));
+        assert_int_equal(strlen(k.comment), PUBKEY_COMMENT_MAX);
+        assert_memory_equal(k.comment + pad, chars[c], clen);
+        pubkey_free(&k);
+    }
+    /* whole multi-byte characters under the limit are kept as they are */
+    struct pubkey k;
+    const char *line = ED_KEY " caf\xc3\xa9 \xe2\x82\xac";
+    assert_true(pubkey_parse(line, strlen(line), &k, NULL));
+    assert_string_equal(k.comment, "caf\xc3\xa9 \xe2\x82\xac");
+    pubkey_free(&k);
+}
+
 static void test_equal(void **state)
 {
     (void)state;
@@ -90,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_comment_cleaned),
+        cmocka_unit_test(test_comment_cut_utf8),
         cmocka_unit_test(test_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry.h"
@@ -253,6 +254,10 @@ static void test_pending_and_settle(void **state)
                      CT_ERR_HOSTNAME_TAKEN);
     assert_true(c.same_request);
     assert_false(c.abandoned);
+    /* the same id from another owner is another request: no waiting on (or for) it */
+    assert_int_equal(registry_reserve(dir, "p", "v", "req-p", "t", &c, &err),
+                     CT_ERR_HOSTNAME_TAKEN);
+    assert_false(c.same_request);
     assert_int_equal(registry_settle(dir, "p", "req-other", &err), CT_ERR_INTERNAL);
     assert_int_equal(registry_settle(dir, "p", "req-p", &err), CT_OK);
     assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
@@ -261,6 +266,58 @@ static void test_pending_and_settle(void **state)
     assert_int_equal(registry_mark_deleting(dir, "p", &self, &err), CT_OK);
     assert_int_equal(registry_lookup(dir, "p", &e, &found, &err), CT_OK);
     assert_int_equal(e.pending, REGISTRY_DELETING);
+}
+
+/* A freed name and its ports stay their last owner's for the cool-down; the owner may retake. */
+static void test_cooldown(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    const time_t now = time(NULL);
+    const struct reserve_claim base = {.ssh = {24000, 24001}, .reuse_cooldown_s = 3600};
+    struct reserve_claim c = base;
+    assert_int_equal(registry_reserve(dir, "web", "alice", "req-a1", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24000);
+    assert_int_equal(registry_release(dir, "web", NULL, &err), CT_OK); /* alice deletes it */
+
+    c = base; /* bob: not the name, not its port */
+    assert_int_equal(registry_reserve(dir, "web", "bob", "req-b1", "t", &c, &err),
+                     CT_ERR_HOSTNAME_TAKEN);
+    assert_non_null(strstr(err.detail, "freed recently"));
+    c = base;
+    assert_int_equal(registry_reserve(dir, "other", "bob", "req-b2", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24001);
+    assert_int_equal(registry_release(dir, "other", NULL, &err), CT_OK);
+
+    c = base; /* alice again, at once: both hers */
+    assert_int_equal(registry_reserve(dir, "web", "alice", "req-a2", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24000);
+    assert_int_equal(registry_release(dir, "web", NULL, &err), CT_OK);
+
+    c = base; /* an hour later: anybody's */
+    c.now = now + 3601;
+    assert_int_equal(registry_reserve(dir, "web", "bob", "req-b3", "t", &c, &err), CT_OK);
+    assert_int_equal(c.ssh_port, 24000);
+    assert_int_equal(registry_release(dir, "web", "req-b3", &err), CT_OK);
+
+    c = base; /* a cool-down of 0: off */
+    c.reuse_cooldown_s = 0;
+    assert_int_equal(registry_reserve(dir, "web", "carol", "req-c1", "t", &c, &err), CT_OK);
+    assert_int_equal(registry_release(dir, "web", NULL, &err), CT_OK);
+
+    /* a create that never finished held nothing: its undo leaves no cool-down */
+    struct procid self;
+    assert_true(procid_self(&self));
+    c = base;
+    c.worker = &self;
+    assert_int_equal(registry_reserve(dir, "fail", "alice", "req-a3", "t", &c, &err), CT_OK);
+    assert_int_equal(registry_release(dir, "fail", "req-a3", &err), CT_OK);
+    c = base;
+    assert_int_equal(registry_reserve(dir, "fail", "bob", "req-b4", "t", &c, &err), CT_OK);
+    assert_int_equal(registry_release(dir, "fail", NULL, &err), CT_OK);
+
+    /* without a claim (no cool-down asked) nothing is checked */
+    assert_int_equal(registry_reserve(dir, "fail", "dave", "req-d1", "t", NO_PORTS, &err), CT_OK);
 }
 
 /* Values that do not fit read as empty; a name that could never be reserved is left out. */
@@ -327,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_and_settle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cooldown, setup, teardown),
         cmocka_unit_test(test_parse_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
