@@ -57,10 +57,14 @@ check_eq "bob with alice's id and her hostname: exit 5" 5 "$(cat "$TMP/bob.rc")"
 check "as a taken name, not as a reused id (which would say the id exists)" \
     jq_true '.error.code == "hostname_taken"' "$TMP/bob.out"
 check_not "and learns nothing of alice's container" grep -q '"ipv4"' "$TMP/bob.out"
+# bob has now used $rid himself (a failed create is recorded too): take another id of alice's.
+rid2="${rid}-2"
+gw_run "$TMP/alice-rid2" alice -T -- create --hostname "$n" --request-id "$rid2" --json
+check "alice's second id: recorded (her name is taken)" jq_true '.error.code == "hostname_taken"' "$TMP/alice-rid2.out"
 nb=$(name_for idem-bob)
 CREATED_NAMES+=("$nb")
 password_of bob > "$TMP/bob2.in"
-gw_run "$TMP/bob2" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid" --json
+gw_run "$TMP/bob2" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid2" --json
 check_eq "bob with alice's id and a new hostname: his own create, exit 0" 0 "$(cat "$TMP/bob2.rc")"
 check "a new container of his, with its own root password, not a repeat" \
     jq_true --arg n "$nb" '.data.name == $n and .data.owner == "bob" and (.data.root_password | length == 20) and (.data.repeated | not)' "$TMP/bob2.out"
@@ -69,7 +73,7 @@ gw_run "$TMP/alice-again" alice -T -- create --hostname "$n" --request-id "$rid"
 check "alice's repeat still returns her first result" \
     jq_true --slurpfile first "$TMP/r1.out" '.data.repeated == true and .data.ipv4 == $first[0].data.ipv4' "$TMP/alice-again.out"
 password_of bob > "$TMP/bob3.in"
-gw_run "$TMP/bob3" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid" --json
+gw_run "$TMP/bob3" bob -T -- create --user bob --password-stdin --hostname "$nb" --request-id "$rid2" --json
 check "bob's repeat returns his" jq_true --arg n "$nb" '.data.repeated == true and .data.name == $n' "$TMP/bob3.out"
 password_of bob > "$TMP/bobd.in"
 gw_run "$TMP/bobd" bob -T -- delete "$nb" --yes --user bob --password-stdin

@@ -84,7 +84,7 @@ echo "-- a second address (the bridge's) on eth0 besides the lease"
 gw_run "$TMP/r2" alice -T -- restart "$a" --json
 if [ "$(cat "$TMP/r2.rc")" = 0 ]; then
     ip2=$(jq -r .data.ipv4 "$TMP/r2.out")
-    check "second address: published only at a lease of $a" \
+    check "second address: published only at a lease of $a ($ip2)" \
         jq_true --arg ip "$ip2" --arg n "$a" 'any(.metadata[]; .address == $ip and .hostname == $n)' \
         <(lxd_get "/1.0/networks/$CTGATE_LXD_BRIDGE/leases")
 else
