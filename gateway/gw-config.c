@@ -8,6 +8,7 @@
 #include "log.h"
 #include "pubkey.h"
 #include "strcopy.h"
+#include "units.h"
 
 static bool is_absolute(const char *path)
 {
@@ -99,6 +100,45 @@ static enum ct_err load_keys(const config_t *conf, struct gw_config *cfg, struct
     return CT_OK;
 }
 
+/* A duration ("15m", "2s") at path between min and max seconds, or fallback when absent. */
+static enum ct_err read_duration(const config_t *conf, const char *path, const char *fallback,
+                                 long long min, long long max, long long *out,
+                                 struct ct_error *err)
+{
+    char text[32];
+    enum ct_err rc = cfgread_string(conf, path, text, sizeof(text), fallback, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (!units_parse_duration(text, out) || *out < min || *out > max) {
+        return ct_error_set(err, CT_ERR_CONFIG, "%s must be a duration such as \"%s\"", path,
+                            fallback);
+    }
+    return CT_OK;
+}
+
+/* throttle.*: where failures are counted and how many are allowed. */
+static enum ct_err load_throttle(const config_t *conf, struct throttle_policy *t,
+                                 struct ct_error *err)
+{
+    enum ct_err rc;
+    if ((rc = cfgread_string(conf, "throttle.dir", t->dir, sizeof(t->dir),
+                             "/var/lib/ctgate-gateway/throttle", err)) != CT_OK ||
+        (rc = cfgread_int(conf, "throttle.failures", 1, THROTTLE_FAILURES_MAX, 5,
+                          &t->user_failures, err)) != CT_OK ||
+        (rc = cfgread_int(conf, "throttle.address_failures", 1, THROTTLE_FAILURES_MAX, 20,
+                          &t->address_failures, err)) != CT_OK ||
+        (rc = read_duration(conf, "throttle.window", "15m", 1, 7LL * 86400, &t->window_s, err)) !=
+            CT_OK ||
+        (rc = read_duration(conf, "throttle.delay", "2s", 0, 60, &t->delay_s, err)) != CT_OK) {
+        return rc;
+    }
+    if (!is_absolute(t->dir)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "throttle.dir must be an absolute path");
+    }
+    return CT_OK;
+}
+
 enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -128,7 +168,7 @@ enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error
                              sizeof(cfg->ldap_bind_password_file), "", err)) != CT_OK ||
         (rc = cfgread_bool(&conf, "ldap.tls_verify", true, &cfg->ldap_tls_verify, err)) != CT_OK ||
         (rc = cfgread_seconds(&conf, "ldap.timeout", 10, &cfg->ldap_timeout_s, err)) != CT_OK ||
-        (rc = cfgread_int(&conf, "ldap.key_search_limit", 1, 100000, 5000,
+        (rc = cfgread_int(&conf, "ldap.key_search_limit", 0, 100000, 0,
                           &cfg->ldap_key_search_limit, err)) != CT_OK ||
         (rc = cfgread_string(&conf, "agent.host", cfg->agent_host, sizeof(cfg->agent_host), NULL,
                              err)) != CT_OK ||
@@ -153,7 +193,8 @@ enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error
         (rc = cfgread_string(&conf, "keys.account", cfg->keys_account, sizeof(cfg->keys_account),
                              "create-container", err)) != CT_OK ||
         (rc = cfgread_int(&conf, "keys.timeout", 1, 60, 5, &cfg->keys_timeout_s, err)) != CT_OK ||
-        (rc = load_keys(&conf, cfg, err)) != CT_OK) {
+        (rc = load_keys(&conf, cfg, err)) != CT_OK ||
+        (rc = load_throttle(&conf, &cfg->throttle, err)) != CT_OK) {
         goto out;
     }
     rc = check(cfg, err);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "throttle.h"
 #include "validate.h"
 
 #define GW_CONFIG_DEFAULT "/etc/ctgate/gateway.conf"
@@ -36,7 +37,7 @@ struct gw_config {
     char ldap_bind_password_file[PATH_MAX];
     bool ldap_tls_verify;   /* false only with a logged warning */
     int ldap_timeout_s;     /* every LDAP call */
-    int ldap_key_search_limit;
+    int ldap_key_search_limit; /* 0: the login key is found only by an equality search */
     /* agent */
     char agent_host[256];
     int agent_port;
@@ -55,6 +56,8 @@ struct gw_config {
     char keys_types[GW_KEY_TYPES_MAX][GW_KEY_TYPE_MAX + 1]; /* sshd's %t must be one of them */
     size_t keys_ntypes;
     int keys_timeout_s; /* the whole answer, LDAP included; LDAP calls get at most this */
+    /* throttle: wrong passwords per user and per client address (throttle.h) */
+    struct throttle_policy throttle;
 };
 
 enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err);

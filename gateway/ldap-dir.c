@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -134,12 +135,12 @@ void ldap_dir_close(struct ldap_dir *dir)
     }
 }
 
-static enum ct_err search(struct ldap_dir *dir, const char *base, const char *filter,
+static enum ct_err search(struct ldap_dir *dir, const char *base, int scope, const char *filter,
                           char **attrs, int sizelimit, LDAPMessage **res, struct ct_error *err)
 {
     struct timeval tv = {.tv_sec = dir->cfg->ldap_timeout_s};
     *res = NULL;
-    int rc = ldap_search_ext_s(dir->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
+    int rc = ldap_search_ext_s(dir->ld, base, scope, filter, attrs, 0, NULL, NULL,
                                &tv, sizelimit, res);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
         ldap_msgfree(*res);
@@ -182,19 +183,15 @@ static bool first_value(LDAP *ld, LDAPMessage *entry, const char *attr, char *ou
     return ok;
 }
 
-enum ct_err ldap_dir_uid_for_key(struct ldap_dir *dir, const struct pubkey *key, char *uid,
-                                 size_t len, struct ct_error *err)
+/* Search filter for users; count in *matches those listing key, the first one's uid into uid. */
+static enum ct_err users_with_key(struct ldap_dir *dir, const char *filter, int sizelimit,
+                                  const struct pubkey *key, char *uid, size_t len,
+                                  size_t *matches, struct ct_error *err)
 {
-    /* sshPublicKey has only octetStringMatch: no substring search, so compare here. */
-    char filter[512];
     char *attrs[] = {"uid", "sshPublicKey", NULL};
     LDAPMessage *res = NULL;
-    size_t matches = 0;
-
-    uid[0] = '\0';
-    snprintf(filter, sizeof(filter), "(&%s(sshPublicKey=*))", dir->cfg->ldap_user_filter);
-    enum ct_err rc = search(dir, dir->cfg->ldap_base, filter, attrs,
-                            dir->cfg->ldap_key_search_limit, &res, err);
+    enum ct_err rc = search(dir, dir->cfg->ldap_base, LDAP_SCOPE_SUBTREE, filter, attrs, sizelimit,
+                            &res, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -203,17 +200,58 @@ enum ct_err ldap_dir_uid_for_key(struct ldap_dir *dir, const struct pubkey *key,
         char found[CT_UID_MAX + 1];
         if (entry_has_key(dir->ld, e, key) && first_value(dir->ld, e, "uid", found, sizeof(found)) &&
             validate_uid(found)) {
-            if (matches++ == 0) {
+            if ((*matches)++ == 0) {
                 str_copy(uid, len, found);
             }
         }
     }
     ldap_msgfree(res);
-    if (matches > 1) {
+    return CT_OK;
+}
+
+enum ct_err ldap_dir_uid_for_key(struct ldap_dir *dir, const struct pubkey *key, char *uid,
+                                 size_t len, struct ct_error *err)
+{
+    /*
+     * sshPublicKey (openssh-lpk) has only octetStringMatch equality: one
+     * indexed equality search for the exact value "TYPE BASE64" (a value
+     * stored with a comment does not match it).  Reading every entry with a
+     * key, to compare here, happens only when the admin turned it on with
+     * ldap.key_search_limit (docs/security.md).
+     */
+    size_t vlen = strlen(key->type) + 1 + strlen(key->blob_b64) + 1;
+    char *value = malloc(vlen);
+    char *escaped = malloc(vlen * 3);
+    size_t flen = strlen(dir->cfg->ldap_user_filter) + vlen * 3 + 64;
+    char *filter = malloc(flen);
+    size_t matches = 0;
+    enum ct_err rc = CT_OK;
+
+    uid[0] = '\0';
+    if (value == NULL || escaped == NULL || filter == NULL) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    snprintf(value, vlen, "%s %s", key->type, key->blob_b64);
+    if (!ldap_dir_escape(value, escaped, vlen * 3)) {
+        goto out; /* cannot happen for a parsed key: simply nobody */
+    }
+    snprintf(filter, flen, "(&%s(sshPublicKey=%s))", dir->cfg->ldap_user_filter, escaped);
+    rc = users_with_key(dir, filter, 2, key, uid, len, &matches, err);
+    if (rc == CT_OK && matches == 0 && dir->cfg->ldap_key_search_limit > 0) {
+        snprintf(filter, flen, "(&%s(sshPublicKey=*))", dir->cfg->ldap_user_filter);
+        rc = users_with_key(dir, filter, dir->cfg->ldap_key_search_limit, key, uid, len, &matches,
+                            err);
+    }
+    if (rc == CT_OK && matches > 1) {
         log_warn("login key belongs to %zu LDAP users: no default user", matches);
         uid[0] = '\0';
     }
-    return CT_OK;
+out:
+    free(filter);
+    free(escaped);
+    free(value);
+    return rc;
 }
 
 enum ct_err ldap_dir_lookup(struct ldap_dir *dir, const char *uid, const struct pubkey *key,
@@ -229,7 +267,8 @@ enum ct_err ldap_dir_lookup(struct ldap_dir *dir, const char *uid, const struct 
         return CT_OK; /* cannot be a uid: simply not found */
     }
     snprintf(filter, sizeof(filter), "(&%s(uid=%s))", dir->cfg->ldap_user_filter, escaped);
-    enum ct_err rc = search(dir, dir->cfg->ldap_base, filter, attrs, 2, &res, err);
+    enum ct_err rc =
+        search(dir, dir->cfg->ldap_base, LDAP_SCOPE_SUBTREE, filter, attrs, 2, &res, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -279,6 +318,32 @@ enum ct_err ldap_dir_bind(struct ldap_dir *dir, const char *dn, const char *pass
     return ldap_failure(rc, "bind", err);
 }
 
+/*
+ * The group name an entry's DN gives: its RDN must be one cn=NAME (the
+ * search is one level under ldap.group_base, so the rest of the DN is the
+ * base).  The cn attribute itself is not read: it may hold other values.
+ */
+static bool group_name_from_dn(LDAP *ld, LDAPMessage *entry, char *out, size_t len)
+{
+    char *dn = ldap_get_dn(ld, entry);
+    LDAPDN parsed = NULL;
+    bool ok = false;
+    if (dn != NULL && ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        parsed != NULL && parsed[0] != NULL && parsed[0][0] != NULL && parsed[0][1] == NULL) {
+        const LDAPAVA *ava = parsed[0][0];
+        ok = ava->la_attr.bv_len == 2 && strncasecmp(ava->la_attr.bv_val, "cn", 2) == 0 &&
+             (ava->la_flags & LDAP_AVA_BINARY) == 0 && ava->la_value.bv_len < len &&
+             memchr(ava->la_value.bv_val, '\0', ava->la_value.bv_len) == NULL;
+        if (ok) {
+            memcpy(out, ava->la_value.bv_val, ava->la_value.bv_len);
+            out[ava->la_value.bv_len] = '\0';
+        }
+    }
+    ldap_dnfree(parsed);
+    ldap_memfree(dn);
+    return ok;
+}
+
 enum ct_err ldap_dir_groups(struct ldap_dir *dir, const struct ldap_user *user,
                             char groups[][CT_GROUP_MAX + 1], size_t max, size_t *n,
                             struct ct_error *err)
@@ -286,7 +351,7 @@ enum ct_err ldap_dir_groups(struct ldap_dir *dir, const struct ldap_user *user,
     char uid[CT_UID_MAX * 3 + 1];
     char dn[LDAP_DIR_DN_MAX * 3 + 1];
     char filter[sizeof(uid) + sizeof(dn) + 128];
-    char *attrs[] = {"cn", NULL};
+    char *attrs[] = {LDAP_NO_ATTRS, NULL};
     LDAPMessage *res = NULL;
 
     *n = 0;
@@ -297,13 +362,19 @@ enum ct_err ldap_dir_groups(struct ldap_dir *dir, const struct ldap_user *user,
     snprintf(filter, sizeof(filter),
              "(|(&(objectClass=posixGroup)(memberUid=%s))(&(objectClass=groupOfNames)(member=%s)))",
              uid, dn);
-    enum ct_err rc = search(dir, dir->cfg->ldap_group_base, filter, attrs, (int)max, &res, err);
+    /*
+     * Only the direct children of ldap.group_base: group GROUP is the entry
+     * cn=GROUP,<group_base>, never a same-named group further down (which
+     * someone with rights on a sub-tree could make).
+     */
+    enum ct_err rc = search(dir, dir->cfg->ldap_group_base, LDAP_SCOPE_ONELEVEL, filter, attrs,
+                            (int)max, &res, err);
     if (rc != CT_OK) {
         return rc;
     }
     for (LDAPMessage *e = ldap_first_entry(dir->ld, res); e != NULL && *n < max;
          e = ldap_next_entry(dir->ld, e)) {
-        if (first_value(dir->ld, e, "cn", groups[*n], CT_GROUP_MAX + 1) &&
+        if (group_name_from_dn(dir->ld, e, groups[*n], CT_GROUP_MAX + 1) &&
             validate_name(groups[*n], CT_GROUP_MAX)) {
             (*n)++;
         }

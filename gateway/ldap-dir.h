@@ -37,8 +37,10 @@ enum ct_err ldap_dir_open(const struct gw_config *cfg, struct ldap_dir **out,
                           struct ct_error *err);
 void ldap_dir_close(struct ldap_dir *dir);
 /*
- * The uid of the one user whose sshPublicKey equals key.  uid[0] == '\0'
- * when none or more than one matches.
+ * The uid of the one user whose sshPublicKey equals key: one equality
+ * search for the value "TYPE BASE64" (no comment), then, only when
+ * ldap.key_search_limit > 0 and nothing matched, a bounded read of the
+ * entries that have a key.  uid[0] == '\0' when none or more than one matches.
  */
 enum ct_err ldap_dir_uid_for_key(struct ldap_dir *dir, const struct pubkey *key, char *uid,
                                  size_t len, struct ct_error *err);
@@ -48,7 +50,11 @@ enum ct_err ldap_dir_lookup(struct ldap_dir *dir, const char *uid, const struct 
 /* Simple bind as dn; an empty password is always refused. */
 enum ct_err ldap_dir_bind(struct ldap_dir *dir, const char *dn, const char *password,
                           struct ct_error *err);
-/* Names of the posixGroup/groupOfNames groups that list uid or dn. */
+/*
+ * Names of the posixGroup/groupOfNames groups that list uid or dn, each
+ * taken from the group's DN cn=NAME,<ldap.group_base>: only direct children
+ * of the configured base count.
+ */
 enum ct_err ldap_dir_groups(struct ldap_dir *dir, const struct ldap_user *user,
                             char groups[][CT_GROUP_MAX + 1], size_t max, size_t *n,
                             struct ct_error *err);

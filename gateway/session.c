@@ -4,11 +4,13 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "prompt.h"
 #include "validate.h"
 #include "strcopy.h"
+#include "throttle.h"
 
 static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct_error *err)
 {
@@ -29,13 +31,35 @@ static enum ct_err ask_user(struct session *s, char *user, size_t len, struct ct
                         PROMPT_TRIES);
 }
 
-static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const char *user_flag,
-                               char *user, size_t len, struct ct_error *err)
+/* The directory connection, opened on first need (never before the user's words are read). */
+static enum ct_err need_dir(struct session *s, struct ldap_dir **dir, struct ct_error *err)
+{
+    if (*dir != NULL) {
+        return CT_OK;
+    }
+    enum ct_err rc = ldap_dir_open(&s->cfg, dir, err);
+    if (rc != CT_OK) {
+        log_error("LDAP %s: %s", s->cfg.ldap_uri, err->detail);
+    }
+    return rc;
+}
+
+/* Closed before any prompt: a slow or silent user holds no LDAP connection. */
+static void drop_dir(struct ldap_dir **dir)
+{
+    ldap_dir_close(*dir);
+    *dir = NULL;
+}
+
+/* *by_key: the name came from the LDAP entry that lists the login key (no guess was made). */
+static enum ct_err choose_user(struct session *s, struct ldap_dir **dir, const char *user_flag,
+                               char *user, size_t len, bool *by_key, struct ct_error *err)
 {
     const char *given = user_flag != NULL ? user_flag : startup_ct(&s->env, "CT_USER");
-    char by_key[CT_UID_MAX + 1] = "";
+    char found[CT_UID_MAX + 1] = "";
     enum ct_err rc;
 
+    *by_key = false;
     if (given != NULL) {
         if (!validate_uid(given)) {
             return ct_error_set(err, CT_ERR_BAD_REQUEST,
@@ -47,20 +71,23 @@ static enum ct_err choose_user(struct session *s, struct ldap_dir *dir, const ch
                                           : ct_error_set(err, CT_ERR_BAD_REQUEST, "user too long");
     }
     if (s->has_login_key &&
-        (rc = ldap_dir_uid_for_key(dir, &s->login_key, by_key, sizeof(by_key), err)) != CT_OK) {
+        ((rc = need_dir(s, dir, err)) != CT_OK ||
+         (rc = ldap_dir_uid_for_key(*dir, &s->login_key, found, sizeof(found), err)) != CT_OK)) {
         return rc;
     }
-    if (by_key[0] == '\0' && s->tty_in) {
+    if (found[0] == '\0' && s->tty_in) {
         /* The login key names nobody: ask (a key that does name someone is not questioned). */
+        drop_dir(dir);
         return ask_user(s, user, len, err);
     }
-    if (by_key[0] == '\0') {
+    if (found[0] == '\0') {
         return ct_error_set(err, CT_ERR_BAD_REQUEST,
                             "missing LDAP user: give --user NAME or CT_USER=NAME (no directory "
                             "entry lists the key you logged in with)");
     }
-    return str_copy(user, len, by_key) ? CT_OK
-                                       : ct_error_set(err, CT_ERR_BAD_REQUEST, "user too long");
+    *by_key = true;
+    return str_copy(user, len, found) ? CT_OK
+                                      : ct_error_set(err, CT_ERR_BAD_REQUEST, "user too long");
 }
 
 static enum ct_err get_password(struct session *s, bool password_stdin, const char *user,
@@ -92,44 +119,89 @@ static bool in_group(const struct identity *id, const char *group)
     return false;
 }
 
+/*
+ * The password of a login that is not by key: read (so a refusal looks like
+ * any other), then checked by a bind unless the throttle already refuses
+ * it.  *reason is set when it is wrong; a backend error is returned.
+ */
+static enum ct_err check_password(struct session *s, struct ldap_dir **dir,
+                                  const struct ldap_user *entry, const char *user,
+                                  bool password_stdin, bool throttled, const char **reason,
+                                  struct ct_error *err)
+{
+    char password[PROMPT_LINE_MAX + 1] = "";
+    const struct throttle_policy *tp = &s->cfg.throttle;
+    enum ct_err rc;
+
+    drop_dir(dir); /* not held while the user types */
+    /* Asked of everyone, known or not, throttled or not, so the answer reveals nothing. */
+    if ((rc = get_password(s, password_stdin, user, password, sizeof(password), err)) != CT_OK) {
+        goto out;
+    }
+    if (throttled) {
+        *reason = "too many failures (throttled; no bind made)";
+    } else if (!entry->found) {
+        *reason = "unknown user";
+    } else if ((rc = need_dir(s, dir, err)) != CT_OK) {
+        goto out;
+    } else if ((rc = ldap_dir_bind(*dir, entry->dn, password, err)) != CT_OK) {
+        if (rc != CT_ERR_NOT_AUTHENTICATED) {
+            goto out;
+        }
+        rc = CT_OK;
+        *reason = err->detail[0] != '\0' ? "wrong or empty password" : "bind refused";
+    }
+    if (*reason != NULL && !throttled) {
+        rc = throttle_failed(tp, user, s->env.client, time(NULL), err);
+    } else if (*reason == NULL) {
+        rc = throttle_succeeded(tp, user, err);
+    }
+out:
+    sodium_memzero(password, sizeof(password));
+    return rc;
+}
+
 enum ct_err session_authenticate(struct session *s, const char *user_flag, bool password_stdin,
                                  struct ct_error *err)
 {
     struct ldap_dir *dir = NULL;
     struct ldap_user entry;
     char user[CT_UID_MAX + 1] = "";
-    char password[PROMPT_LINE_MAX + 1] = "";
     const char *reason = NULL;
+    bool by_key = false;
+    bool throttled = false;
     enum ct_err rc;
 
-    if ((rc = ldap_dir_open(&s->cfg, &dir, err)) != CT_OK) {
-        log_error("LDAP %s: %s", s->cfg.ldap_uri, err->detail);
+    memset(&entry, 0, sizeof(entry));
+    if ((rc = choose_user(s, &dir, user_flag, user, sizeof(user), &by_key, err)) != CT_OK) {
         goto out;
     }
-    if ((rc = choose_user(s, dir, user_flag, user, sizeof(user), err)) != CT_OK ||
-        (rc = ldap_dir_lookup(dir, user, s->has_login_key ? &s->login_key : NULL, &entry, err)) !=
-            CT_OK) {
+    /*
+     * A name the user gave (not one their LDAP-listed key proved) is
+     * checked against the throttle before the directory hears of it: over
+     * the limit, nothing is searched and nothing is bound, so ctgate stops
+     * long before the directory's own lockout (ppolicy) would count.
+     */
+    if (!by_key && (rc = throttle_blocked(&s->cfg.throttle, user, s->env.client, time(NULL),
+                                          &throttled, err)) != CT_OK) {
         goto out;
     }
-    /* Groups are read before any user bind, with the connection's own rights. */
-    if (entry.found && (rc = ldap_dir_groups(dir, &entry, s->id.groups, LDAP_DIR_GROUPS_MAX,
-                                             &s->id.ngroups, err)) != CT_OK) {
-        goto out;
-    }
-    if (!(entry.found && entry.key_matches)) {
-        /* Asked of everyone, known or not, so the answer reveals nothing. */
-        if ((rc = get_password(s, password_stdin, user, password, sizeof(password), err)) !=
-            CT_OK) {
+    if (!throttled) {
+        if ((rc = need_dir(s, &dir, err)) != CT_OK ||
+            (rc = ldap_dir_lookup(dir, user, s->has_login_key ? &s->login_key : NULL, &entry,
+                                  err)) != CT_OK) {
             goto out;
         }
-        if (!entry.found) {
-            reason = "unknown user";
-        } else if ((rc = ldap_dir_bind(dir, entry.dn, password, err)) != CT_OK) {
-            if (rc != CT_ERR_NOT_AUTHENTICATED) {
-                goto out;
-            }
-            reason = err->detail[0] != '\0' ? "wrong or empty password" : "bind refused";
+        /* Groups are read before any user bind, with the connection's own rights. */
+        if (entry.found && (rc = ldap_dir_groups(dir, &entry, s->id.groups, LDAP_DIR_GROUPS_MAX,
+                                                 &s->id.ngroups, err)) != CT_OK) {
+            goto out;
         }
+    }
+    if (!(entry.found && entry.key_matches) &&
+        (rc = check_password(s, &dir, &entry, user, password_stdin, throttled, &reason, err)) !=
+            CT_OK) {
+        goto out;
     }
     if (reason == NULL && !in_group(&s->id, s->cfg.ldap_users_group)) {
         reason = "not in the users group";
@@ -139,6 +211,8 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
                  s->env.client[0] ? s->env.client : "-",
                  s->has_login_key ? s->key_fingerprint : "-", reason);
         memset(&s->id, 0, sizeof(s->id));
+        drop_dir(&dir);
+        throttle_delay(&s->cfg.throttle); /* every failure costs the guesser time */
         rc = CT_ERR_NOT_AUTHENTICATED;
         err->code = rc;
         err->detail[0] = '\0';
@@ -153,7 +227,6 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
              s->id.by_key ? "key" : "password", s->env.client[0] ? s->env.client : "-",
              s->has_login_key ? s->key_fingerprint : "-");
 out:
-    sodium_memzero(password, sizeof(password));
     ldap_dir_close(dir);
     return rc;
 }

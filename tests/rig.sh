@@ -256,7 +256,12 @@ create = { default_template = "busybox"; };
 # password, as with the hand-made file before; tests/integration/keys-admit.sh tries ldap-keys.
 keys = { admit = "any-key"; timeout = 5; };
 prompt_timeout = ${CTGATE_RIG_PROMPT_TIMEOUT:-15};
+# Every test connects from 127.0.0.1 and several try wrong passwords: limits the whole run
+# stays under; tests/integration/throttle.sh lowers them while it runs.
+throttle = { dir = "$RIG/gateway-throttle"; failures = 10; address_failures = 1000;
+             window = "15m"; delay = "1s"; };
 EOF
+    install -d -m 0700 -o "$GATEWAY_USER" "$RIG/gateway-throttle"
     chmod 0644 "$RIG/gateway.conf.new"
     mv -f "$RIG/gateway.conf.new" "$RIG/gateway.conf"
 }
@@ -530,7 +535,9 @@ loginShell: /bin/sh
 userPassword: $(slappasswd -s "$(password_of "$u")")
 EOF
         # alice keeps her SSH key in LDAP (key-only login); the others use passwords.
-        [ "$u" = alice ] && printf 'sshPublicKey: %s\n' "$(cat "$RIG/keys/alice.pub")"
+        # Stored as "TYPE BASE64" without the comment, as docs/install.md asks: the gateway
+        # finds a key's owner by an equality search on exactly that value.
+        [ "$u" = alice ] && printf 'sshPublicKey: %s\n' "$(cut -d' ' -f1,2 "$RIG/keys/alice.pub")"
         echo
         n=$((n + 1))
     done
