@@ -34,7 +34,7 @@ admins=$(ldapsearch -x -LLL -H "$CTGATE_LDAP_URI" -b "ou=groups,$base" "(cn=ctga
 check_eq "ctgate-admins: dave" "dave " "$admins"
 key=$(ldapsearch -x -LLL -o ldif-wrap=no -H "$CTGATE_LDAP_URI" -b "ou=people,$base" "(uid=alice)" sshPublicKey |
     sed -n 's/^sshPublicKey: //p')
-check_eq "alice's sshPublicKey is her rig key" "$(cat "$CTGATE_KEY_alice.pub")" "$key"
+check_eq "alice's sshPublicKey is her rig key (TYPE BASE64, stored without its comment)" "$(cut -d" " -f1,2 "$CTGATE_KEY_alice.pub")" "$key"
 check_eq "bob has no sshPublicKey" "" "$(ldapsearch -x -LLL -H "$CTGATE_LDAP_URI" -b "ou=people,$base" "(uid=bob)" sshPublicKey | sed -n 's/^sshPublicKey: //p')"
 check_eq "alice's uidNumber is 10001" 10001 \
     "$(ldapsearch -x -LLL -H "$CTGATE_LDAP_URI" -b "ou=people,$base" "(uid=alice)" uidNumber | sed -n 's/^uidNumber: //p')"
