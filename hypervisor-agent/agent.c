@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,20 +83,41 @@ static enum ct_err read_request(int fd, int timeout_s, struct buf *out, struct c
     }
 }
 
-/* One syslog line per request: who, what, outcome.  Never a secret. */
-static void log_outcome(const struct request *req, enum ct_err rc, const struct ct_error *err)
+/*
+ * The reference a failed request's answer and its log line share: the
+ * request's own id when it has one, else a random one ("ref-" and 12 hex).
+ */
+static void log_reference(const struct request *req, char *out, size_t len)
 {
-    char msg[CT_ERROR_DETAIL_MAX + 256] = "";
+    if (req != NULL && req->request_id != NULL && req->request_id[0] != '\0') {
+        snprintf(out, len, "%s", req->request_id);
+        return;
+    }
+    unsigned char rnd[6];
+    char hex[sizeof(rnd) * 2 + 1];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    snprintf(out, len, "ref-%s", hex);
+}
+
+/*
+ * One syslog line per request: who, what, outcome, and the full detail of a
+ * failure (the user's answer may carry only ref).  Never a secret.
+ */
+static void log_outcome(const struct request *req, enum ct_err rc, const struct ct_error *err,
+                        const char *ref)
+{
+    char msg[CT_ERROR_DETAIL_MAX + 512] = "";
     if (rc != CT_OK) {
         ct_error_format(err, msg, sizeof(msg));
     }
     void (*log_fn)(const char *, ...) = rc == CT_OK ? log_info : log_error;
-    log_fn("op=%s uid=%s client=%s key=%s hostname=%s result=%s%s%s",
+    log_fn("op=%s uid=%s client=%s key=%s hostname=%s ref=%s result=%s%s%s",
            req != NULL ? request_op_name(req->op) : "-", req != NULL ? req->caller.uid : "-",
            req != NULL && req->caller.client[0] ? req->caller.client : "-",
            req != NULL && req->caller.key_fingerprint[0] ? req->caller.key_fingerprint : "-",
-           req != NULL && req->hostname[0] ? req->hostname : "-", ct_err_code(rc),
-           rc != CT_OK ? " " : "", msg);
+           req != NULL && req->hostname[0] ? req->hostname : "-", ref != NULL ? ref : "-",
+           ct_err_code(rc), rc != CT_OK ? " " : "", msg);
 }
 
 int agent_check_config(struct admin_ctx *ctx)
@@ -119,8 +141,10 @@ int agent_serve_failed(const char *step, const char *subject, const struct ct_er
 {
     (void)step;
     (void)subject;
-    proto_result_error(stdout, err);
-    log_outcome(NULL, err->code, err);
+    char ref[80];
+    log_reference(NULL, ref, sizeof(ref));
+    proto_result_error(stdout, err, ref);
+    log_outcome(NULL, err->code, err, ref);
     return ct_err_exit(err->code);
 }
 
@@ -165,6 +189,7 @@ int agent_serve(struct admin_ctx *admin)
                                           &begin_seq, &audit_err) != CT_OK) {
         audit_down = true;
         rc = ct_error_set(&err, CT_ERR_INTERNAL, AUDIT_REFUSAL);
+        err.detail_public = true;
         err.step = NULL;
         goto out;
     }
@@ -189,14 +214,17 @@ out:
         json_decref(data);
         data = NULL;
         rc = ct_error_set(&err, CT_ERR_INTERNAL, AUDIT_REFUSAL);
+        err.detail_public = true;
         err.step = NULL;
     }
+    char ref[80] = "";
     if (rc == CT_OK) {
         proto_result_ok(stdout, data);
     } else {
-        proto_result_error(stdout, &err);
+        log_reference(have_request ? &req : NULL, ref, sizeof(ref));
+        proto_result_error(stdout, &err, ref);
     }
-    log_outcome(have_request ? &req : NULL, rc, &err);
+    log_outcome(have_request ? &req : NULL, rc, &err, ref[0] ? ref : NULL);
     json_decref(params);
     json_decref(ctx.steps);
     json_decref(data);

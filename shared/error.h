@@ -7,10 +7,18 @@
  *
  * struct ct_error carries a code plus an optional detail and the step that
  * failed.  It owns no heap memory and may be copied freely.
+ *
+ * Who sees the detail: the log always (ct_error_format).  The user who asked
+ * (ct_error_format_public) sees it only when the code's detail is about what
+ * they sent (bad input, not found, quota, ...) or the call site marked it
+ * detail_public; a backend, configuration, timeout or internal detail may name
+ * host paths or quote LXD or nginx, so the user gets the code's message and a
+ * pointer to the agent's log instead.
  */
 #ifndef CTGATE_ERROR_H
 #define CTGATE_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum ct_err {
@@ -53,6 +61,8 @@ struct ct_error {
     enum ct_err code;
     const char *step;                 /* static string or NULL */
     char detail[CT_ERROR_DETAIL_MAX]; /* never holds a secret */
+    bool detail_public;               /* shown to users whatever the code (no host path in it) */
+    const char *note;                 /* static text for everyone after the detail, or NULL */
 };
 
 /* Wire code, e.g. "hostname_taken".  Never NULL. */
@@ -64,15 +74,27 @@ int ct_err_exit(enum ct_err code);
 /* Reverse of ct_err_code; CT_ERR_INTERNAL when unknown. */
 enum ct_err ct_err_from_code(const char *wire);
 
+/* Is this code's detail about the user's own request, so theirs to see? */
+bool ct_err_detail_public(enum ct_err code);
+
 /*
- * Record an error: sets code and a printf-formatted detail (may be NULL).
+ * Record an error: sets code and a printf-formatted detail (may be NULL);
+ * detail_public and note are reset.
  * Returns code so callers can write `return ct_error_set(err, ...);`.
  * A NULL err is allowed and ignored.
  */
 enum ct_err ct_error_set(struct ct_error *err, enum ct_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* "message: detail" (or just the message) into buf. */
+/* "message: detail; note" (each part when present) into buf: the full text, for the log. */
 void ct_error_format(const struct ct_error *err, char *buf, size_t len);
+
+/*
+ * What the user is told: as ct_error_format when the detail is theirs to see;
+ * otherwise "message; note (see the agent's log, reference REF)", REF being
+ * the request id or the reference the log line carries (NULL or "": no
+ * reference).  Never an absolute host path or a backend's own words.
+ */
+void ct_error_format_public(const struct ct_error *err, const char *ref, char *buf, size_t len);
 
 #endif

@@ -21,8 +21,12 @@
 void proto_progress(FILE *out, const char *step, const char *state, long ms, const char *msg);
 /* {"v":1,"type":"result","ok":true,"data":DATA}; data is borrowed. */
 void proto_result_ok(FILE *out, json_t *data);
-/* {"v":1,"type":"result","ok":false,"error":{"code","message","step"}} */
-void proto_result_error(FILE *out, const struct ct_error *err);
+/*
+ * {"v":1,"type":"result","ok":false,"error":{"code","message","step"}}: the
+ * message is what the user may see (ct_error_format_public), ref the
+ * reference the agent's log line carries (NULL: none).
+ */
+void proto_result_error(FILE *out, const struct ct_error *err, const char *ref);
 
 enum proto_line { PROTO_LINE_INVALID, PROTO_LINE_PROGRESS, PROTO_LINE_RESULT };
 

@@ -164,8 +164,11 @@ static enum ct_err run_in_container(struct create_ctx *c, const char *const *arg
         return rc;
     }
     if (ex.exit_status != 0) {
-        return ct_error_set(err, CT_ERR_BACKEND, "%s exited with %d%s%s", argv[0], ex.exit_status,
-                            ex.stderr_excerpt[0] ? ": " : "", ex.stderr_excerpt);
+        /* The words of a program in the user's own container (useradd's): theirs to see. */
+        ct_error_set(err, CT_ERR_BACKEND, "%s exited with %d%s%s", argv[0], ex.exit_status,
+                     ex.stderr_excerpt[0] ? ": " : "", ex.stderr_excerpt);
+        err->detail_public = true;
+        return CT_ERR_BACKEND;
     }
     return CT_OK;
 }
@@ -501,8 +504,9 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
             said = true;
         }
         if (clock_now_ms() > deadline) {
-            return ct_error_set(err, CT_ERR_TIMEOUT, "request %s is still running",
-                                req->request_id);
+            ct_error_set(err, CT_ERR_TIMEOUT, "request %s is still running", req->request_id);
+            err->detail_public = true; /* the user's own request id */
+            return CT_ERR_TIMEOUT;
         }
         struct timespec pause = {0, 200L * 1000 * 1000};
         nanosleep(&pause, NULL);
@@ -596,14 +600,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     size_t nsteps = plan_steps(&c, steps);
     rc = ops_run_steps(ctx, steps, nsteps, &c, err);
     if (rc != CT_OK && c.undo_incomplete) {
-        char first[CT_ERROR_DETAIL_MAX];
-        snprintf(first, sizeof(first), "%s", err->detail);
-        const char *step = err->step;
-        ct_error_set(err, err->code,
-                     "%s; the rollback could not reach the backend and finishes once it answers "
-                     "(reconcile --fix, or the next create of %s)",
-                     first, req->hostname);
-        err->step = step;
+        /* Told to everyone, the detail (LXD's words) only to the log. */
+        err->note = "the rollback could not reach the backend and finishes once it answers "
+                    "(reconcile --fix, or the next create of the same name)";
     }
     if (rc == CT_ERR_HOSTNAME_TAKEN && c.ports.same_request) {
         /* The same request, sent twice at once: this one lost the race to reserve. */

@@ -6,9 +6,11 @@
  * container).  A started container is waited for until it holds the
  * address LXD's DHCP handed to it (addr-policy.h), then published there;
  * an address that is refused leaves it running but unpublished, with the
- * reason in the error.
+ * reason in the error.  An expired container is not started again (by
+ * anyone, admins too): the reaper stopped it and deletes it after the grace.
  */
 #include <string.h>
+#include <time.h>
 
 #include "addr-policy.h"
 #include "log.h"
@@ -16,6 +18,7 @@
 #include "publish.h"
 #include "registry.h"
 #include "steps.h"
+#include "timefmt.h"
 
 struct power_ctx {
     struct agent_ctx *agent;
@@ -90,6 +93,22 @@ static enum ct_err step_publish(void *p, struct ct_error *err)
     return rc;
 }
 
+/* start/restart of an expired container: CT_ERR_NOT_ALLOWED saying when it expired and goes. */
+static enum ct_err refuse_expired(const struct agent_ctx *ctx, const struct backend_instance *inst,
+                                  struct ct_error *err)
+{
+    time_t expires;
+    if (!timefmt_parse(inst->expires, &expires) || time(NULL) < expires) {
+        return CT_OK;
+    }
+    char deleted[32];
+    timefmt_rfc3339(expires + (time_t)ctx->cfg->policy.expiry_grace_s, deleted, sizeof(deleted));
+    return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                        "%s expired at %s and cannot be started again; the reaper deletes it "
+                        "after the grace period, at %s",
+                        inst->name, inst->expires, deleted);
+}
+
 enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **data,
                      struct ct_error *err)
 {
@@ -97,6 +116,9 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
     struct power_ctx w = {ctx, req, &inst, request_op_name(req->op), ""};
     enum ct_err rc = ops_get_own(ctx, req, &inst, err);
     if (rc != CT_OK) {
+        return rc;
+    }
+    if (req->op != OP_STOP && (rc = refuse_expired(ctx, &inst, err)) != CT_OK) {
         return rc;
     }
     bool stopped = strcmp(inst.state, "Stopped") == 0;

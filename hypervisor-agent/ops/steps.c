@@ -68,9 +68,10 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
             rc = injected(r, s->name, err);
         }
         if (rc != CT_OK) {
-            char msg[CT_ERROR_DETAIL_MAX + 256];
+            char msg[CT_ERROR_DETAIL_MAX + 512];
             err->step = s->name;
-            ct_error_format(err, msg, sizeof(msg));
+            /* The progress line goes to the user: the full detail is in the result's log line. */
+            ct_error_format_public(err, NULL, msg, sizeof(msg));
             report(r, s->name, "fail", clock_now_ms() - start, msg);
             break;
         }

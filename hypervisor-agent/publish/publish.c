@@ -98,6 +98,15 @@ enum ct_err publish_render(const struct publish_config *p, const struct registry
     bad |= buf_append(stream, header, sizeof(header) - 1);
     bad |= appendf(http, "map $http_upgrade $ctgate_connection_upgrade {\n"
                          "    default upgrade;\n    '' close;\n}\n");
+    /*
+     * Unknown names get 404, not the first container: nginx's default server
+     * for an address is the one marked default_server, else the first one
+     * listening there, and this one comes before every vhost.  Not marked
+     * default_server itself, so a default_server of the admin's (the rig's,
+     * Debian's sites-enabled/default) keeps working instead of failing nginx -t.
+     */
+    bad |= appendf(http, "\n# Unknown names: 404.\nserver {\n    listen %s;\n    return 404;\n}\n",
+                   p->http_listen);
     for (size_t i = 0; i < n; i++) {
         const struct registry_entry *e = &reg->entries[i];
         if (!published(p, e, true)) {

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The agent's configuration is checked whole when it starts: a protocols file
 # that names a protocol twice, sizes or templates that contradict each other,
-# are reported naming the file and line, by check-config and by every
-# request (which then creates nothing).  Copies of the rig's configuration,
+# are reported naming the file and line by check-config; every request then
+# fails with config_error (naming no host file: the agent's log has it) and
+# creates nothing.  Copies of the rig's configuration,
 # run as the agent's account.
 source "$(dirname "$0")/../lib.sh"
 
@@ -27,7 +28,8 @@ n=$(name_for cfg)
 CREATED_NAMES+=("$n")
 req_create alice "$n" | agent_as --config "$TMP/dup.conf" >"$TMP/req.out" 2>"$TMP/req.err"
 check_eq "a request with that configuration: exit 6" 6 "$?"
-check "answers config_error naming the line" jq_true 'select(.type == "result") | .error.code == "config_error" and (.error.message | test("line 4"))' "$TMP/req.out"
+# The user is not shown the host's file names (issue 16): check-config above is where the admin looks.
+check "answers config_error, pointing at the agent's log, naming no file" jq_true 'select(.type == "result") | .error.code == "config_error" and (.error.message | test("see the agent.s log")) and (.error.message | test("protocols.dup|/") | not)' "$TMP/req.out"
 check_eq "nothing created" 404 "$(lxd_status_code "/1.0/instances/$n")"
 
 conf size 's|size = "small"; sizes = \[ "small", "medium" \];|size = "large"; sizes = [ "small", "medium" ];|'

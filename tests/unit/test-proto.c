@@ -49,15 +49,73 @@ static void test_results(void **state)
     struct ct_error err = {0};
     ct_error_set(&err, CT_ERR_HOSTNAME_TAKEN, "%s", "web1");
     err.step = "reserve";
-    proto_result_error(f, &err);
+    proto_result_error(f, &err, "ref-1");
     struct ct_error plain = {0};
     ct_error_set(&plain, CT_ERR_NOT_FOUND, NULL);
-    proto_result_error(f, &plain);
+    proto_result_error(f, &plain, NULL);
+    struct ct_error lxd = {0};
+    ct_error_set(&lxd, CT_ERR_BACKEND,
+                 "LXD POST /1.0/instances: Failed to connect to "
+                 "/var/lib/lxd/unix.socket");
+    lxd.step = "clone";
+    proto_result_error(f, &lxd, "ref-2");
     done(f, "{\"v\":1,\"type\":\"result\",\"ok\":true,\"data\":{\"name\":\"web1\"}}\n"
             "{\"v\":1,\"type\":\"result\",\"ok\":false,\"error\":{\"code\":\"hostname_taken\","
             "\"message\":\"hostname already taken: web1\",\"step\":\"reserve\"}}\n"
             "{\"v\":1,\"type\":\"result\",\"ok\":false,\"error\":{\"code\":\"not_found\","
-            "\"message\":\"no such container\"}}\n");
+            "\"message\":\"no such container\"}}\n"
+            "{\"v\":1,\"type\":\"result\",\"ok\":false,\"error\":{\"code\":\"backend_error\","
+            "\"message\":\"container backend failed (see the agent's log, reference ref-2)\","
+            "\"step\":\"clone\"}}\n");
+}
+
+/* What users are told: never a host path or a backend's words; the log gets everything. */
+static void test_public_messages(void **state)
+{
+    (void)state;
+    char out[512];
+    struct ct_error e = {0};
+    static const enum ct_err hidden[] = {CT_ERR_BACKEND, CT_ERR_CONFIG, CT_ERR_INTERNAL,
+                                         CT_ERR_TIMEOUT};
+    for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+        ct_error_set(&e, hidden[i], "/etc/ctgate/agent.conf: line 4: LXD said %s", "no");
+        ct_error_format_public(&e, "r1", out, sizeof(out));
+        assert_null(strchr(out, '/'));
+        assert_null(strstr(out, "LXD"));
+        assert_non_null(strstr(out, "(see the agent's log, reference r1)"));
+        assert_true(strncmp(out, ct_err_message(hidden[i]), strlen(ct_err_message(hidden[i]))) ==
+                    0);
+        ct_error_format(&e, out, sizeof(out));
+        assert_non_null(strstr(out, "/etc/ctgate/agent.conf: line 4: LXD said no"));
+    }
+    /* No reference: the pointer to the log stays. */
+    ct_error_set(&e, CT_ERR_BACKEND, "nginx: [emerg] in /etc/nginx/ctgate/http.conf:3");
+    ct_error_format_public(&e, NULL, out, sizeof(out));
+    assert_string_equal(out, "container backend failed (see the agent's log)");
+    /* A note is for everyone, in both texts. */
+    e.note = "it finishes later";
+    ct_error_format_public(&e, "r2", out, sizeof(out));
+    assert_string_equal(out, "container backend failed; it finishes later "
+                             "(see the agent's log, reference r2)");
+    ct_error_format(&e, out, sizeof(out));
+    assert_string_equal(out, "container backend failed: nginx: [emerg] in "
+                             "/etc/nginx/ctgate/http.conf:3; it finishes later");
+    /* ct_error_set starts over: no stale note or mark. */
+    ct_error_set(&e, CT_ERR_BACKEND, "useradd exited with 4: UID 65534 is not unique");
+    assert_null(e.note);
+    assert_false(e.detail_public);
+    e.detail_public = true;
+    ct_error_format_public(&e, "r3", out, sizeof(out));
+    assert_string_equal(out,
+                        "container backend failed: useradd exited with 4: UID 65534 is not unique");
+    /* The user's own input is shown as it was. */
+    ct_error_set(&e, CT_ERR_QUOTA, "you have %d containers, the most allowed is %d", 3, 3);
+    ct_error_format_public(&e, "r4", out, sizeof(out));
+    assert_string_equal(out, "quota exceeded: you have 3 containers, the most allowed is 3");
+    /* A hidden code without detail is just its message. */
+    ct_error_set(&e, CT_ERR_INTERNAL, NULL);
+    ct_error_format_public(&e, "r5", out, sizeof(out));
+    assert_string_equal(out, "internal error");
 }
 
 static void test_error_table(void **state)
@@ -82,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_results),
         cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_public_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

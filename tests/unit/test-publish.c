@@ -122,6 +122,29 @@ static void test_refused_addresses_are_never_rendered(void **state)
     buf_free(&s);
 }
 
+/* Unknown names get 404 from a server before every vhost, even with no container at all. */
+static void test_unknown_names_get_404_first(void **state)
+{
+    (void)state;
+    static const char catch_all[] = "\nserver {\n    listen 80;\n    return 404;\n}\n";
+    struct buf h, s;
+    render("{\"hostnames\":{}}", &h, &s);
+    assert_non_null(strstr(h.data, catch_all));
+    buf_free(&h);
+    buf_free(&s);
+    render("{\"hostnames\":{"
+           "\"aaa\":{\"ipv4\":\"10.0.0.2\",\"http_port\":80,\"ssh_port\":24001}}}",
+           &h, &s);
+    const char *first = strstr(h.data, "server {");
+    assert_non_null(first);
+    assert_ptr_equal(first, strstr(h.data, catch_all) + 1);
+    assert_true(first < strstr(h.data, "server_name aaa.ctgate.test"));
+    /* Not default_server: an admin's own default_server for the address must not clash. */
+    assert_null(strstr(h.data, "default_server"));
+    buf_free(&h);
+    buf_free(&s);
+}
+
 static void test_protocols_and_description(void **state)
 {
     (void)state;
@@ -171,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_same_registry_same_bytes),
         cmocka_unit_test(test_unpublished_and_invalid_entries_are_left_out),
         cmocka_unit_test(test_refused_addresses_are_never_rendered),
+        cmocka_unit_test(test_unknown_names_get_404_first),
         cmocka_unit_test(test_protocols_and_description),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
