@@ -77,11 +77,8 @@ check "the message is clean ($msg)" clean_message "$msg"
 check "it points at the agent's log with a reference" grep -qE "see the agent's log, reference [A-Za-z0-9._-]+\)" <<<"$msg"
 fail_msg=$(jq -r 'select(.type=="progress" and .state=="fail") | .msg' "$TMP/img.out")
 check "the step's fail line is clean too ($fail_msg)" clean_message "$fail_msg"
-ref=$(sed -n "s/.*reference \([A-Za-z0-9._-]*\)).*/\1/p" <<<"$msg")
-if journalctl -t ctgate-agent --since '-10min' --no-pager 2>/dev/null | grep -q .; then
-    check "the agent's log has the detail under that reference" \
-        sh -c "journalctl -t ctgate-agent --since '-10min' --no-pager | grep -F 'ref=$ref ' | grep -q 'backend_error container backend failed: '"
-fi
+# The detail itself goes to syslog (LOG_AUTHPRIV) under ref=R; the rig runs no syslog daemon,
+# so that half is proved by unit/test-proto (test_public_messages), not here.
 
 echo "-- a configuration error: the request is told, not the file's path"
 printf '# two entries named echo\necho 7 tcp\nweb 8080 tcp\necho 9 udp\n' > "$TMP/protocols.dup"
