@@ -13,9 +13,9 @@
 
 #include "clock.h"
 #include "log.h"
+#include "timelog.h"
 
-#define LINE_MAX_LEN 21 /* a 64-bit number and its newline */
-#define FILE_MAX ((size_t)THROTTLE_FAILURES_MAX * LINE_MAX_LEN)
+#define FILE_MAX ((size_t)THROTTLE_FAILURES_MAX * TIMELOG_LINE_MAX)
 #define LOCK_WAIT_MS 5000
 
 enum action {
@@ -65,44 +65,6 @@ static int open_locked(const char *path, bool create, bool *absent, struct ct_er
     return fd;
 }
 
-/* The times in text inside the window before now, oldest first, at most max (the newest). */
-static size_t recent(char *text, time_t now, long long window_s, long long *kept, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *end = NULL;
-        errno = 0;
-        long long t = strtoll(line, &end, 10);
-        if (errno != 0 || end == line || *end != '\0' || t > (long long)now ||
-            t <= (long long)now - window_s) {
-            continue; /* outside the window, from the future, or not a time */
-        }
-        if (n == max) {
-            memmove(kept, kept + 1, (max - 1) * sizeof(*kept));
-            n--;
-        }
-        kept[n++] = t;
-    }
-    return n;
-}
-
-static bool rewrite(int fd, const long long *kept, size_t n)
-{
-    char *text = malloc(n * LINE_MAX_LEN + 1);
-    size_t len = 0;
-    if (text == NULL) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(text + len, LINE_MAX_LEN + 1, "%lld\n", kept[i]);
-    }
-    bool ok = ftruncate(fd, 0) == 0 && pwrite(fd, text, len, 0) == (ssize_t)len;
-    free(text);
-    return ok;
-}
-
 /* One key's file: count, record or clear under its lock; *count after the action. */
 static enum ct_err update(const struct throttle_policy *p, const char *kind, const char *name,
                           int limit, time_t now, enum action action, size_t *count,
@@ -140,14 +102,14 @@ static enum ct_err update(const struct throttle_policy *p, const char *kind, con
         goto out;
     }
     text[got] = '\0';
-    size_t n = recent(text, now, p->window_s, kept, max);
+    size_t n = timelog_parse(text, now, p->window_s, kept, max);
     if (action == ACTION_RECORD) {
         if (n == max) { /* keep the newest max: enough to know the limit is reached */
             memmove(kept, kept + 1, (max - 1) * sizeof(*kept));
             n--;
         }
         kept[n++] = (long long)now;
-        if (!rewrite(fd, kept, n)) {
+        if (!timelog_write(fd, kept, n)) {
             log_error("login throttle: cannot write %s", path);
             rc = ct_error_set(err, CT_ERR_BACKEND, "the login throttle's state cannot be written");
             goto out;

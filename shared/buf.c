@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,4 +82,17 @@ int buf_read_file(struct buf *b, const char *path)
     }
     close(fd);
     return rc;
+}
+
+int buf_appendf(struct buf *b, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        return -1;
+    }
+    return buf_append(b, line, (size_t)n);
 }

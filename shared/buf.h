@@ -22,6 +22,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 /* 0 on success, -1 when the result would exceed max or memory ran out. */
 int buf_append(struct buf *b, const void *data, size_t len);
+/* printf-style text of at most 1 KiB appended; 0 on success, -1 when it did not fit. */
+int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 /*
  * Append the whole file at path (opened O_NOFOLLOW) to b.  0 on success;

@@ -1,7 +1,6 @@
 /* identity.c - see identity.h. */
 #include "identity.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,8 +37,7 @@ static bool valid_uri(const char *s)
 
 /* One setting of `directory`: a string of at most len-1 bytes, checked by ok. */
 static enum ct_err dir_string(const config_setting_t *s, const char *name, char *dst, size_t len,
-                              bool required, bool (*ok)(const char *, size_t),
-                              struct ct_error *err)
+                              bool required, bool (*ok)(const char *, size_t), struct ct_error *err)
 {
     const char *value = NULL;
     if (config_setting_lookup_string(s, name, &value) != CONFIG_TRUE) {
@@ -149,20 +147,6 @@ enum ct_err identity_load_template(config_setting_t *s, const struct directory_c
     return CT_OK;
 }
 
-/* Append printf-style text to out; non-zero when it did not fit. */
-__attribute__((format(printf, 2, 3))) static int put(struct buf *out, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(line)) {
-        return -1;
-    }
-    return buf_append(out, line, (size_t)n) != 0 ? -1 : 0;
-}
-
 enum ct_err identity_render_sssd(const struct agent_config *cfg, const struct template_def *t,
                                  const char *owner, struct buf *out, struct ct_error *err)
 {
@@ -176,26 +160,28 @@ enum ct_err identity_render_sssd(const struct agent_config *cfg, const struct te
     for (size_t i = 0; i <= t->nlogin_groups; i++) {
         const char *g = i == 0 ? cfg->admin_group : t->login_groups[i - 1];
         if (g[0] != '\0') {
-            len += (size_t)snprintf(groups + len, sizeof(groups) - len, "%s%s",
-                                    len > 0 ? ", " : "", g); /* sized for every group */
+            len += (size_t)snprintf(groups + len, sizeof(groups) - len, "%s%s", len > 0 ? ", " : "",
+                                    g); /* sized for every group */
         }
     }
-    int bad = put(out, "# Written by ctgate when this container was created: who logs in from\n"
-                       "# the directory, checked against its CA.\n"
-                       "[sssd]\nservices = nss, pam\ndomains = directory\n\n"
-                       "[nss]\nfilter_users = root\nfilter_groups = root\n\n"
-                       "[domain/directory]\nid_provider = ldap\nauth_provider = ldap\n"
-                       "chpass_provider = none\nldap_schema = rfc2307\n");
-    bad |= put(out, "ldap_uri = %s\n%s", d->uri,
-               strncmp(d->uri, "ldap://", 7) == 0 ? "ldap_id_use_start_tls = true\n" : "");
-    bad |= put(out, "ldap_search_base = %s\nldap_user_search_base = %s\n", d->base, d->base);
-    bad |= put(out, "ldap_group_search_base = %s\n", d->group_base);
-    bad |= put(out, "ldap_tls_reqcert = demand\nldap_tls_cacert = %s\n", IDENTITY_CA_FILE);
-    bad |= put(out, "ldap_network_timeout = 5\nldap_opt_timeout = 5\n"
-                    "cache_credentials = false\nenumerate = false\n");
-    bad |= put(out, "access_provider = simple\nsimple_allow_users = %s\n", owner);
+    int bad =
+        buf_appendf(out, "# Written by ctgate when this container was created: who logs in from\n"
+                         "# the directory, checked against its CA.\n"
+                         "[sssd]\nservices = nss, pam\ndomains = directory\n\n"
+                         "[nss]\nfilter_users = root\nfilter_groups = root\n\n"
+                         "[domain/directory]\nid_provider = ldap\nauth_provider = ldap\n"
+                         "chpass_provider = none\nldap_schema = rfc2307\n");
+    bad |= buf_appendf(out, "ldap_uri = %s\n%s", d->uri,
+                       strncmp(d->uri, "ldap://", 7) == 0 ? "ldap_id_use_start_tls = true\n" : "");
+    bad |=
+        buf_appendf(out, "ldap_search_base = %s\nldap_user_search_base = %s\n", d->base, d->base);
+    bad |= buf_appendf(out, "ldap_group_search_base = %s\n", d->group_base);
+    bad |= buf_appendf(out, "ldap_tls_reqcert = demand\nldap_tls_cacert = %s\n", IDENTITY_CA_FILE);
+    bad |= buf_appendf(out, "ldap_network_timeout = 5\nldap_opt_timeout = 5\n"
+                            "cache_credentials = false\nenumerate = false\n");
+    bad |= buf_appendf(out, "access_provider = simple\nsimple_allow_users = %s\n", owner);
     if (groups[0] != '\0') {
-        bad |= put(out, "simple_allow_groups = %s\n", groups);
+        bad |= buf_appendf(out, "simple_allow_groups = %s\n", groups);
     }
     if (bad != 0) {
         return ct_error_set(err, CT_ERR_INTERNAL, "sssd.conf too large");

@@ -12,48 +12,10 @@
 
 #include "lockfile.h"
 #include "timefmt.h"
+#include "timelog.h"
 
-#define LINE_MAX_LEN 21 /* a 64-bit number and its newline */
-#define FILE_MAX ((size_t)RATELIMIT_PER_HOUR_MAX * LINE_MAX_LEN)
+#define FILE_MAX ((size_t)RATELIMIT_PER_HOUR_MAX * TIMELOG_LINE_MAX)
 #define LOCK_WAIT_MS 15000
-
-/* The times in text that fall in the hour before now, in order, into kept. */
-static size_t recent(char *text, time_t now, long long *kept, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *end = NULL;
-        errno = 0;
-        long long t = strtoll(line, &end, 10);
-        if (errno != 0 || end == line || *end != '\0' || t > (long long)now ||
-            t <= (long long)now - RATELIMIT_WINDOW_S) {
-            continue; /* older than the hour, from the future, or not a time */
-        }
-        if (n == max) { /* more than the limit: keep the newest */
-            memmove(kept, kept + 1, (max - 1) * sizeof(*kept));
-            n--;
-        }
-        kept[n++] = t;
-    }
-    return n;
-}
-
-static enum ct_err rewrite(int fd, const long long *kept, size_t n, struct ct_error *err)
-{
-    char *text = malloc(n * LINE_MAX_LEN + 1);
-    size_t len = 0;
-    if (text == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(text + len, LINE_MAX_LEN + 1, "%lld\n", kept[i]);
-    }
-    bool ok = ftruncate(fd, 0) == 0 && pwrite(fd, text, len, 0) == (ssize_t)len;
-    free(text);
-    return ok ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "cannot record the create's time");
-}
 
 enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour, time_t now,
                            struct ct_error *err)
@@ -81,7 +43,7 @@ enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour,
         goto out;
     }
     text[got] = '\0';
-    size_t n = recent(text, now, kept, (size_t)per_hour);
+    size_t n = timelog_parse(text, now, RATELIMIT_WINDOW_S, kept, (size_t)per_hour);
     if (n >= (size_t)per_hour) {
         char next[32];
         timefmt_rfc3339((time_t)kept[0] + RATELIMIT_WINDOW_S, next, sizeof(next));
@@ -92,7 +54,9 @@ enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour,
         goto out;
     }
     kept[n++] = (long long)now;
-    rc = rewrite(fd, kept, n, err);
+    if (!timelog_write(fd, kept, n)) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot record the create's time");
+    }
 out:
     free(kept);
     free(text);
