@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define UNITS_DIGITS_MAX 9
+#define UNITS_DIGITS_MAX 16 /* 1 PiB in bytes; enough for anything units_format_size prints */
 #define UNITS_MIB (1024LL * 1024)
 #define UNITS_BYTES_MAX (1024LL * 1024 * 1024 * UNITS_MIB) /* 1 PiB */
 #define UNITS_SECONDS_MAX (10LL * 366 * 24 * 3600)          /* ten years */

@@ -79,6 +79,9 @@ static void test_format(void **state)
         {256000000, "256MB"},    {2000000000, "2GB"},    {1024000000, "1024MB"},
         {1000000000000, "1TB"},  {1024 * 1024 * MIB, "1TiB"}, {1500000, "1500kB"},
         {65536, "65536B"},       {123, "123B"},          {0, "0B"},
+        /* 95191272K (fuzz-units found it): no unit divides it, so 11 digits of bytes */
+        {95191272LL * 1024, "97475862528B"},
+        {1024 * 1024 * MIB * 1024 - 1, "1125899906842623B"}, /* the longest: 1 PiB - 1 */
     };
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         long long back = -1;
