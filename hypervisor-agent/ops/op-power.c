@@ -18,6 +18,7 @@
 #include "publish.h"
 #include "registry.h"
 #include "steps.h"
+#include "strcopy.h"
 #include "timefmt.h"
 
 struct power_ctx {
@@ -149,6 +150,14 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
     if (!already || req->op == OP_STOP) {
         if ((rc = ops_get_own(ctx, req, &inst, err)) != CT_OK) {
             return rc;
+        }
+        /*
+         * A start answers with the address it checked and published: the
+         * container may have added another since, and then holds none that
+         * get() accepts (the published one still stands).
+         */
+        if (req->op != OP_STOP && w.ipv4[0] != '\0') {
+            str_copy(inst.ipv4, sizeof(inst.ipv4), w.ipv4);
         }
     }
     *data = ops_instance_json(&inst);
