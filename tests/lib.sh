@@ -81,6 +81,10 @@ gw_run() {
     check_no_sanitizer_report "$out.err"
 }
 
+# eventually command...: true once the command succeeds, trying for about 10 s (a service
+# inside a new container starting); tests that want less define their own.
+eventually() { local i; for ((i = 0; i < 50; i++)); do "$@" && return 0; sleep 0.2; done; return 1; }
+
 jq_true() { jq -e "$@" >/dev/null 2>&1; } # jq arguments: succeeds when the filter is true
 
 password_of() { eval echo "\$CTGATE_PASSWORD_$1"; }

@@ -22,7 +22,6 @@ pw_ssh() {
         -o PubkeyAuthentication=no -o PreferredAuthentications=password \
         -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 -p "$port" "$user@127.0.0.1" "$@" </dev/null
 }
-eventually() { local i; for ((i = 0; i < 50; i++)); do "$@" && return 0; sleep 0.2; done; return 1; }
 logs_in() { [ "$(pw_ssh "$1" "$2" id -un 2>/dev/null)" = "$1" ]; }
 lxc_rig() { LXD_DIR=$CTGATE_LXD_DIR lxc "$@"; }
 

@@ -19,8 +19,7 @@ ct_ssh() { # user port command...
         -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 \
         -p "$port" "$(basename "$key")@127.0.0.1" "$@" </dev/null
 }
-# sshd inside needs a moment after the create returns: bounded retries.
-eventually() { local i; for ((i = 0; i < 50; i++)); do "$@" && return 0; sleep 0.2; done; return 1; }
+# sshd inside needs a moment after the create returns: eventually (tests/lib.sh) retries.
 answers() { [ "$(ct_ssh "$1" "$2" id -un 2>/dev/null)" = "$1" ]; }
 
 a=$(name_for deb1)

@@ -36,7 +36,6 @@ agent_with() {
     echo $? >"$3.rc"
     check_no_sanitizer_report "$3.err"
 }
-eventually() { local i; for ((i = 0; i < 50; i++)); do "$@" && return 0; sleep 0.2; done; return 1; }
 steps_of() { jq -r 'select(.type=="progress" and .state=="done") | .step' "$1.out" | tr '\n' ' '; }
 undos_of() { jq -r 'select(.type=="progress" and .state=="undo") | .step' "$1.out" | tr '\n' ' ' | sed 's/ $//'; }
 # The audit record of the create of NAME: the state its step STEP ended in.
