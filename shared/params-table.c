@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deploy-validate.h"
 #include "protocols.h"
 #include "pubkey.h"
 #include "units.h"
@@ -130,6 +131,76 @@ const struct ct_param_def ct_params[CT_P_COUNT] = {
         .help = "a note for yourself, shown by list --json and info: 1 to 200 bytes of "
                 "printable UTF-8 (no tabs, newlines or other control characters); never asked",
     },
+    [CT_P_REPO] = {
+        .wire = "repo", .flag = "repo", .env = "CT_REPO", .metavar = "URL",
+        .type = CT_PARAM_TEXT, .valid = validate_repo_syntax, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "not a repository URL: https://HOST/PATH, at most " STR(CT_REPO_URL_MAX)
+                " characters, no spaces or quotes",
+        .help = "a public git repository (https://) to deploy into the container: cloned as "
+                "you, built and run as a service; checked before anything is created",
+    },
+    [CT_P_BRANCH] = {
+        .wire = "branch", .flag = "branch", .env = "CT_BRANCH", .metavar = "NAME",
+        .type = CT_PARAM_TEXT, .valid = validate_git_branch, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "not a branch name: 1 to " STR(CT_BRANCH_MAX)
+                " of A-Z, a-z, 0-9, '.', '_', '/', '-'",
+        .help = "the branch to deploy (default: the repository's default branch)",
+    },
+    [CT_P_APP_ROOT] = {
+        .wire = "root", .flag = "root", .env = "CT_ROOT", .metavar = "DIR",
+        .type = CT_PARAM_TEXT, .valid = validate_app_root, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "not a directory of the repository: relative, no '..', at most "
+                STR(CT_APP_ROOT_MAX) " characters",
+        .help = "the app's directory inside the repository, where the commands run and .env "
+                "is written (default: the top)",
+    },
+    [CT_P_RUNTIME] = {
+        .wire = "runtime", .flag = "runtime", .env = "CT_RUNTIME", .metavar = "NAME@VERSION",
+        .type = CT_PARAM_TEXT, .valid = validate_runtime, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "not a runtime: NAME@VERSION like nodejs@18 or python@3.11 (see: templates)",
+        .help = "a runtime the template offers, e.g. nodejs@18 (see: templates); a check, "
+                "nothing is installed at create time",
+    },
+    [CT_P_INSTALL] = {
+        .wire = "install", .flag = "install", .env = "CT_INSTALL", .metavar = "COMMAND",
+        .type = CT_PARAM_TEXT, .valid = validate_command, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "a command: 1 to " STR(CT_COMMAND_MAX) " bytes on one line",
+        .help = "run in the app's directory after the clone, as you, e.g. \"npm ci\"; its "
+                "output is shown live",
+    },
+    [CT_P_BUILD] = {
+        .wire = "build", .flag = "build", .env = "CT_BUILD", .metavar = "COMMAND",
+        .type = CT_PARAM_TEXT, .valid = validate_command, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "a command: 1 to " STR(CT_COMMAND_MAX) " bytes on one line",
+        .help = "run after install, as you, e.g. \"npm run build\"",
+    },
+    [CT_P_START] = {
+        .wire = "start", .flag = "start", .env = "CT_START", .metavar = "COMMAND",
+        .type = CT_PARAM_TEXT, .valid = validate_command, .wire_err = CT_ERR_BAD_REQUEST,
+        .rule = "a command: 1 to " STR(CT_COMMAND_MAX) " bytes on one line",
+        .help = "the app itself, run as you by the systemd unit ctgate-app.service (restarted "
+                "when it fails, started at boot); needs --repo",
+    },
+    [CT_P_ENV] = {
+        .wire = "env", .flag = "env", .env = "CT_ENV", .metavar = "KEY=VALUE",
+        .type = CT_PARAM_LIST, .max = CT_ENV_MAX, .sep = '\n', .secret_values = true,
+        .valid = validate_env_item, .item = "variable",
+        .rule = "not KEY=VALUE: a key of A-Z, a-z, 0-9, '_' (not starting with a digit, at "
+                "most " STR(CT_ENV_KEY_MAX) "), a value of at most " STR(CT_ENV_VALUE_MAX)
+                " bytes on one line",
+        .help = "a variable for the app, written as it is to .env (mode 0600) and given to "
+                "its service; repeatable (CT_ENV: one KEY=VALUE per line); values are never "
+                "logged",
+    },
+    [CT_P_SERVICES] = {
+        .wire = "services", .flag = "service", .env = "CT_SERVICES", .metavar = "NAME",
+        .type = CT_PARAM_LIST, .max = CT_SERVICES_MAX,
+        .valid = validate_service_name, .item = "service",
+        .rule = "not a service name: a-z, 0-9 and '-'; comma-separated",
+        .help = "a service the template offers (see: templates), e.g. postgresql or redis: "
+                "started, with its own database and password, which the app finds in .env "
+                "(DATABASE_URL, REDIS_URL); repeatable (CT_SERVICES=a,b)",
+    },
 };
 /* clang-format on */
 
@@ -232,7 +303,8 @@ static bool list_from_text(const struct ct_param_def *d, const char *text,
         snprintf(why, whylen, "out of memory");
         goto out;
     }
-    for (char *w = strtok_r(copy, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+    const char sep[2] = {d->sep != 0 ? d->sep : ',', '\0'};
+    for (char *w = strtok_r(copy, sep, &save); w != NULL; w = strtok_r(NULL, sep, &save)) {
         if (!d->valid(w)) {
             snprintf(why, whylen, "%s", d->rule);
             goto out;
@@ -413,11 +485,13 @@ enum ct_err ct_param_from_json(enum ct_param_id id, json_t *json, struct ct_para
 
 /* --- into JSON ------------------------------------------------------------ */
 
-static json_t *list_json(const struct ct_param_value *v)
+/* The items; keys_only: of KEY=VALUE items only KEY (values may be secrets). */
+static json_t *list_json(const struct ct_param_value *v, bool keys_only)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr != NULL && i < v->nitems; i++) {
-        if (json_array_append_new(arr, json_string(v->items[i])) != 0) {
+        size_t len = keys_only ? strcspn(v->items[i], "=") : strlen(v->items[i]);
+        if (json_array_append_new(arr, json_stringn(v->items[i], len)) != 0) {
             json_decref(arr);
             return NULL;
         }
@@ -457,7 +531,7 @@ int ct_params_to_json(const struct ct_param_value *values, enum ct_param_json mo
             }
             break;
         case CT_PARAM_LIST:
-            j = list_json(v);
+            j = list_json(v, mode == CT_PARAM_JSON_AUDIT && d->secret_values);
             break;
         default:
             j = json_integer(v->number);

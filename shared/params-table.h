@@ -39,6 +39,15 @@ enum ct_param_id {
     CT_P_EXPIRES,
     CT_P_REQUEST_ID,
     CT_P_DESCRIPTION,
+    CT_P_REPO,
+    CT_P_BRANCH,
+    CT_P_APP_ROOT,
+    CT_P_RUNTIME,
+    CT_P_INSTALL,
+    CT_P_BUILD,
+    CT_P_START,
+    CT_P_ENV,
+    CT_P_SERVICES,
     CT_P_COUNT
 };
 
@@ -65,6 +74,8 @@ struct ct_param_def {
     /* TEXT and LIST items: the whole rule, length included (validate.h). */
     bool (*valid)(const char *s);
     const char *item;     /* LIST: one item, for messages ("protocol") */
+    char sep;             /* LIST: what separates items in one text (0: ',') */
+    bool secret_values;   /* LIST of KEY=VALUE: the audit records the keys only */
     enum ct_err wire_err; /* the agent's error for an invalid TEXT value */
     const char *rule;     /* why a value is refused, for people */
     const char *help;     /* `help create`; the variable is appended */
