@@ -38,6 +38,8 @@ IMAGE_ALIAS=ctgrig-busybox
 DEBIAN_TEMPLATE=debian
 DEBIAN_IMAGE_ALIAS=ctgrig-debian
 ENROL_PORT=15140   # the enrolment listener on the bridge (a security manager's stand-in)
+GIT_HOST=git.ctgate.test   # the rig's git server: nginx + git http-backend on the bridge, https only
+GIT_PORT=443               # the one port the gateway's repository rules allow
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
@@ -179,7 +181,10 @@ templates = (
     sudo = "nopasswd"; sshd = true;
     # Identity (SPEC step 6): the owner, ctgate-admins and ctgate-team log in from LDAP.
     ldap_client = "sssd"; login_groups = [ "ctgate-team" ];
-    build = { suite = "bookworm"; ca_certificates = [ "$TLS_DIR/ca.crt" ]; }; }
+    # Runtimes and services for deploys (issue 15): the demo apps use only what Debian ships.
+    runtimes = [ "nodejs@18", "python@3.11" ];
+    build = { suite = "bookworm"; ca_certificates = [ "$TLS_DIR/ca.crt" ];
+              packages = [ "nodejs", "python3", "python3-psycopg2", "postgresql", "redis-server" ]; }; }
   # Only templates that work: a test that needs a broken one adds it to a copy of this file.
 );
 # The directory as containers reach it: slapd on the bridge, TLS checked against the rig CA.
@@ -413,7 +418,7 @@ setup_sshd_loose() {
 # trusts it); the server certificate is re-issued when the names it must carry
 # change (containers reach slapd on the bridge address).
 setup_tls() {
-    local d=$TLS_DIR san="subjectAltName=DNS:localhost,IP:127.0.0.1,IP:$BRIDGE_NET.1"
+    local d=$TLS_DIR san="subjectAltName=DNS:localhost,DNS:$GIT_HOST,IP:127.0.0.1,IP:$BRIDGE_NET.1"
     install -d -m 0755 "$d"
     if [ ! -f "$d/ca.crt" ] || [ ! -f "$d/ca.key" ]; then
         openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ctgate rig CA" \
@@ -634,6 +639,108 @@ setup_enrol() {
         service_failed enrol "$d/listener.log" "the enrolment listener does not listen on $BRIDGE_NET.1:$ENROL_PORT"
 }
 
+# --- the git server ---------------------------------------------------------------
+# A real git host over HTTPS for deploys (issue 15): nginx (its own instance, root
+# master to bind 443 on the bridge, workers as the agent's account) hands
+# /REPO/info/refs and /REPO/git-upload-pack to git http-backend through fcgiwrap.
+# Repositories are bare ones under $RIG/git/repos (CTGATE_GIT_ROOT): demo/node-app.git
+# and demo/python-app.git from tests/rig/apps/, private/secret.git behind basic auth
+# (401, as the big hosts answer anonymous clients). The name git.ctgate.test is never
+# put in /etc/hosts: the gateway pins it in its config, the agent per clone.
+git_publish_app() { # source-dir bare-repo
+    local src=$1 bare=$2 want work
+    want=$( (cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64)
+    [ "$(cat "$bare/ctgrig-source" 2>/dev/null || true)" = "$want" ] && return 0
+    rm -rf "$bare"
+    git init -q --bare -b main "$bare"
+    work=$(mktemp -d)
+    cp -a "$src/." "$work/"
+    git -C "$work" init -q -b main
+    git -C "$work" add -A
+    GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z \
+        git -C "$work" -c user.name=ctgate-rig -c user.email=rig@ctgate.test commit -q -m "demo app"
+    git -C "$work" push -q "$bare" main
+    rm -rf "$work"
+    echo "$want" > "$bare/ctgrig-source"
+}
+
+setup_git() {
+    local d=$RIG/git i
+    install -d -m 0755 "$d" "$d/repos" "$d/repos/demo" "$d/repos/private" "$d/logs" "$d/tmp"
+    install -d -m 0755 -o "$AGENT_USER" "$d/run"
+    git_publish_app "$HERE/rig/apps/node-app" "$d/repos/demo/node-app.git"
+    git_publish_app "$HERE/rig/apps/python-app" "$d/repos/demo/python-app.git"
+    git_publish_app "$HERE/rig/apps/node-app" "$d/repos/private/secret.git"
+    # Read by http-backend as the agent's account; tests add repositories as root.
+    chmod -R a+rX "$d/repos"
+    [ -f "$d/htpasswd" ] ||
+        printf 'owner:%s\n' "$(openssl passwd -6 "$(head -c 12 /dev/urandom | base64)")" > "$d/htpasswd"
+    chmod 0644 "$d/htpasswd"
+    if ! pid_alive fcgiwrap; then
+        rm -f "$d/run/fcgiwrap.sock"
+        setsid setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
+            /usr/sbin/fcgiwrap -c 4 -s "unix:$d/run/fcgiwrap.sock" </dev/null >"$d/logs/fcgiwrap.log" 2>&1 &
+        echo $! > "$PIDS/fcgiwrap.pid"
+        for ((i = 0; i < 50; i++)); do [ -S "$d/run/fcgiwrap.sock" ] && break; sleep 0.1; done
+        [ -S "$d/run/fcgiwrap.sock" ] || service_failed fcgiwrap "$d/logs/fcgiwrap.log" "fcgiwrap did not start"
+    fi
+    local backend="include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+            fastcgi_param GIT_PROJECT_ROOT $d/repos;
+            fastcgi_param GIT_HTTP_EXPORT_ALL \"\";
+            fastcgi_param PATH_INFO \$uri;
+            fastcgi_param HOME $d/tmp;
+            fastcgi_pass unix:$d/run/fcgiwrap.sock;"
+    cat > "$d/nginx.conf" <<EOF
+# Generated by tests/rig.sh: the rig's git server (git http-backend over HTTPS).
+pid $d/nginx.pid;
+error_log $d/logs/error.log;
+user $AGENT_USER;
+worker_processes 1;
+events { worker_connections 256; }
+http {
+    access_log $d/logs/access.log;
+    client_body_temp_path $d/tmp/body;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    proxy_temp_path $d/tmp/proxy;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    server {
+        listen $BRIDGE_NET.1:$GIT_PORT ssl;
+        server_name $GIT_HOST;
+        ssl_certificate $TLS_DIR/server.crt;
+        ssl_certificate_key $TLS_DIR/server.key;
+        location ~ ^/private/ {
+            auth_basic "ctgate rig git";
+            auth_basic_user_file $d/htpasswd;
+            $backend
+        }
+        location / {
+            $backend
+        }
+    }
+}
+EOF
+    # http-backend runs as the agent's account, the repositories are root's: trust them.
+    printf '[safe]\n\tdirectory = *\n' > "$d/tmp/.gitconfig"
+    chown "$AGENT_USER" "$d/tmp" "$d/tmp/.gitconfig"
+    /usr/sbin/nginx -t -q -p "$d/" -c "$d/nginx.conf" 2>"$d/logs/test.log" ||
+        service_failed git-nginx "$d/logs/test.log" "nginx rejects $d/nginx.conf"
+    if pid_alive git-nginx && [ "$(cat "$d/cert" 2>/dev/null)" = "$(sha256sum <"$TLS_DIR/server.crt")" ]; then
+        /usr/sbin/nginx -s reload -p "$d/" -c "$d/nginx.conf"
+    else
+        stop_pid git-nginx
+        rm -f "$d/nginx.pid"
+        /usr/sbin/nginx -p "$d/" -c "$d/nginx.conf" ||
+            service_failed git-nginx "$d/logs/error.log" "nginx (git) did not start"
+        for ((i = 0; i < 50; i++)); do [ -s "$d/nginx.pid" ] && break; sleep 0.1; done
+        cp "$d/nginx.pid" "$PIDS/git-nginx.pid"
+        sha256sum <"$TLS_DIR/server.crt" > "$d/cert"
+    fi
+    wait_port "$BRIDGE_NET.1" "$GIT_PORT" 10 ||
+        service_failed git-nginx "$d/logs/error.log" "the git server does not listen on $BRIDGE_NET.1:$GIT_PORT"
+}
+
 # --- the Debian template -------------------------------------------------------
 # Built by the product itself (`ctgate-agent template build`, as root, as an admin
 # would), from Debian's mirror the first time; later runs reuse the image or the
@@ -651,7 +758,7 @@ setup_debian_template() {
 
 cmd_up() {
     [ "$(id -u)" = 0 ] || die "must run as root"
-    for c in sshd slapd lxd lxc ssh-keygen ldapadd slappasswd openssl busybox nginx runuser mmdebstrap; do
+    for c in sshd slapd lxd lxc ssh-keygen ldapadd slappasswd openssl busybox nginx runuser mmdebstrap git fcgiwrap; do
         command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || die "missing $c (see .ci/run for the package list)"
     done
     setup_accounts
@@ -662,6 +769,7 @@ cmd_up() {
     setup_lxd # first: slapd listens on the bridge's address too
     setup_slapd
     setup_enrol
+    setup_git
     setup_debian_template
     setup_nginx
     setup_sshd
@@ -698,6 +806,10 @@ export CTGATE_DEBIAN_IMAGE_ALIAS=$DEBIAN_IMAGE_ALIAS
 export CTGATE_ENROL_ADDRESS=$BRIDGE_NET.1
 export CTGATE_ENROL_PORT=$ENROL_PORT
 export CTGATE_ENROL_LOG=$RIG/enrol/enrolments.log
+export CTGATE_GIT_HOST=$GIT_HOST
+export CTGATE_GIT_ADDRESS=$BRIDGE_NET.1
+export CTGATE_GIT_BASE=https://$GIT_HOST
+export CTGATE_GIT_ROOT=$RIG/git/repos
 export CTGATE_LDAP_URI=ldap://127.0.0.1:$LDAP_PORT
 export CTGATE_LDAPS_URI=ldaps://127.0.0.1:$LDAPS_PORT
 export CTGATE_LDAP_BASE=$LDAP_BASE
@@ -739,6 +851,8 @@ cmd_down() {
     stop_pid nginx
     stop_pid slapd
     stop_pid enrol
+    stop_pid git-nginx
+    stop_pid fcgiwrap
     log "down"
 }
 
@@ -782,7 +896,7 @@ cmd_purge() {
 
 cmd_status() {
     local n
-    for n in sshd sshd-loose slapd lxd nginx enrol; do
+    for n in sshd sshd-loose slapd lxd nginx enrol git-nginx fcgiwrap; do
         if pid_alive "$n"; then echo "$n: running (pid $(cat "$PIDS/$n.pid"))"; else echo "$n: stopped"; fi
     done
 }
