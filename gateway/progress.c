@@ -26,6 +26,11 @@ static const struct {
     {"destroy", "destroy the container"},
     {"release", "free the hostname"},
     {"publish", "publish its name and ports"},
+    {"deploy:clone", "clone your repository"},
+    {"deploy:services", "start the services"},
+    {"deploy:install", "run your install command"},
+    {"deploy:build", "run your build command"},
+    {"deploy:start", "start your app"},
     {"unpublish", "withdraw its name and ports"},
 };
 
@@ -76,6 +81,14 @@ static void on_progress(void *ctx, json_t *line)
     }
     output_clean(json_string_value(json_object_get(line, "msg")), msg, sizeof(msg));
     const char *mark = NULL;
+    if (strcmp(state, "output") == 0) { /* a line a command in the container printed */
+        printf("%s         | %s\n", p->tty ? "\r\033[K" : "", msg);
+        if (p->tty && p->running) {
+            draw_running(p);
+        }
+        fflush(stdout);
+        return;
+    }
     if (strcmp(state, "begin") == 0) {
         str_copy(p->step, sizeof(p->step), step);
         p->started_ms = clock_now_ms();

@@ -401,7 +401,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
-        (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK) {
+        (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK ||
+        (rc = deploy_config_load(&conf, &cfg->deploy, err)) != CT_OK) {
         goto out;
     }
 out:
@@ -428,6 +429,7 @@ void agent_config_free(struct agent_config *cfg)
     free(cfg->templates);
     policy_free(&cfg->policy);
     hooks_free(&cfg->hooks);
+    deploy_config_free(&cfg->deploy);
     for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {
         free(cfg->publish.test_argv[i]);
         free(cfg->publish.reload_argv[i]);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "deploy-config.h"
 #include "error.h"
 #include "hooks.h"
 #include "protocols.h"
@@ -163,6 +164,7 @@ struct agent_config {
     struct directory_config directory; /* identity.c loads it */
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
     struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
+    struct deploy_config deploy; /* `deploy` (deploy-config.h): create --repo */
 };
 
 #define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600

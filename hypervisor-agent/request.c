@@ -1,6 +1,7 @@
 /* request.c - see request.h. */
 #include "request.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -64,6 +65,9 @@ static bool op_takes(enum request_op op, enum ct_param_id id, bool required)
 
 static bool known_field(enum request_op op, const char *key)
 {
+    if (op == OP_CREATE && strcmp(key, "repo_address") == 0) {
+        return true; /* the gateway's, not a person's: see request.h */
+    }
     for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++) {
         if (strcmp(envelope[i], key) == 0) {
             return true;
@@ -100,6 +104,13 @@ static enum ct_err get_string(json_t *obj, const char *name, char *dst, size_t c
     }
     memcpy(dst, s, n + 1);
     return CT_OK;
+}
+
+/* An IPv4 or IPv6 address literal, nothing else. */
+static bool check_address(const char *s)
+{
+    unsigned char bytes[16];
+    return inet_pton(AF_INET, s, bytes) == 1 || inet_pton(AF_INET6, s, bytes) == 1;
 }
 
 static bool check_fingerprint(const char *s)
@@ -235,6 +246,14 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         if (rc != CT_OK) {
             goto out;
         }
+    }
+    if ((rc = get_string(root, "repo_address", out->repo_address, sizeof(out->repo_address),
+                         check_address, CT_ERR_BAD_REQUEST, err)) != CT_OK) {
+        goto out;
+    }
+    if (out->param[CT_P_REPO].set != (out->repo_address[0] != '\0')) {
+        rc = bad(err, out->repo_address[0] ? "without repo:" : "missing field", "repo_address");
+        goto out;
     }
     out->hostname = ct_param_text(&out->param[CT_P_HOSTNAME]);
     out->template_name = ct_param_text(&out->param[CT_P_TEMPLATE]);

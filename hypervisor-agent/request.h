@@ -54,6 +54,12 @@ struct request {
     const char *hostname;
     const char *template_name;
     const char *request_id;
+    /*
+     * create with repo: the address the gateway resolved the repository's
+     * host to and checked (gateway/repo-check.c); the clone is pinned to it.
+     * Not a person's parameter, so not a row of the table.  "" otherwise.
+     */
+    char repo_address[48];
 };
 
 const char *request_op_name(enum request_op op);

@@ -39,6 +39,7 @@ static const struct err_entry table[CT_ERR__COUNT] = {
     [CT_ERR_INJECTED] = {"injected_failure", "injected failure (test build)", CT_EXIT_BACKEND,
                          true},
     [CT_ERR_HOOK] = {"hook_failed", "an after-create hook failed", CT_EXIT_BACKEND, true},
+    [CT_ERR_DEPLOY] = {"deploy_failed", "deploying your repository failed", CT_EXIT_BACKEND, true},
 };
 
 static const struct err_entry *entry(enum ct_err code)

@@ -40,7 +40,8 @@ enum ct_err {
     CT_ERR_CONFIG,
     CT_ERR_INTERNAL,
     CT_ERR_INJECTED,
-    CT_ERR_HOOK, /* an after-create hook (hooks.h) failed under policy "fail" */
+    CT_ERR_HOOK,   /* an after-create hook (hooks.h) failed under policy "fail" */
+    CT_ERR_DEPLOY, /* the user's repository could not be cloned, built or started (deploy.h) */
     CT_ERR__COUNT
 };
 

@@ -217,6 +217,13 @@ publish = {
   test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
   reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
 };
+# Deploys (create --repo): clones only from the rig's git server, pinned by the gateway to the
+# bridge address; short limits so the failure tests (tests/integration/deploy*.sh) end quickly.
+deploy = {
+  allowed_hosts = [ "$GIT_HOST" ];
+  command_timeout = 120;
+  ready_timeout = 20;
+};
 # A security agent's enrolment, as an admin would add one: the rig's listener
 # (ctgrig-enrol on the bridge) records which containers enrolled.  Debian only (it has bash).
 hooks = {

@@ -61,6 +61,12 @@ struct backend_exec {
     size_t stdin_len;
     const char *const *env; /* NULL-terminated "NAME=value" added to the environment; NULL: none */
     int timeout_s;          /* the longest wait for the command; 0: the backend's own timeout */
+    long long uid;          /* run as this user and group inside (0: root) */
+    long long gid;
+    const char *cwd;        /* the working directory inside; NULL: the backend's default */
+    /* Called about once a second while the command runs (it may use the backend); NULL: none. */
+    void (*on_wait)(void *ctx);
+    void *on_wait_ctx;
     int exit_status;          /* out */
     char stderr_excerpt[160]; /* out: first line of stderr, for error details */
     bool timed_out;           /* out: ran past timeout_s (the call returned CT_ERR_TIMEOUT) */

@@ -397,6 +397,28 @@ static void stop_exec(struct lxd_backend *b, json_t *reply, struct backend_exec 
     ct_error_set(err, CT_ERR_TIMEOUT, "timed out after %ds", ex->timeout_s);
 }
 
+/*
+ * Wait for an exec in one-second slices, calling ex->on_wait between them
+ * (deploy.c reads the command's log to stream it); CT_ERR_TIMEOUT past
+ * ex->timeout_s (or the operation timeout when that is 0).
+ */
+static enum ct_err wait_ticking(struct lxd_backend *b, json_t *reply, struct backend_exec *ex,
+                                json_t **op, struct ct_error *err)
+{
+    int limit = ex->timeout_s > 0 ? ex->timeout_s : b->lxd.operation_timeout_s;
+    long deadline = clock_now_ms() + (long)limit * 1000;
+    for (;;) {
+        enum ct_err rc = lxd_wait_within(&b->lxd, reply, 1, op, err);
+        if (rc != CT_ERR_TIMEOUT) {
+            return rc;
+        }
+        if (clock_now_ms() >= deadline) {
+            return rc;
+        }
+        ex->on_wait(ex->on_wait_ctx);
+    }
+}
+
 static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_exec *ex,
                                     struct ct_error *err)
 {
@@ -448,11 +470,24 @@ static enum ct_err lxd_backend_exec(void *h, const char *name, struct backend_ex
     if ((rc = add_environment(json_object_get(body, "environment"), ex->env, err)) != CT_OK) {
         goto out;
     }
+    if (ex->uid > 0 || ex->gid > 0) {
+        json_object_set_new(body, "user", json_integer((json_int_t)ex->uid));
+        json_object_set_new(body, "group", json_integer((json_int_t)ex->gid));
+    }
+    if (ex->cwd != NULL) {
+        json_object_set_new(body, "cwd", json_string(ex->cwd));
+    }
     snprintf(path, sizeof(path), "/1.0/instances/%s/exec", name);
     if ((rc = lxd_call(&b->lxd, "POST", path, body, &reply, NULL, err)) != CT_OK) {
         goto out;
     }
-    if (ex->timeout_s > 0) {
+    if (ex->on_wait != NULL) {
+        rc = wait_ticking(b, reply, ex, &op, err);
+        if (rc == CT_ERR_TIMEOUT) {
+            stop_exec(b, reply, ex, err);
+            goto out;
+        }
+    } else if (ex->timeout_s > 0) {
         rc = lxd_wait_within(&b->lxd, reply, ex->timeout_s, &op, err);
         if (rc == CT_ERR_TIMEOUT) {
             stop_exec(b, reply, ex, err);

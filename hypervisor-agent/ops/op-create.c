@@ -5,10 +5,12 @@
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "addr-policy.h"
+#include "deploy.h"
 #include "identity.h"
 #include "hooks.h"
 #include "log.h"
@@ -48,6 +50,9 @@ struct create_ctx {
     size_t nhooks;
     size_t next_hook; /* the hook the next "hook:NAME" step runs (plan_steps) */
     json_t *warnings; /* what the user is told besides success (a hook under "warn"); or NULL */
+    struct deploy_ctx deploy; /* create --repo: deploy.h */
+    struct deploy_step deploy_steps[DEPLOY_STEPS_MAX];
+    size_t next_deploy; /* the deploy step the next "deploy:*" step runs */
 };
 
 static enum ct_err step_reserve(void *p, struct ct_error *err)
@@ -293,6 +298,14 @@ static enum ct_err step_hook(void *p, struct ct_error *err)
     return rc;
 }
 
+/* One step of the deploy (deploy.h); they run in order, once each, like the hooks. */
+static enum ct_err step_deploy(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    c->deploy.ipv4 = c->ipv4;
+    return c->deploy_steps[c->next_deploy++].run(&c->deploy, err);
+}
+
 #ifdef CTGATE_FAULT_INJECTION
 /* Test builds: the "nginx-broken" fault publishes a file nginx rejects (fault.h). */
 static enum ct_err publish_files(const struct create_ctx *c, struct ct_error *err)
@@ -368,8 +381,9 @@ static const struct step create_steps[] = {
     {"publish", step_publish, undo_publish},
 };
 
-/* create_steps plus one "hook:NAME" step per hook: what a create of one template runs. */
-#define CREATE_STEPS_MAX (sizeof(create_steps) / sizeof(create_steps[0]) + HOOKS_MAX)
+/* create_steps plus the deploy's and one "hook:NAME" step per hook: what a create runs. */
+#define CREATE_STEPS_MAX \
+    (sizeof(create_steps) / sizeof(create_steps[0]) + DEPLOY_STEPS_MAX + HOOKS_MAX)
 
 /*
  * This create's steps: create_steps[] with a "hook:NAME" step for each
@@ -388,8 +402,13 @@ static size_t plan_steps(struct create_ctx *c, struct step out[CREATE_STEPS_MAX]
             c->hooks[c->nhooks++] = &hooks->after_create[i];
         }
     }
+    size_t ndeploy = deploy_plan(&c->deploy, c->deploy_steps);
+    c->next_deploy = 0;
     for (size_t i = 0; i < sizeof(create_steps) / sizeof(create_steps[0]); i++) {
         if (strcmp(create_steps[i].name, "publish") == 0) {
+            for (size_t d = 0; d < ndeploy; d++) {
+                out[n++] = (struct step){c->deploy_steps[d].name, step_deploy, NULL};
+            }
             for (size_t h = 0; h < c->nhooks; h++) {
                 out[n++] = (struct step){c->hooks[h]->step, step_hook, NULL};
             }
@@ -513,6 +532,46 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
     }
 }
 
+/* The deploy's context: who, where, and the app's variables (the user's, then PORT). */
+static enum ct_err deploy_setup(struct create_ctx *c)
+{
+    struct deploy_ctx *d = &c->deploy;
+    const struct request *req = c->req;
+    const struct ct_param_value *env = &req->param[CT_P_ENV];
+    *d = (struct deploy_ctx){.agent = c->agent,
+                             .req = req,
+                             .tmpl = c->tmpl,
+                             .name = req->hostname,
+                             .owner = req->caller.uid,
+                             .http_port = c->http_port,
+                             .wait_http = req->param[CT_P_HTTP_PORT].set};
+    str_copy(d->home, sizeof(d->home), c->home);
+    if (!req->param[CT_P_REPO].set) {
+        return CT_OK;
+    }
+    d->env = calloc(env->nitems + 2, sizeof(*d->env));
+    if (d->env == NULL) {
+        return CT_ERR_INTERNAL;
+    }
+    bool port_given = false;
+    for (size_t i = 0; i < env->nitems; i++) {
+        port_given |= strncmp(env->items[i], "PORT=", 5) == 0;
+        if ((d->env[d->nenv] = strdup(env->items[i])) == NULL) {
+            return CT_ERR_INTERNAL;
+        }
+        d->nenv++;
+    }
+    if (!port_given) { /* as Heroku and Dokku tell an app where to listen */
+        char port[24];
+        snprintf(port, sizeof(port), "PORT=%d", c->http_port);
+        if ((d->env[d->nenv] = strdup(port)) == NULL) {
+            return CT_ERR_INTERNAL;
+        }
+        d->nenv++;
+    }
+    return CT_OK;
+}
+
 static void new_request_id(char *out, size_t len)
 {
     unsigned char rnd[16];
@@ -540,12 +599,15 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     if (agent_config_is_reserved(ctx->cfg, req->hostname)) {
         return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
     }
+    enum ct_err rc;
+    if ((rc = deploy_check(ctx, req, c.tmpl, err)) != CT_OK) {
+        return rc;
+    }
     const struct publish_config *pub = &ctx->cfg->publish;
     const struct policy_config *policy = &ctx->cfg->policy;
     bool admin = request_caller_in_group(req, ctx->cfg->admin_group);
     struct quota quota = policy_quota(policy, req->caller.uid, admin);
     long long expires_in = 0;
-    enum ct_err rc;
     const struct ct_param_value *expiry = &req->param[CT_P_EXPIRES];
     struct size_spec asked = request_limits(req);
     if ((rc = policy_resolve_size(policy, c.tmpl, ct_param_text(&req->param[CT_P_SIZE]), &asked,
@@ -590,6 +652,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     }
     timefmt_rfc3339(time(NULL), c.created, sizeof(c.created));
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
+    if ((rc = deploy_setup(&c)) != CT_OK) {
+        return ct_error_set(err, rc, "out of memory");
+    }
     /* Counted only now: a request refused by the checks above cost nothing. */
     if ((rc = ratelimit_take(ctx->cfg->state_dir, req->caller.uid, quota.creates_per_hour,
                              time(NULL), err)) != CT_OK) {
@@ -651,5 +716,6 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                    rc == CT_OK ? *data : NULL, rc == CT_OK ? NULL : err);
     sodium_memzero(c.root_password, sizeof(c.root_password));
     json_decref(c.warnings);
+    deploy_ctx_free(&c.deploy);
     return rc;
 }

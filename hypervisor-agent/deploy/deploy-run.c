@@ -1,0 +1,133 @@
+/* deploy-run.c - see deploy-run.h. */
+#include "deploy-run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "backend.h"
+#include "buf.h"
+#include "clock.h"
+#include "ops.h"
+#include "proto.h"
+
+/* Every variable part is a positional argument: log, seconds, then the command. */
+static const char runner[] = "log=$1; t=$2; shift 2; exec >\"$log\" 2>&1 </dev/null; "
+                             "exec timeout -k 5 \"$t\" \"$@\"";
+
+#define RUN_ARGV_MAX 48
+
+static void keep_line(struct deploy_run *r, const char *line, size_t len)
+{
+    if (len > DEPLOY_LINE_MAX) {
+        len = DEPLOY_LINE_MAX;
+    }
+    char *slot = r->tail[r->tail_next];
+    memcpy(slot, line, len);
+    slot[len] = '\0';
+    r->tail_next = (r->tail_next + 1) % DEPLOY_TAIL_LINES;
+    if (r->ntail < DEPLOY_TAIL_LINES) {
+        r->ntail++;
+    }
+    if (!r->stream || r->agent->out == NULL) {
+        return;
+    }
+    long ms = clock_now_ms() - r->started_ms;
+    if (r->streamed < DEPLOY_STREAM_MAX) {
+        proto_progress(r->agent->out, r->step, "output", ms, slot);
+    } else if (r->streamed == DEPLOY_STREAM_MAX) {
+        proto_progress(r->agent->out, r->step, "output", ms,
+                       "... (more output; the last lines are shown if it fails)");
+    }
+    r->streamed++;
+    fflush(r->agent->out);
+}
+
+/* Split what the log holds past r->offset into lines; final: the unterminated rest too. */
+static void read_log(struct deploy_run *r, bool final)
+{
+    struct agent_ctx *a = r->agent;
+    struct buf text;
+    struct ct_error ignored = {0};
+    buf_init(&text, DEPLOY_LOG_MAX);
+    if (a->backend->read_file(a->handle, r->name, r->log_path, &text, &ignored) != CT_OK ||
+        text.data == NULL || text.len < r->offset) {
+        buf_free(&text);
+        return;
+    }
+    size_t start = r->offset;
+    for (size_t i = r->offset; i < text.len; i++) {
+        if (text.data[i] == '\n') {
+            keep_line(r, text.data + start, i - start);
+            start = i + 1;
+        }
+    }
+    if (final && start < text.len) {
+        keep_line(r, text.data + start, text.len - start);
+        start = text.len;
+    }
+    r->offset = start;
+    buf_free(&text);
+}
+
+static void on_wait(void *p)
+{
+    read_log(p, false);
+}
+
+enum ct_err deploy_run(struct deploy_run *r, struct ct_error *err)
+{
+    const char *argv[RUN_ARGV_MAX + 1];
+    char seconds[16];
+    size_t n = 0;
+    snprintf(seconds, sizeof(seconds), "%d", r->timeout_s);
+    argv[n++] = "/bin/sh";
+    argv[n++] = "-c";
+    argv[n++] = runner;
+    argv[n++] = "ctgate-deploy";
+    argv[n++] = r->log_path;
+    argv[n++] = seconds;
+    for (size_t i = 0; r->argv[i] != NULL; i++) {
+        if (n >= RUN_ARGV_MAX) {
+            return ct_error_set(err, CT_ERR_INTERNAL, "command too long");
+        }
+        argv[n++] = r->argv[i];
+    }
+    argv[n] = NULL;
+    r->exit_status = -1;
+    r->timed_out = false;
+    r->offset = 0;
+    r->streamed = 0;
+    r->ntail = 0;
+    r->tail_next = 0;
+    r->started_ms = clock_now_ms();
+    struct backend_exec ex = {.argv = argv,
+                              .env = r->env,
+                              .cwd = r->cwd,
+                              .uid = r->uid,
+                              .gid = r->gid,
+                              .timeout_s = r->timeout_s + 15, /* `timeout` ends it first */
+                              .on_wait = on_wait,
+                              .on_wait_ctx = r};
+    enum ct_err rc = r->agent->backend->exec(r->agent->handle, r->name, &ex, err);
+    read_log(r, true);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    r->exit_status = ex.exit_status;
+    r->timed_out = ex.exit_status == 124 || ex.exit_status == 137;
+    return CT_OK;
+}
+
+void deploy_run_send_tail(const struct deploy_run *r)
+{
+    FILE *out = r->agent->out;
+    if (out == NULL) {
+        return;
+    }
+    long ms = clock_now_ms() - r->started_ms;
+    size_t first = (r->tail_next + DEPLOY_TAIL_LINES - r->ntail) % DEPLOY_TAIL_LINES;
+    for (size_t i = 0; i < r->ntail; i++) {
+        proto_progress(out, r->step, "output", ms, r->tail[(first + i) % DEPLOY_TAIL_LINES]);
+    }
+    fflush(out);
+}

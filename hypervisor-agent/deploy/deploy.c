@@ -1,0 +1,568 @@
+/* deploy.c - see deploy.h. */
+#include "deploy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "clock.h"
+#include "deploy-config.h"
+#include "deploy-run.h"
+#include "deploy-validate.h"
+#include "ops.h"
+#include "proto.h"
+#include "repo-url.h"
+#include "request.h"
+#include "strcopy.h"
+
+#define APP_ENV_FILE "/etc/ctgate/app.env"
+#define APP_START_FILE "/etc/ctgate/app-start"
+#define APP_UNIT_FILE "/etc/systemd/system/ctgate-app.service"
+#define APP_UNIT "ctgate-app.service"
+#define FILE_MAX ((size_t)256 * 1024)
+
+static const char *param(const struct request *req, enum ct_param_id id)
+{
+    return req->param[id].set ? req->param[id].text : NULL;
+}
+
+/* The host of an https:// URL (validated by validate_repo_syntax): lower-cased, no port. */
+static bool url_host(const char *url, char *host, size_t len)
+{
+    const char *p = url + strlen("https://");
+    size_t n = strcspn(p, "/?#");
+    const char *colon = memchr(p, ':', n);
+    if (memchr(p, '@', n) != NULL || n == 0) {
+        return false; /* credentials in the URL */
+    }
+    if (colon != NULL) {
+        if ((size_t)(p + n - colon - 1) != 3 || strncmp(colon + 1, "443", 3) != 0) {
+            return false;
+        }
+        n = (size_t)(colon - p);
+    }
+    if (n == 0 || n >= len) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        host[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-", host[i]) == NULL) {
+            return false;
+        }
+    }
+    host[n] = '\0';
+    return true;
+}
+
+static bool host_allowed(const struct deploy_config *d, const char *host)
+{
+    size_t hl = strlen(host);
+    for (size_t i = 0; i < d->nallowed; i++) {
+        const char *a = d->allowed_hosts[i];
+        size_t al = strlen(a);
+        if (a[0] == '.' ? hl > al && strcmp(host + hl - al, a) == 0 : strcmp(host, a) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool address_refused(const struct deploy_config *d, const char *text)
+{
+    struct sockaddr_in in4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+    struct repo_policy policy = {.denied_ranges = (const char *const *)d->denied_ranges,
+                                 .ndenied = d->ndenied};
+    if (inet_pton(AF_INET, text, &in4.sin_addr) == 1) {
+        return repo_address_refused((const struct sockaddr *)&in4, &policy);
+    }
+    if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
+        return repo_address_refused((const struct sockaddr *)&in6, &policy);
+    }
+    return true;
+}
+
+/* err's detail is about the user's own request: theirs to see.  Returns code. */
+static enum ct_err theirs(struct ct_error *err, enum ct_err code)
+{
+    err->detail_public = true;
+    return code;
+}
+
+enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
+                         const struct template_def *tmpl, struct ct_error *err)
+{
+    const struct deploy_config *d = &a->cfg->deploy;
+    const char *repo = param(req, CT_P_REPO);
+    static const enum ct_param_id needs_repo[] = {CT_P_BRANCH, CT_P_APP_ROOT, CT_P_INSTALL,
+                                                  CT_P_BUILD,  CT_P_START,    CT_P_ENV,
+                                                  CT_P_SERVICES, CT_P_RUNTIME};
+    if (repo == NULL) {
+        for (size_t i = 0; i < sizeof(needs_repo) / sizeof(needs_repo[0]); i++) {
+            if (req->param[needs_repo[i]].set) {
+                return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s needs a repository (repo)",
+                              ct_params[needs_repo[i]].wire));
+            }
+        }
+        return CT_OK;
+    }
+    if (!d->enabled) {
+        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s", "this agent does not deploy repositories"));
+    }
+    char host[256];
+    if (!url_host(repo, host, sizeof(host))) {
+        return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s",
+                      "repository URL refused: no usable host (https://HOST/PATH, port 443)"));
+    }
+    if (!host_allowed(d, host)) {
+        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                      "repository URL refused: %s is not on the agent's list of allowed hosts",
+                      host));
+    }
+    if (address_refused(d, req->repo_address)) {
+        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                      "repository URL refused: %s is an address containers may not fetch from",
+                      req->repo_address));
+    }
+    if (!req->param[CT_P_BRANCH].set) {
+        return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s", "missing field 'branch'"));
+    }
+    const char *runtime = param(req, CT_P_RUNTIME);
+    if (runtime != NULL) {
+        bool offered = false;
+        for (size_t i = 0; i < tmpl->nruntimes; i++) {
+            offered |= strcmp(tmpl->runtimes[i], runtime) == 0;
+        }
+        if (!offered) {
+            return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE, "template does not offer runtime %s (see: templates)",
+                          runtime));
+        }
+    }
+    const struct ct_param_value *services = &req->param[CT_P_SERVICES];
+    if (services->nitems > 0) {
+        return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE, "template does not offer service %s (see: templates)",
+                      services->items[0]));
+    }
+    /* Keys once each: .env has no meaning for a key given twice. */
+    const struct ct_param_value *env = &req->param[CT_P_ENV];
+    for (size_t i = 0; i < env->nitems; i++) {
+        size_t ki = strcspn(env->items[i], "=");
+        for (size_t j = 0; j < i; j++) {
+            if (strcspn(env->items[j], "=") == ki && strncmp(env->items[i], env->items[j], ki) == 0) {
+                char key[CT_ENV_KEY_MAX + 1];
+                memcpy(key, env->items[i], ki);
+                key[ki] = '\0';
+                return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE, "variable %s given twice", key));
+            }
+        }
+    }
+    return CT_OK;
+}
+
+/* --- inside the container -------------------------------------------------- */
+
+static enum ct_err run_root(struct deploy_ctx *d, const char *const *argv, const char *what,
+                            struct ct_error *err)
+{
+    struct backend_exec ex = {.argv = argv};
+    struct agent_ctx *a = d->agent;
+    enum ct_err rc = a->backend->exec(a->handle, d->name, &ex, err);
+    if (rc == CT_OK && ex.exit_status != 0) {
+        ct_error_set(err, CT_ERR_DEPLOY, "%s (%s exited with %d%s%s)", what, argv[0],
+                     ex.exit_status, ex.stderr_excerpt[0] ? ": " : "", ex.stderr_excerpt);
+        err->detail_public = true; /* a program's words in the user's own container */
+        rc = CT_ERR_DEPLOY;
+    }
+    return rc;
+}
+
+static enum ct_err push(struct deploy_ctx *d, const char *path, const void *data, size_t len,
+                        int mode, long long uid, long long gid, struct ct_error *err)
+{
+    struct backend_file f = {path, data, len, mode, uid, gid};
+    return d->agent->backend->push_file(d->agent->handle, d->name, &f, err);
+}
+
+/* The owner's uid and gid as the container's /etc/passwd has them (the account step made it). */
+static enum ct_err find_account(struct deploy_ctx *d, struct ct_error *err)
+{
+    struct buf text;
+    buf_init(&text, FILE_MAX);
+    enum ct_err rc = d->agent->backend->read_file(d->agent->handle, d->name, "/etc/passwd", &text,
+                                                  err);
+    d->uid = d->gid = -1;
+    size_t ol = strlen(d->owner);
+    for (size_t i = 0; rc == CT_OK && text.data != NULL && i < text.len;) {
+        const char *line = text.data + i;
+        size_t n = strcspn(line, "\n");
+        long long uid = -1, gid = -1;
+        if (n > ol && strncmp(line, d->owner, ol) == 0 && line[ol] == ':' &&
+            sscanf(line + ol, ":%*[^:]:%lld:%lld:", &uid, &gid) == 2 && uid > 0 && gid > 0) {
+            d->uid = uid;
+            d->gid = gid;
+            break;
+        }
+        i += n + 1;
+    }
+    buf_free(&text);
+    if (rc == CT_OK && (d->uid <= 0 || d->gid <= 0)) {
+        rc = ct_error_set(err, CT_ERR_DEPLOY, "no account %s in the container", d->owner);
+        err->detail_public = true;
+    }
+    return rc;
+}
+
+/* The environment of the user's commands: the account's, then the app's variables. */
+static const char **command_env(const struct deploy_ctx *d, char *home, char *user,
+                                char *logname)
+{
+    const char **env = calloc(d->nenv + 5, sizeof(*env));
+    if (env == NULL) {
+        return NULL;
+    }
+    size_t n = 0;
+    env[n++] = home;
+    env[n++] = user;
+    env[n++] = logname;
+    env[n++] = "GIT_TERMINAL_PROMPT=0";
+    for (size_t i = 0; i < d->nenv; i++) {
+        env[n++] = d->env[i];
+    }
+    return env;
+}
+
+/* A user's command line through the container's /bin/sh, as the owner, streamed. */
+static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *label,
+                            const char *const *argv, const char *cwd, struct ct_error *err)
+{
+    char home[96], user[64], logname[64], log[224];
+    snprintf(home, sizeof(home), "HOME=%s", d->home);
+    snprintf(user, sizeof(user), "USER=%s", d->owner);
+    snprintf(logname, sizeof(logname), "LOGNAME=%s", d->owner);
+    snprintf(log, sizeof(log), "%s/logs/%s.log", d->agent->cfg->deploy.app_dir, label);
+    const char **env = command_env(d, home, user, logname);
+    if (env == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    struct deploy_run r = {.agent = d->agent,
+                           .name = d->name,
+                           .step = step,
+                           .argv = argv,
+                           .env = env,
+                           .cwd = cwd,
+                           .uid = d->uid,
+                           .gid = d->gid,
+                           .timeout_s = d->agent->cfg->deploy.command_timeout_s,
+                           .log_path = log,
+                           .stream = true};
+    enum ct_err rc = deploy_run(&r, err);
+    free(env);
+    if (rc == CT_OK && r.exit_status != 0) {
+        if (r.timed_out) {
+            ct_error_set(err, CT_ERR_DEPLOY, "%s did not finish within %d s", label,
+                         r.timeout_s);
+        } else {
+            ct_error_set(err, CT_ERR_DEPLOY, "%s exited with %d%s%s", label, r.exit_status,
+                         r.ntail > 0 ? ": " : "",
+                         r.ntail > 0 ? r.tail[(r.tail_next + DEPLOY_TAIL_LINES - 1) %
+                                              DEPLOY_TAIL_LINES]
+                                     : "");
+        }
+        err->detail_public = true;
+        rc = CT_ERR_DEPLOY;
+    }
+    return rc;
+}
+
+static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
+{
+    const struct deploy_config *cfg = &d->agent->cfg->deploy;
+    const struct request *req = d->req;
+    char uid[24], gid[24], releases[160], logs[160], current[160], resolve[400], host[256];
+    enum ct_err rc;
+    if ((rc = find_account(d, err)) != CT_OK) {
+        return rc;
+    }
+    snprintf(uid, sizeof(uid), "%lld", d->uid);
+    snprintf(gid, sizeof(gid), "%lld", d->gid);
+    snprintf(releases, sizeof(releases), "%s/releases", cfg->app_dir);
+    snprintf(logs, sizeof(logs), "%s/logs", cfg->app_dir);
+    snprintf(current, sizeof(current), "%s/current", cfg->app_dir);
+    snprintf(d->release, sizeof(d->release), "%s/releases/1", cfg->app_dir);
+    const char *const mkdirs[] = {"install", "-d", "-o", uid, "-g", gid, "-m", "0755", "--",
+                                  cfg->app_dir, releases, logs, NULL};
+    if ((rc = run_root(d, mkdirs, "cannot make the app's directory", err)) != CT_OK) {
+        return rc;
+    }
+    /* Pinned to the address the gateway checked: no second DNS answer, no redirect. */
+    const char *repo = param(req, CT_P_REPO);
+    url_host(repo, host, sizeof(host)); /* deploy_check accepted it */
+    bool v6 = strchr(req->repo_address, ':') != NULL;
+    snprintf(resolve, sizeof(resolve), "http.curloptResolve=%s:443:%s%s%s", host, v6 ? "[" : "",
+             req->repo_address, v6 ? "]" : "");
+    const char *const clone[] = {"git", "-c", resolve, "-c", "http.followRedirects=false",
+                                 "-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
+                                 "clone", "--depth", "1", "--single-branch", "--no-tags",
+                                 "--branch", param(req, CT_P_BRANCH), "--", repo, d->release,
+                                 NULL};
+    if ((rc = run_user(d, "deploy:clone", "clone", clone, cfg->app_dir, err)) != CT_OK) {
+        return rc;
+    }
+    const char *const link[] = {"ln", "-sfn", "--", "releases/1", current, NULL};
+    struct backend_exec ex = {.argv = link, .uid = d->uid, .gid = d->gid};
+    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+        return rc;
+    }
+    /* The app's directory must be in the clone, a directory, and not leave it. */
+    const char *root = param(req, CT_P_APP_ROOT);
+    snprintf(d->workdir, sizeof(d->workdir), "%s%s%s", d->release, root ? "/" : "",
+             root ? root : "");
+    const char *const check[] = {"test", "-d", d->workdir, "-a", "!", "-L", d->workdir, NULL};
+    ex = (struct backend_exec){.argv = check, .uid = d->uid, .gid = d->gid};
+    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+        return rc;
+    }
+    if (ex.exit_status != 0) {
+        return theirs(err, ct_error_set(err, CT_ERR_DEPLOY, "the repository has no directory %s (--root)",
+                      root != NULL ? root : "."));
+    }
+    /* .env byte for byte; a .env the repository carries (a link, say) is replaced. */
+    char dotenv_path[480];
+    snprintf(dotenv_path, sizeof(dotenv_path), "%s/.env", d->workdir);
+    const char *const rm[] = {"rm", "-f", "--", dotenv_path, NULL};
+    ex = (struct backend_exec){.argv = rm, .uid = d->uid, .gid = d->gid};
+    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+        return rc;
+    }
+    struct buf dotenv;
+    buf_init(&dotenv, FILE_MAX);
+    int bad = 0;
+    for (size_t i = 0; i < d->nenv; i++) {
+        bad |= buf_appendf(&dotenv, "%s\n", d->env[i]);
+    }
+    rc = bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, ".env too large")
+                  : push(d, dotenv_path, dotenv.data != NULL ? dotenv.data : "", dotenv.len,
+                         0600, d->uid, d->gid, err);
+    buf_free(&dotenv);
+    return rc;
+}
+
+static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
+{
+    (void)d;
+    return ct_error_set(err, CT_ERR_INTERNAL, "services are not wired yet");
+}
+
+static enum ct_err user_command(struct deploy_ctx *d, enum ct_param_id id, const char *step,
+                                const char *label, struct ct_error *err)
+{
+    const char *const argv[] = {"/bin/sh", "-c", param(d->req, id), NULL};
+    return run_user(d, step, label, argv, d->workdir, err);
+}
+
+static enum ct_err step_install(struct deploy_ctx *d, struct ct_error *err)
+{
+    return user_command(d, CT_P_INSTALL, "deploy:install", "install", err);
+}
+
+static enum ct_err step_build(struct deploy_ctx *d, struct ct_error *err)
+{
+    return user_command(d, CT_P_BUILD, "deploy:build", "build", err);
+}
+
+/*
+ * A value for systemd's EnvironmentFile= that it reads back as exactly
+ * value: inside single quotes nothing is special but the closing quote
+ * (systemd's env-file parser, as the shell), so a value without one goes
+ * in single quotes; otherwise double quotes, escaping the characters systemd
+ * unescapes there: '"', '\', '`' and '$'.
+ */
+static int append_systemd_value(struct buf *out, const char *value)
+{
+    if (strchr(value, '\'') == NULL) {
+        return buf_appendf(out, "'%s'", value);
+    }
+    int bad = buf_appendf(out, "\"");
+    for (const char *p = value; *p != '\0'; p++) {
+        bad |= strchr("\"\\`$", *p) != NULL ? buf_appendf(out, "\\%c", *p)
+                                             : buf_appendf(out, "%c", *p);
+    }
+    return bad | buf_appendf(out, "\"");
+}
+
+/* The journal's last lines of the app's unit, sent as the start step's output. */
+static void send_journal(struct deploy_ctx *d)
+{
+    char log[224];
+    snprintf(log, sizeof(log), "%s/logs/journal.log", d->agent->cfg->deploy.app_dir);
+    const char *const argv[] = {"journalctl", "--no-pager", "-o", "cat", "-n", "20", "-u",
+                                APP_UNIT, NULL};
+    struct deploy_run r = {.agent = d->agent, .name = d->name, .step = "deploy:start",
+                           .argv = argv, .timeout_s = 15, .log_path = log};
+    struct ct_error ignored = {0};
+    if (deploy_run(&r, &ignored) == CT_OK) {
+        deploy_run_send_tail(&r);
+    }
+}
+
+/* Whether ipv4:port accepts a TCP connection within timeout_ms. */
+static bool port_answers(const char *ipv4, int port, int timeout_ms)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) {
+        return false;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return false;
+    }
+    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (!ok && errno == EINPROGRESS) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int soerr = 0;
+        socklen_t len = sizeof(soerr);
+        ok = poll(&p, 1, timeout_ms) == 1 &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+static bool unit_active(struct deploy_ctx *d)
+{
+    const char *const argv[] = {"systemctl", "is-active", "--quiet", APP_UNIT, NULL};
+    struct backend_exec ex = {.argv = argv};
+    struct ct_error ignored = {0};
+    return d->agent->backend->exec(d->agent->handle, d->name, &ex, &ignored) == CT_OK &&
+           ex.exit_status == 0;
+}
+
+/* Ready: the HTTP port answers (with --http-port), or the unit stays up for 3 s. */
+static enum ct_err wait_ready(struct deploy_ctx *d, struct ct_error *err)
+{
+    int limit_s = d->agent->cfg->deploy.ready_timeout_s;
+    long start = clock_now_ms();
+    long deadline = start + (long)limit_s * 1000;
+    long next_unit_check = 0;
+    for (;;) {
+        long now = clock_now_ms();
+        if (now >= next_unit_check) {
+            if (!unit_active(d)) {
+                send_journal(d);
+                return theirs(err, ct_error_set(err, CT_ERR_DEPLOY,
+                              "the app stopped right after it started (%s; its last lines are "
+                              "above)",
+                              APP_UNIT));
+            }
+            next_unit_check = now + 1000;
+        }
+        if (d->wait_http ? port_answers(d->ipv4, d->http_port, 500) : now - start >= 3000) {
+            return CT_OK;
+        }
+        if (now >= deadline) {
+            send_journal(d);
+            ct_error_set(err, CT_ERR_DEPLOY,
+                         "the app did not answer on port %d within %d s (its last lines are "
+                         "above)",
+                         d->http_port, limit_s);
+            err->detail_public = true;
+            return CT_ERR_DEPLOY;
+        }
+        struct timespec pause = {0, 250L * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
+{
+    struct buf env, unit, start;
+    buf_init(&env, FILE_MAX);
+    buf_init(&unit, FILE_MAX);
+    buf_init(&start, FILE_MAX);
+    int bad = buf_appendf(&env, "# Written by ctgate: the app's variables, quoted for systemd.\n");
+    for (size_t i = 0; i < d->nenv; i++) {
+        size_t k = strcspn(d->env[i], "=");
+        bad |= buf_appendf(&env, "%.*s=", (int)k, d->env[i]);
+        bad |= append_systemd_value(&env, d->env[i] + k + 1);
+        bad |= buf_appendf(&env, "\n");
+    }
+    bad |= buf_appendf(&start, "#!/bin/sh\n# The app's start command (create --start), run by "
+                               "%s as %s.\n%s\n",
+                       APP_UNIT, d->owner, param(d->req, CT_P_START));
+    bad |= buf_appendf(&unit,
+                       "# Written by ctgate: the app deployed when this container was made.\n"
+                       "[Unit]\nDescription=%s's app (ctgate)\n"
+                       "After=network-online.target postgresql.service redis-server.service\n"
+                       "Wants=network-online.target\n\n"
+                       "[Service]\nType=simple\nUser=%lld\nGroup=%lld\n"
+                       "WorkingDirectory=%s\nEnvironment=HOME=%s\nEnvironmentFile=%s\n"
+                       "ExecStart=/bin/sh %s\nRestart=on-failure\nRestartSec=2\n\n"
+                       "[Install]\nWantedBy=multi-user.target\n",
+                       d->owner, d->uid, d->gid, d->workdir, d->home, APP_ENV_FILE,
+                       APP_START_FILE);
+    enum ct_err rc;
+    if (bad != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "the app's files are too large");
+        goto out;
+    }
+    const char *const mkdir[] = {"install", "-d", "-m", "0755", "/etc/ctgate", NULL};
+    const char *const reload[] = {"systemctl", "daemon-reload", NULL};
+    const char *const enable[] = {"systemctl", "enable", "--now", "--quiet", APP_UNIT, NULL};
+    if ((rc = run_root(d, mkdir, "cannot make /etc/ctgate", err)) != CT_OK ||
+        (rc = push(d, APP_ENV_FILE, env.data, env.len, 0600, 0, 0, err)) != CT_OK ||
+        (rc = push(d, APP_START_FILE, start.data, start.len, 0644, 0, 0, err)) != CT_OK ||
+        (rc = push(d, APP_UNIT_FILE, unit.data, unit.len, 0644, 0, 0, err)) != CT_OK ||
+        (rc = run_root(d, reload, "systemd did not reload", err)) != CT_OK ||
+        (rc = run_root(d, enable, "the app's unit did not start", err)) != CT_OK) {
+        goto out;
+    }
+    rc = wait_ready(d, err);
+out:
+    buf_free(&env);
+    buf_free(&unit);
+    buf_free(&start);
+    return rc;
+}
+
+size_t deploy_plan(const struct deploy_ctx *d, struct deploy_step *out)
+{
+    const struct request *req = d->req;
+    size_t n = 0;
+    if (!req->param[CT_P_REPO].set) {
+        return 0;
+    }
+    out[n++] = (struct deploy_step){"deploy:clone", step_clone};
+    if (req->param[CT_P_SERVICES].nitems > 0) {
+        out[n++] = (struct deploy_step){"deploy:services", step_services};
+    }
+    if (req->param[CT_P_INSTALL].set) {
+        out[n++] = (struct deploy_step){"deploy:install", step_install};
+    }
+    if (req->param[CT_P_BUILD].set) {
+        out[n++] = (struct deploy_step){"deploy:build", step_build};
+    }
+    if (req->param[CT_P_START].set) {
+        out[n++] = (struct deploy_step){"deploy:start", step_start};
+    }
+    return n;
+}
+
+void deploy_ctx_free(struct deploy_ctx *d)
+{
+    for (size_t i = 0; i < d->nenv; i++) {
+        free(d->env[i]);
+    }
+    free(d->env);
+    d->env = NULL;
+    d->nenv = 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * deploy.h - a create's deploy (create --repo ...): the user's repository
+ * cloned, configured, built and run inside the new container, as its owner.
+ *
+ * deploy_check() runs before anything is made: this agent deploys, the
+ * repository's host is allowed, the address the gateway pinned is one the
+ * agent may let a container fetch from, the template offers the runtime and
+ * services asked for, the variables are a valid set.  deploy_plan() then
+ * adds the create's steps "deploy:clone", "deploy:services",
+ * "deploy:install", "deploy:build" and "deploy:start" (each only when there
+ * is something to do), run after the identity step and before the hooks and
+ * publish.  Their undo is the clone's: a failed deploy leaves no container.
+ *
+ * Inside the container (docs/internals/deploy.md): APP_DIR/releases/1 holds
+ * the clone, APP_DIR/current points at it, .env sits in the app's directory
+ * (--root), /etc/ctgate/app.env and app-start feed ctgate-app.service.  Every
+ * user command runs as the owner (uid and gid from the container's account),
+ * through the container's own /bin/sh, never the host's.
+ */
+#ifndef CTGATE_DEPLOY_H
+#define CTGATE_DEPLOY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct agent_ctx;
+struct request;
+struct template_def;
+
+#define DEPLOY_STEPS_MAX 5
+
+struct deploy_ctx {
+    struct agent_ctx *agent;
+    const struct request *req;
+    const struct template_def *tmpl;
+    const char *name;  /* the container */
+    const char *owner; /* its owner's account */
+    const char *ipv4;  /* the published address, known once the network step ran */
+    int http_port;
+    bool wait_http; /* --http-port given: ready means it answers */
+    long long uid, gid;
+    char release[160]; /* APP_DIR/releases/1 */
+    char workdir[448]; /* APP_DIR/current/ROOT */
+    char home[64];
+    char **env;        /* "KEY=VALUE" for commands and the unit: the user's, services', PORT */
+    size_t nenv;
+};
+
+/* Before anything is made: may this create deploy what it asks?  No request: CT_OK. */
+enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
+                         const struct template_def *tmpl, struct ct_error *err);
+struct deploy_step {
+    const char *name; /* "deploy:clone", ... */
+    enum ct_err (*run)(struct deploy_ctx *d, struct ct_error *err);
+};
+
+/* The deploy's steps in order into out (at most DEPLOY_STEPS_MAX); 0 without a repository. */
+size_t deploy_plan(const struct deploy_ctx *d, struct deploy_step *out);
+void deploy_ctx_free(struct deploy_ctx *d);
+
+#endif
