@@ -82,7 +82,8 @@ static void on_progress(void *ctx, json_t *line)
     output_clean(json_string_value(json_object_get(line, "msg")), msg, sizeof(msg));
     const char *mark = NULL;
     if (strcmp(state, "output") == 0) { /* a line a command in the container printed */
-        printf("%s         | %s\n", p->tty ? "\r\033[K" : "", msg);
+        bool bare = strcmp(step, "logs") == 0; /* logs --follow: the lines themselves */
+        printf("%s%s%s\n", p->tty ? "\r\033[K" : "", bare ? "" : "         | ", msg);
         if (p->tty && p->running) {
             draw_running(p);
         }

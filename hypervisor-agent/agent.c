@@ -30,6 +30,7 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_RESTART] = op_power,
     [OP_TEMPLATES] = op_templates,
     [OP_HISTORY] = op_history,
+    [OP_LOGS] = op_logs,
 };
 
 /* Operations that change something: their audit record is written before they run (audit.h). */

@@ -15,7 +15,8 @@
 /* The envelope: every operation carries these. */
 static const char *const envelope[] = {"v", "op", "caller"};
 
-#define NAMED (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART))
+#define NAMED                                                                                      \
+    (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART) | BIT(OP_LOGS))
 
 /*
  * Parameters other operations take besides create (which takes every row of
@@ -42,6 +43,7 @@ static const char *const op_names[OP__COUNT] = {
     [OP_RESTART] = "restart",
     [OP_TEMPLATES] = "templates",
     [OP_HISTORY] = "history",
+    [OP_LOGS] = "logs",
 };
 
 const char *request_op_name(enum request_op op)
@@ -67,6 +69,9 @@ static bool known_field(enum request_op op, const char *key)
 {
     if (op == OP_CREATE && strcmp(key, "repo_address") == 0) {
         return true; /* the gateway's, not a person's: see request.h */
+    }
+    if (op == OP_LOGS && (strcmp(key, "lines") == 0 || strcmp(key, "follow") == 0)) {
+        return true; /* logs' own options, not create parameters */
     }
     for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++) {
         if (strcmp(envelope[i], key) == 0) {
@@ -255,6 +260,22 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         rc = bad(err, out->repo_address[0] ? "without repo:" : "missing field", "repo_address");
         goto out;
     }
+    json_t *lines = json_object_get(root, "lines");
+    json_t *follow = json_object_get(root, "follow");
+    out->log_lines = 100;
+    if (lines != NULL) {
+        if (!json_is_integer(lines) || json_integer_value(lines) < 1 ||
+            json_integer_value(lines) > REQUEST_LOG_LINES_MAX) {
+            rc = ct_error_set(err, CT_ERR_BAD_VALUE, "lines must be 1..%d", REQUEST_LOG_LINES_MAX);
+            goto out;
+        }
+        out->log_lines = (int)json_integer_value(lines);
+    }
+    if (follow != NULL && !json_is_boolean(follow)) {
+        rc = bad(err, "wrong type for", "follow");
+        goto out;
+    }
+    out->log_follow = json_is_true(follow);
     out->hostname = ct_param_text(&out->param[CT_P_HOSTNAME]);
     out->template_name = ct_param_text(&out->param[CT_P_TEMPLATE]);
     out->request_id = ct_param_text(&out->param[CT_P_REQUEST_ID]);

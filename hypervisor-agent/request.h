@@ -33,6 +33,7 @@ enum request_op {
     OP_RESTART,
     OP_TEMPLATES,
     OP_HISTORY,
+    OP_LOGS,
     OP__COUNT
 };
 
@@ -60,7 +61,12 @@ struct request {
      * Not a person's parameter, so not a row of the table.  "" otherwise.
      */
     char repo_address[48];
+    /* logs: how many of the last lines (1..REQUEST_LOG_LINES_MAX, default 100), and whether to follow. */
+    int log_lines;
+    bool log_follow;
 };
+
+#define REQUEST_LOG_LINES_MAX 1000
 
 const char *request_op_name(enum request_op op);
 enum ct_err request_parse(const char *text, size_t len, struct request *out, struct ct_error *err);

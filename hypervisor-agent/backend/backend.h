@@ -64,8 +64,11 @@ struct backend_exec {
     long long uid;          /* run as this user and group inside (0: root) */
     long long gid;
     const char *cwd;        /* the working directory inside; NULL: the backend's default */
-    /* Called about once a second while the command runs (it may use the backend); NULL: none. */
-    void (*on_wait)(void *ctx);
+    /*
+     * Called about once a second while the command runs (it may use the
+     * backend); returning false stops the wait as a timeout would.  NULL: none.
+     */
+    bool (*on_wait)(void *ctx);
     void *on_wait_ctx;
     int exit_status;          /* out */
     char stderr_excerpt[160]; /* out: first line of stderr, for error details */

@@ -412,10 +412,9 @@ static enum ct_err wait_ticking(struct lxd_backend *b, json_t *reply, struct bac
         if (rc != CT_ERR_TIMEOUT) {
             return rc;
         }
-        if (clock_now_ms() >= deadline) {
+        if (clock_now_ms() >= deadline || !ex->on_wait(ex->on_wait_ctx)) {
             return rc;
         }
-        ex->on_wait(ex->on_wait_ctx);
     }
 }
 

@@ -28,18 +28,24 @@ static void keep_line(struct deploy_run *r, const char *line, size_t len)
     if (r->ntail < DEPLOY_TAIL_LINES) {
         r->ntail++;
     }
+    if (r->collect != NULL &&
+        json_array_size(r->collect) < (r->stream_max != 0 ? r->stream_max : DEPLOY_STREAM_MAX)) {
+        json_array_append_new(r->collect, json_string(slot)); /* NULL for invalid UTF-8: skipped */
+    }
     if (!r->stream || r->agent->out == NULL) {
         return;
     }
-    long ms = clock_now_ms() - r->started_ms;
-    if (r->streamed < DEPLOY_STREAM_MAX) {
-        proto_progress(r->agent->out, r->step, "output", ms, slot);
-    } else if (r->streamed == DEPLOY_STREAM_MAX) {
-        proto_progress(r->agent->out, r->step, "output", ms,
+    long now = clock_now_ms();
+    size_t max = r->stream_max != 0 ? r->stream_max : DEPLOY_STREAM_MAX;
+    if (r->streamed < max) {
+        proto_progress(r->agent->out, r->step, "output", now - r->started_ms, slot);
+    } else if (r->streamed == max) {
+        proto_progress(r->agent->out, r->step, "output", now - r->started_ms,
                        "... (more output; the last lines are shown if it fails)");
     }
     r->streamed++;
-    fflush(r->agent->out);
+    r->last_sent_ms = now;
+    r->gone |= fflush(r->agent->out) != 0;
 }
 
 /* Split what the log holds past r->offset into lines; final: the unterminated rest too. */
@@ -69,9 +75,18 @@ static void read_log(struct deploy_run *r, bool final)
     buf_free(&text);
 }
 
-static void on_wait(void *p)
+static bool on_wait(void *p)
 {
-    read_log(p, false);
+    struct deploy_run *r = p;
+    read_log(r, false);
+    long now = clock_now_ms();
+    if (r->keepalive && r->agent->out != NULL && now - r->last_sent_ms > 20L * 1000) {
+        /* The gateway ends a silent session (agent.idle_timeout); it ignores this state. */
+        proto_progress(r->agent->out, r->step, "alive", now - r->started_ms, NULL);
+        r->last_sent_ms = now;
+        r->gone |= fflush(r->agent->out) != 0;
+    }
+    return !r->gone;
 }
 
 enum ct_err deploy_run(struct deploy_run *r, struct ct_error *err)
@@ -100,6 +115,8 @@ enum ct_err deploy_run(struct deploy_run *r, struct ct_error *err)
     r->ntail = 0;
     r->tail_next = 0;
     r->started_ms = clock_now_ms();
+    r->last_sent_ms = r->started_ms;
+    r->gone = false;
     struct backend_exec ex = {.argv = argv,
                               .env = r->env,
                               .cwd = r->cwd,

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 #define DEPLOY_LINE_MAX 240
@@ -38,6 +40,9 @@ struct deploy_run {
     int timeout_s;
     const char *log_path; /* inside, writable by uid */
     bool stream;          /* send lines as they come */
+    size_t stream_max;    /* lines sent at most (0: DEPLOY_STREAM_MAX) */
+    bool keepalive;       /* a progress line every 20 s of silence (logs --follow) */
+    json_t *collect;      /* when not NULL: every line (up to stream_max) appended as a string */
     /* out */
     int exit_status;
     bool timed_out;
@@ -47,6 +52,8 @@ struct deploy_run {
     /* private */
     size_t offset;   /* bytes of the log already split into lines */
     size_t streamed; /* lines sent */
+    bool gone;       /* the reader went away: stop waiting */
+    long last_sent_ms;
     long started_ms;
 };
 
