@@ -31,6 +31,10 @@ static const struct {
     {"deploy:install", "run your install command"},
     {"deploy:build", "run your build command"},
     {"deploy:start", "start your app"},
+    {"redeploy:clone", "clone the new version"},
+    {"redeploy:install", "run your install command"},
+    {"redeploy:build", "run your build command"},
+    {"redeploy:start", "switch to it and restart"},
     {"unpublish", "withdraw its name and ports"},
 };
 

@@ -31,12 +31,13 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_TEMPLATES] = op_templates,
     [OP_HISTORY] = op_history,
     [OP_LOGS] = op_logs,
+    [OP_REDEPLOY] = op_redeploy,
 };
 
 /* Operations that change something: their audit record is written before they run (audit.h). */
 static const bool op_changes[OP__COUNT] = {
     [OP_CREATE] = true, [OP_DELETE] = true,  [OP_START] = true,
-    [OP_STOP] = true,   [OP_RESTART] = true,
+    [OP_STOP] = true,   [OP_RESTART] = true, [OP_REDEPLOY] = true,
 };
 
 /* What a caller is told when the audit trail cannot be written (the log says why). */

@@ -16,7 +16,8 @@
 static const char *const envelope[] = {"v", "op", "caller"};
 
 #define NAMED                                                                                      \
-    (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART) | BIT(OP_LOGS))
+    (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART) |          \
+     BIT(OP_LOGS) | BIT(OP_REDEPLOY))
 
 /*
  * Parameters other operations take besides create (which takes every row of
@@ -30,6 +31,7 @@ static const struct {
     {CT_P_HOSTNAME, NAMED | BIT(OP_CHECK) | BIT(OP_HISTORY), NAMED},
     {CT_P_TEMPLATE, BIT(OP_CHECK), 0},
     {CT_P_REQUEST_ID, BIT(OP_DELETE), 0},
+    {CT_P_BRANCH, BIT(OP_REDEPLOY), 0},
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -44,6 +46,7 @@ static const char *const op_names[OP__COUNT] = {
     [OP_TEMPLATES] = "templates",
     [OP_HISTORY] = "history",
     [OP_LOGS] = "logs",
+    [OP_REDEPLOY] = "redeploy",
 };
 
 const char *request_op_name(enum request_op op)

@@ -34,6 +34,7 @@ enum request_op {
     OP_TEMPLATES,
     OP_HISTORY,
     OP_LOGS,
+    OP_REDEPLOY,
     OP__COUNT
 };
 

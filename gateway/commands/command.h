@@ -93,6 +93,7 @@ extern const struct cmd_entry cmd_templates_entry;
 extern const struct cmd_entry cmd_protocols_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_redeploy_entry;
 extern const struct cmd_entry cmd_whoami_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;

@@ -99,23 +99,9 @@ static enum ct_err theirs(struct ct_error *err, enum ct_err code)
     return code;
 }
 
-enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
-                         const struct template_def *tmpl, struct ct_error *err)
+enum ct_err deploy_check_source(const struct deploy_config *d, const char *repo,
+                                const char *address, struct ct_error *err)
 {
-    const struct deploy_config *d = &a->cfg->deploy;
-    const char *repo = param(req, CT_P_REPO);
-    static const enum ct_param_id needs_repo[] = {CT_P_BRANCH, CT_P_APP_ROOT, CT_P_INSTALL,
-                                                  CT_P_BUILD,  CT_P_START,    CT_P_ENV,
-                                                  CT_P_SERVICES, CT_P_RUNTIME};
-    if (repo == NULL) {
-        for (size_t i = 0; i < sizeof(needs_repo) / sizeof(needs_repo[0]); i++) {
-            if (req->param[needs_repo[i]].set) {
-                return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s needs a repository (repo)",
-                              ct_params[needs_repo[i]].wire));
-            }
-        }
-        return CT_OK;
-    }
     if (!d->enabled) {
         return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s", "this agent does not deploy repositories"));
     }
@@ -129,10 +115,33 @@ enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
                       "repository URL refused: %s is not on the agent's list of allowed hosts",
                       host));
     }
-    if (address_refused(d, req->repo_address)) {
+    if (address_refused(d, address)) {
         return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED,
                       "repository URL refused: %s is an address containers may not fetch from",
-                      req->repo_address));
+                      address));
+    }
+    return CT_OK;
+}
+
+enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
+                         const struct template_def *tmpl, struct ct_error *err)
+{
+    const char *repo = param(req, CT_P_REPO);
+    static const enum ct_param_id needs_repo[] = {CT_P_BRANCH, CT_P_APP_ROOT, CT_P_INSTALL,
+                                                  CT_P_BUILD,  CT_P_START,    CT_P_ENV,
+                                                  CT_P_SERVICES, CT_P_RUNTIME};
+    if (repo == NULL) {
+        for (size_t i = 0; i < sizeof(needs_repo) / sizeof(needs_repo[0]); i++) {
+            if (req->param[needs_repo[i]].set) {
+                return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s needs a repository (repo)",
+                              ct_params[needs_repo[i]].wire));
+            }
+        }
+        return CT_OK;
+    }
+    enum ct_err rc = deploy_check_source(&a->cfg->deploy, repo, req->repo_address, err);
+    if (rc != CT_OK) {
+        return rc;
     }
     if (!req->param[CT_P_BRANCH].set) {
         return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s", "missing field 'branch'"));
@@ -171,7 +180,7 @@ enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
 
 /* --- inside the container -------------------------------------------------- */
 
-static enum ct_err run_root(struct deploy_ctx *d, const char *const *argv, const char *what,
+enum ct_err deploy_exec_root(struct deploy_ctx *d, const char *const *argv, const char *what,
                             struct ct_error *err)
 {
     struct backend_exec ex = {.argv = argv};
@@ -241,6 +250,13 @@ static const char **command_env(const struct deploy_ctx *d, char *home, char *us
     return env;
 }
 
+/* "PHASE:what" in d->step: the progress step of this part of a deploy or redeploy. */
+static const char *step_of(struct deploy_ctx *d, const char *what)
+{
+    snprintf(d->step, sizeof(d->step), "%s:%s", d->phase, what);
+    return d->step;
+}
+
 /* A user's command line through the container's /bin/sh, as the owner, streamed. */
 static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *label,
                             const char *const *argv, const char *cwd, struct ct_error *err)
@@ -284,12 +300,21 @@ static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *
     return rc;
 }
 
-static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
+enum ct_err deploy_exec_user(struct deploy_ctx *d, const char *const *argv, int *status,
+                             struct ct_error *err)
+{
+    struct backend_exec ex = {.argv = argv, .uid = d->uid, .gid = d->gid};
+    enum ct_err rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err);
+    *status = ex.exit_status;
+    return rc;
+}
+
+enum ct_err deploy_fetch(struct deploy_ctx *d, struct ct_error *err)
 {
     const struct deploy_config *cfg = &d->agent->cfg->deploy;
-    const struct request *req = d->req;
-    char uid[24], gid[24], releases[160], logs[160], current[160], resolve[400], host[256];
+    char uid[24], gid[24], releases[160], logs[160], resolve[400], host[256];
     enum ct_err rc;
+    int status = 0;
     if ((rc = find_account(d, err)) != CT_OK) {
         return rc;
     }
@@ -297,63 +322,73 @@ static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
     snprintf(gid, sizeof(gid), "%lld", d->gid);
     snprintf(releases, sizeof(releases), "%s/releases", cfg->app_dir);
     snprintf(logs, sizeof(logs), "%s/logs", cfg->app_dir);
-    snprintf(current, sizeof(current), "%s/current", cfg->app_dir);
-    snprintf(d->release, sizeof(d->release), "%s/releases/1", cfg->app_dir);
+    snprintf(d->release, sizeof(d->release), "%s/releases/%s", cfg->app_dir, d->release_name);
     const char *const mkdirs[] = {"install", "-d", "-o", uid, "-g", gid, "-m", "0755", "--",
                                   cfg->app_dir, releases, logs, NULL};
-    if ((rc = run_root(d, mkdirs, "cannot make the app's directory", err)) != CT_OK) {
+    if ((rc = deploy_exec_root(d, mkdirs, "cannot make the app's directory", err)) != CT_OK) {
         return rc;
     }
     /* Pinned to the address the gateway checked: no second DNS answer, no redirect. */
-    const char *repo = param(req, CT_P_REPO);
-    url_host(repo, host, sizeof(host)); /* deploy_check accepted it */
-    bool v6 = strchr(req->repo_address, ':') != NULL;
+    url_host(d->repo, host, sizeof(host)); /* deploy_check_source accepted it */
+    bool v6 = strchr(d->repo_address, ':') != NULL;
     snprintf(resolve, sizeof(resolve), "http.curloptResolve=%s:443:%s%s%s", host, v6 ? "[" : "",
-             req->repo_address, v6 ? "]" : "");
+             d->repo_address, v6 ? "]" : "");
     const char *const clone[] = {"git", "-c", resolve, "-c", "http.followRedirects=false",
                                  "-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
                                  "clone", "--depth", "1", "--single-branch", "--no-tags",
-                                 "--branch", param(req, CT_P_BRANCH), "--", repo, d->release,
-                                 NULL};
-    if ((rc = run_user(d, "deploy:clone", "clone", clone, cfg->app_dir, err)) != CT_OK) {
-        return rc;
-    }
-    const char *const link[] = {"ln", "-sfn", "--", "releases/1", current, NULL};
-    struct backend_exec ex = {.argv = link, .uid = d->uid, .gid = d->gid};
-    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+                                 "--branch", d->branch, "--", d->repo, d->release, NULL};
+    if ((rc = run_user(d, step_of(d, "clone"), "clone", clone, cfg->app_dir, err)) != CT_OK) {
         return rc;
     }
     /* The app's directory must be in the clone, a directory, and not leave it. */
-    const char *root = param(req, CT_P_APP_ROOT);
-    snprintf(d->workdir, sizeof(d->workdir), "%s%s%s", d->release, root ? "/" : "",
-             root ? root : "");
+    snprintf(d->workdir, sizeof(d->workdir), "%s%s%s", d->release, d->root ? "/" : "",
+             d->root ? d->root : "");
     const char *const check[] = {"test", "-d", d->workdir, "-a", "!", "-L", d->workdir, NULL};
-    ex = (struct backend_exec){.argv = check, .uid = d->uid, .gid = d->gid};
-    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+    if ((rc = deploy_exec_user(d, check, &status, err)) != CT_OK) {
         return rc;
     }
-    if (ex.exit_status != 0) {
-        return theirs(err, ct_error_set(err, CT_ERR_DEPLOY, "the repository has no directory %s (--root)",
-                      root != NULL ? root : "."));
+    if (status != 0) {
+        return theirs(err, ct_error_set(err, CT_ERR_DEPLOY,
+                                        "the repository has no directory %s (--root)",
+                                        d->root != NULL ? d->root : "."));
     }
     /* .env byte for byte; a .env the repository carries (a link, say) is replaced. */
     char dotenv_path[480];
     snprintf(dotenv_path, sizeof(dotenv_path), "%s/.env", d->workdir);
     const char *const rm[] = {"rm", "-f", "--", dotenv_path, NULL};
-    ex = (struct backend_exec){.argv = rm, .uid = d->uid, .gid = d->gid};
-    if ((rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err)) != CT_OK) {
+    if ((rc = deploy_exec_user(d, rm, &status, err)) != CT_OK) {
         return rc;
     }
     struct buf dotenv;
     buf_init(&dotenv, FILE_MAX);
     int bad = 0;
-    for (size_t i = 0; i < d->nenv; i++) {
+    for (size_t i = 0; d->dotenv == NULL && i < d->nenv; i++) {
         bad |= buf_appendf(&dotenv, "%s\n", d->env[i]);
     }
+    const char *bytes = d->dotenv != NULL ? d->dotenv : dotenv.data != NULL ? dotenv.data : "";
+    size_t len = d->dotenv != NULL ? d->dotenv_len : dotenv.len;
     rc = bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, ".env too large")
-                  : push(d, dotenv_path, dotenv.data != NULL ? dotenv.data : "", dotenv.len,
-                         0600, d->uid, d->gid, err);
+                  : push(d, dotenv_path, bytes, len, 0600, d->uid, d->gid, err);
     buf_free(&dotenv);
+    return rc;
+}
+
+/* create: the first release, and current pointing at it. */
+static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
+{
+    char current[160];
+    int status = 0;
+    enum ct_err rc = deploy_fetch(d, err);
+    snprintf(current, sizeof(current), "%s/current", d->agent->cfg->deploy.app_dir);
+    const char *const link[] = {"ln", "-sfn", "--", "releases/1", current, NULL};
+    if (rc == CT_OK && (rc = deploy_exec_user(d, link, &status, err)) == CT_OK && status != 0) {
+        rc = theirs(err, ct_error_set(err, CT_ERR_DEPLOY, "cannot link %s", current));
+    }
+    if (rc == CT_OK) {
+        /* From here on the unit and the commands find the app at current/ROOT. */
+        snprintf(d->workdir, sizeof(d->workdir), "%s%s%s", current, d->root ? "/" : "",
+                 d->root ? d->root : "");
+    }
     return rc;
 }
 
@@ -363,21 +398,21 @@ static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
     return ct_error_set(err, CT_ERR_INTERNAL, "services are not wired yet");
 }
 
-static enum ct_err user_command(struct deploy_ctx *d, enum ct_param_id id, const char *step,
-                                const char *label, struct ct_error *err)
+enum ct_err deploy_command(struct deploy_ctx *d, const char *what, const char *command,
+                           struct ct_error *err)
 {
-    const char *const argv[] = {"/bin/sh", "-c", param(d->req, id), NULL};
-    return run_user(d, step, label, argv, d->workdir, err);
+    const char *const argv[] = {"/bin/sh", "-c", command, NULL};
+    return run_user(d, step_of(d, what), what, argv, d->workdir, err);
 }
 
 static enum ct_err step_install(struct deploy_ctx *d, struct ct_error *err)
 {
-    return user_command(d, CT_P_INSTALL, "deploy:install", "install", err);
+    return deploy_command(d, "install", d->install, err);
 }
 
 static enum ct_err step_build(struct deploy_ctx *d, struct ct_error *err)
 {
-    return user_command(d, CT_P_BUILD, "deploy:build", "build", err);
+    return deploy_command(d, "build", d->build, err);
 }
 
 /*
@@ -407,7 +442,7 @@ static void send_journal(struct deploy_ctx *d)
     snprintf(log, sizeof(log), "%s/logs/journal.log", d->agent->cfg->deploy.app_dir);
     const char *const argv[] = {"journalctl", "--no-pager", "-o", "cat", "-n", "20", "-u",
                                 APP_UNIT, NULL};
-    struct deploy_run r = {.agent = d->agent, .name = d->name, .step = "deploy:start",
+    struct deploy_run r = {.agent = d->agent, .name = d->name, .step = step_of(d, "start"),
                            .argv = argv, .timeout_s = 15, .log_path = log};
     struct ct_error ignored = {0};
     if (deploy_run(&r, &ignored) == CT_OK) {
@@ -448,7 +483,7 @@ static bool unit_active(struct deploy_ctx *d)
 }
 
 /* Ready: the HTTP port answers (with --http-port), or the unit stays up for 3 s. */
-static enum ct_err wait_ready(struct deploy_ctx *d, struct ct_error *err)
+enum ct_err deploy_wait_ready(struct deploy_ctx *d, struct ct_error *err)
 {
     int limit_s = d->agent->cfg->deploy.ready_timeout_s;
     long start = clock_now_ms();
@@ -498,7 +533,7 @@ static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
     }
     bad |= buf_appendf(&start, "#!/bin/sh\n# The app's start command (create --start), run by "
                                "%s as %s.\n%s\n",
-                       APP_UNIT, d->owner, param(d->req, CT_P_START));
+                       APP_UNIT, d->owner, d->start);
     bad |= buf_appendf(&unit,
                        "# Written by ctgate: the app deployed when this container was made.\n"
                        "[Unit]\nDescription=%s's app (ctgate)\n"
@@ -518,15 +553,15 @@ static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
     const char *const mkdir[] = {"install", "-d", "-m", "0755", "/etc/ctgate", NULL};
     const char *const reload[] = {"systemctl", "daemon-reload", NULL};
     const char *const enable[] = {"systemctl", "enable", "--now", "--quiet", APP_UNIT, NULL};
-    if ((rc = run_root(d, mkdir, "cannot make /etc/ctgate", err)) != CT_OK ||
+    if ((rc = deploy_exec_root(d, mkdir, "cannot make /etc/ctgate", err)) != CT_OK ||
         (rc = push(d, APP_ENV_FILE, env.data, env.len, 0600, 0, 0, err)) != CT_OK ||
         (rc = push(d, APP_START_FILE, start.data, start.len, 0644, 0, 0, err)) != CT_OK ||
         (rc = push(d, APP_UNIT_FILE, unit.data, unit.len, 0644, 0, 0, err)) != CT_OK ||
-        (rc = run_root(d, reload, "systemd did not reload", err)) != CT_OK ||
-        (rc = run_root(d, enable, "the app's unit did not start", err)) != CT_OK) {
+        (rc = deploy_exec_root(d, reload, "systemd did not reload", err)) != CT_OK ||
+        (rc = deploy_exec_root(d, enable, "the app's unit did not start", err)) != CT_OK) {
         goto out;
     }
-    rc = wait_ready(d, err);
+    rc = deploy_wait_ready(d, err);
 out:
     buf_free(&env);
     buf_free(&unit);
@@ -536,22 +571,21 @@ out:
 
 size_t deploy_plan(const struct deploy_ctx *d, struct deploy_step *out)
 {
-    const struct request *req = d->req;
     size_t n = 0;
-    if (!req->param[CT_P_REPO].set) {
+    if (d->repo == NULL) {
         return 0;
     }
     out[n++] = (struct deploy_step){"deploy:clone", step_clone};
-    if (req->param[CT_P_SERVICES].nitems > 0) {
+    if (d->nservices > 0) {
         out[n++] = (struct deploy_step){"deploy:services", step_services};
     }
-    if (req->param[CT_P_INSTALL].set) {
+    if (d->install != NULL) {
         out[n++] = (struct deploy_step){"deploy:install", step_install};
     }
-    if (req->param[CT_P_BUILD].set) {
+    if (d->build != NULL) {
         out[n++] = (struct deploy_step){"deploy:build", step_build};
     }
-    if (req->param[CT_P_START].set) {
+    if (d->start != NULL) {
         out[n++] = (struct deploy_step){"deploy:start", step_start};
     }
     return n;
@@ -563,6 +597,8 @@ void deploy_ctx_free(struct deploy_ctx *d)
         free(d->env[i]);
     }
     free(d->env);
+    free(d->dotenv);
     d->env = NULL;
+    d->dotenv = NULL;
     d->nenv = 0;
 }

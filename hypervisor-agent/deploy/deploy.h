@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "deploy-config.h"
 #include "error.h"
 
 struct agent_ctx;
@@ -41,16 +42,42 @@ struct deploy_ctx {
     int http_port;
     bool wait_http; /* --http-port given: ready means it answers */
     long long uid, gid;
-    char release[160]; /* APP_DIR/releases/1 */
-    char workdir[448]; /* APP_DIR/current/ROOT */
+    const char *phase; /* "deploy" (create) or "redeploy": the progress steps' prefix */
+    /* What to deploy: from the request (create) or the deploy record (redeploy). */
+    const char *repo, *repo_address, *branch, *root; /* root NULL: the top */
+    const char *install, *build, *start;             /* NULL: none */
+    size_t nservices;
+    char release_name[32]; /* "1", or a redeploy's timestamp */
+    char release[192];     /* APP_DIR/releases/NAME */
+    char workdir[448];     /* the release's app directory, then (create) APP_DIR/current/ROOT */
     char home[64];
-    char **env;        /* "KEY=VALUE" for commands and the unit: the user's, services', PORT */
+    char step[48];
+    char **env; /* "KEY=VALUE" for commands and the unit: the user's, services', PORT */
     size_t nenv;
+    char *dotenv; /* redeploy: the bytes of the running release's .env, carried over; or NULL */
+    size_t dotenv_len;
 };
 
 /* Before anything is made: may this create deploy what it asks?  No request: CT_OK. */
 enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
                          const struct template_def *tmpl, struct ct_error *err);
+/* The repository's host is allowed and address (the pinned one) may be fetched from. */
+enum ct_err deploy_check_source(const struct deploy_config *cfg, const char *repo,
+                                const char *address, struct ct_error *err);
+
+/* The parts a redeploy (op-redeploy.c) reuses; each reports as step PHASE:WHAT. */
+/* Clone into releases/RELEASE_NAME and write .env there (d->dotenv, else d->env). */
+enum ct_err deploy_fetch(struct deploy_ctx *d, struct ct_error *err);
+/* A user's command (install, build) in d->workdir, its output streamed. */
+enum ct_err deploy_command(struct deploy_ctx *d, const char *what, const char *command,
+                           struct ct_error *err);
+/* The app's unit is up, and with --http-port its port answers, within deploy.ready_timeout. */
+enum ct_err deploy_wait_ready(struct deploy_ctx *d, struct ct_error *err);
+enum ct_err deploy_exec_root(struct deploy_ctx *d, const char *const *argv, const char *what,
+                             struct ct_error *err);
+enum ct_err deploy_exec_user(struct deploy_ctx *d, const char *const *argv, int *status,
+                             struct ct_error *err);
+
 struct deploy_step {
     const char *name; /* "deploy:clone", ... */
     enum ct_err (*run)(struct deploy_ctx *d, struct ct_error *err);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "addr-policy.h"
+#include "deploy-record.h"
 #include "deploy.h"
 #include "identity.h"
 #include "hooks.h"
@@ -549,6 +550,16 @@ static enum ct_err deploy_setup(struct create_ctx *c)
     if (!req->param[CT_P_REPO].set) {
         return CT_OK;
     }
+    d->phase = "deploy";
+    d->repo = req->param[CT_P_REPO].text;
+    d->repo_address = req->repo_address;
+    d->branch = ct_param_text(&req->param[CT_P_BRANCH]);
+    d->root = req->param[CT_P_APP_ROOT].set ? req->param[CT_P_APP_ROOT].text : NULL;
+    d->install = req->param[CT_P_INSTALL].set ? req->param[CT_P_INSTALL].text : NULL;
+    d->build = req->param[CT_P_BUILD].set ? req->param[CT_P_BUILD].text : NULL;
+    d->start = req->param[CT_P_START].set ? req->param[CT_P_START].text : NULL;
+    d->nservices = req->param[CT_P_SERVICES].nitems;
+    str_copy(d->release_name, sizeof(d->release_name), "1");
     d->env = calloc(env->nitems + 2, sizeof(*d->env));
     if (d->env == NULL) {
         return CT_ERR_INTERNAL;
@@ -710,6 +721,14 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
                 found) {
                 publish_describe(&ctx->cfg->publish, &entry, *data);
             }
+        }
+    }
+    if (rc == CT_OK && c.deploy.repo != NULL) { /* for redeploy; a create does not fail for it */
+        struct ct_error why = {0};
+        if (deploy_record_save(ctx->cfg->state_dir, req, c.request_id, &why) != CT_OK) {
+            char msg[512];
+            ct_error_format(&why, msg, sizeof(msg));
+            log_error("create %s: the deploy record was not written: %s", req->hostname, msg);
         }
     }
     outcome_record(ctx->cfg->state_dir, c.request_id, req->caller.uid, digest,

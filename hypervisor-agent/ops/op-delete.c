@@ -1,4 +1,5 @@
 /* op-delete.c - the "delete" operation: destroy an own container, free its name. */
+#include "deploy-record.h"
 #include "ops.h"
 #include "publish.h"
 #include "registry.h"
@@ -44,8 +45,12 @@ static const struct step delete_steps[] = {
 enum ct_err ops_delete_named(struct agent_ctx *ctx, const char *name, struct ct_error *err)
 {
     struct delete_ctx d = {ctx, name};
-    return ops_run_steps(ctx, delete_steps, sizeof(delete_steps) / sizeof(delete_steps[0]), &d,
-                         err);
+    enum ct_err rc = ops_run_steps(ctx, delete_steps,
+                                   sizeof(delete_steps) / sizeof(delete_steps[0]), &d, err);
+    if (rc == CT_OK) {
+        deploy_record_remove(ctx->cfg->state_dir, name); /* what a redeploy would have read */
+    }
+    return rc;
 }
 
 enum ct_err op_delete(struct agent_ctx *ctx, const struct request *req, json_t **data,

@@ -54,6 +54,9 @@ enum ct_err op_history(struct agent_ctx *ctx, const struct request *req, json_t 
 /* deploy/op-logs.c: the journal of a container's deployed app (create --repo). */
 enum ct_err op_logs(struct agent_ctx *ctx, const struct request *req, json_t **data,
                     struct ct_error *err);
+/* deploy/op-redeploy.c: fetch, build and switch to a new release of the deployed app. */
+enum ct_err op_redeploy(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                        struct ct_error *err);
 
 /* Shared by the ops: may this caller see/touch this instance? */
 bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
