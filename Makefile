@@ -125,6 +125,8 @@ install: all
 	  install -m 0644 conf/gateway.conf $(DESTDIR)/etc/ctgate/gateway.conf
 	test -e $(DESTDIR)/etc/ctgate/protocols || \
 	  install -m 0644 conf/protocols $(DESTDIR)/etc/ctgate/protocols
+	test -e $(DESTDIR)/etc/ctgate/services.conf || \
+	  install -m 0644 conf/services.conf $(DESTDIR)/etc/ctgate/services.conf
 	@echo "ctgate: now make the audit signing key (the agent refuses every request without it):"
 	@echo "  runuser -u ctgate -- $(PREFIX)/libexec/ctgate/ctgate-agent audit keygen   (docs/install.md)"
 

@@ -74,6 +74,59 @@ static enum ct_err load_template_login(config_setting_t *s, struct template_def 
     return CT_OK;
 }
 
+/* A template's `services`: names in the catalogue (services_file), at most 8. */
+static enum ct_err load_template_services(config_setting_t *s, const struct agent_config *cfg,
+                                          struct template_def *t, struct ct_error *err)
+{
+    const config_setting_t *arr = config_setting_get_member(s, "services");
+    int line = config_setting_source_line(s);
+    t->nservices = 0;
+    if (arr == NULL) {
+        return CT_OK;
+    }
+    int n = config_setting_is_array(arr) ? config_setting_length(arr) : -1;
+    if (n < 0 || n > TEMPLATE_SERVICES_MAX) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "template at line %d: 'services' must be an array of at most %d "
+                            "service names",
+                            line, TEMPLATE_SERVICES_MAX);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = config_setting_get_string_elem(arr, i);
+        if (name == NULL || !validate_service_name(name)) {
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "template at line %d: services[%d] is not a service name", line, i);
+        }
+        if (services_find(&cfg->services, name) == NULL) {
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "template at line %d: service '%s' is not in %s", line, name,
+                                cfg->services_file[0] != '\0' ? cfg->services_file
+                                                              : "the catalogue (no services_file)");
+        }
+        for (size_t j = 0; j < t->nservices; j++) {
+            if (strcmp(t->services[j], name) == 0) {
+                return ct_error_set(err, CT_ERR_CONFIG,
+                                    "template at line %d: service '%s' is listed twice", line,
+                                    name);
+            }
+        }
+        str_copy(t->services[t->nservices++], sizeof(t->services[0]), name);
+    }
+    return CT_OK;
+}
+
+/* A recipe's build gets the packages of the template's services and disables their units. */
+static enum ct_err add_recipe_services(const struct agent_config *cfg, struct template_def *t,
+                                       struct ct_error *err)
+{
+    enum ct_err rc = CT_OK;
+    for (size_t i = 0; rc == CT_OK && t->recipe != NULL && i < t->nservices; i++) {
+        rc = template_recipe_add_service(t->recipe, services_find(&cfg->services, t->services[i]),
+                                         err);
+    }
+    return rc;
+}
+
 static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, struct ct_error *err)
 {
     config_setting_t *list = config_lookup(conf, "templates");
@@ -117,7 +170,8 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
                                 line);
         }
         if ((rc = load_template_login(s, t, err)) != CT_OK ||
-            (rc = identity_load_template(s, &cfg->directory, t, err)) != CT_OK) {
+            (rc = identity_load_template(s, &cfg->directory, t, err)) != CT_OK ||
+            (rc = load_template_services(s, cfg, t, err)) != CT_OK) {
             return rc;
         }
         config_setting_t *build = config_setting_get_member(s, "build");
@@ -125,6 +179,9 @@ static enum ct_err load_templates(config_t *conf, struct agent_config *cfg, stru
             return rc;
         }
         cfg->ntemplates = i + 1; /* from here agent_config_free frees its recipe */
+        if ((rc = add_recipe_services(cfg, t, err)) != CT_OK) {
+            return rc;
+        }
     }
     return CT_OK;
 }
@@ -300,6 +357,21 @@ static enum ct_err load_protocols(const config_t *conf, struct agent_config *cfg
     return CT_OK;
 }
 
+/* services_file (optional; none: no services) into cfg->services, before the templates. */
+static enum ct_err load_services(const config_t *conf, struct agent_config *cfg,
+                                 struct ct_error *err)
+{
+    enum ct_err rc = cfgread_string(conf, "services_file", cfg->services_file,
+                                    sizeof(cfg->services_file), "", err);
+    if (rc != CT_OK || cfg->services_file[0] == '\0') {
+        return rc;
+    }
+    if (cfg->services_file[0] != '/') {
+        return ct_error_set(err, CT_ERR_CONFIG, "services_file must be an absolute path");
+    }
+    return services_load(cfg->services_file, &cfg->services, err);
+}
+
 /* `backend` (default: the table's first) and that backend's own section, read by it. */
 static enum ct_err load_backend(const config_t *conf, struct agent_config *cfg,
                                 struct ct_error *err)
@@ -398,6 +470,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = load_cooldown(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
+        (rc = load_services(&conf, cfg, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
@@ -430,6 +503,7 @@ void agent_config_free(struct agent_config *cfg)
     policy_free(&cfg->policy);
     hooks_free(&cfg->hooks);
     deploy_config_free(&cfg->deploy);
+    services_free(&cfg->services);
     for (size_t i = 0; i <= PUBLISH_ARGV_MAX; i++) {
         free(cfg->publish.test_argv[i]);
         free(cfg->publish.reload_argv[i]);
@@ -447,6 +521,17 @@ const struct template_def *agent_config_template(const struct agent_config *cfg,
     for (size_t i = 0; i < cfg->ntemplates; i++) {
         if (strcmp(cfg->templates[i].name, name) == 0) {
             return &cfg->templates[i];
+        }
+    }
+    return NULL;
+}
+
+const struct service_def *agent_config_service(const struct agent_config *cfg,
+                                               const struct template_def *t, const char *name)
+{
+    for (size_t i = 0; i < t->nservices; i++) {
+        if (strcmp(t->services[i], name) == 0) {
+            return services_find(&cfg->services, name);
         }
     }
     return NULL;

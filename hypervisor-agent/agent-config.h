@@ -18,6 +18,7 @@
 #include "error.h"
 #include "hooks.h"
 #include "protocols.h"
+#include "services.h"
 #include "validate.h"
 
 #define AGENT_CONFIG_DEFAULT "/etc/ctgate/agent.conf"
@@ -27,6 +28,7 @@
 #define TEMPLATE_RUNTIMES_MAX 8
 #define RUNTIME_MAX 32
 #define QUOTA_OVERRIDES_MAX 256
+#define TEMPLATE_SERVICES_MAX 8
 
 /* CPUs, memory and root disk of a container; 0 means "no limit" / "not given". */
 struct size_spec {
@@ -76,6 +78,9 @@ struct template_def {
     char login_groups[TEMPLATE_LOGIN_GROUPS_MAX][CT_GROUP_MAX + 1];
     size_t nlogin_groups;
     struct template_recipe *recipe; /* its `build` entry (template-recipe.h); NULL: none */
+    /* services of the catalogue (services_file) --service may ask for with it */
+    char services[TEMPLATE_SERVICES_MAX][CT_SERVICE_MAX + 1];
+    size_t nservices;
 };
 
 /* How much one user may hold at once (0: unlimited). */
@@ -160,6 +165,8 @@ struct agent_config {
     size_t ntemplates;
     struct publish_config publish;
     struct protocol_catalog protocols; /* from protocols_file; empty when none */
+    char services_file[PATH_MAX];      /* "" : no services */
+    struct service_catalog services;   /* from services_file (services.h); empty when none */
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
@@ -173,5 +180,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
 void agent_config_free(struct agent_config *cfg);
 const struct template_def *agent_config_template(const struct agent_config *cfg, const char *name);
 bool agent_config_is_reserved(const struct agent_config *cfg, const char *hostname);
+/* The service called name when template t offers it, else NULL. */
+const struct service_def *agent_config_service(const struct agent_config *cfg,
+                                               const struct template_def *t, const char *name);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * cmd-templates.c - `templates`: what a create may ask for, from the
- * agent's catalog: each template with its sizes, ceiling and runtimes, the
+ * agent's catalog: each template with its sizes, ceiling, runtimes and the
+ * services --service may ask for (a line only when it offers some), the
  * sizes themselves, expiry bounds and the caller's quota.  A template the
  * agent builds (`ctgate-agent template build`) also says when its image was
  * built and its fingerprint.
@@ -81,6 +82,10 @@ static void print_templates(const struct session *s, json_t *data, const void *c
                str_or(max, "memory", e, sizeof(e), "any"), str_or(max, "disk", f, sizeof(f), "any"));
         join(json_object_get(t, "runtimes"), c, sizeof(c));
         printf("  %-12s %s\n", "runtimes", c);
+        if (json_array_size(json_object_get(t, "services")) > 0) { /* an older agent: none */
+            join(json_object_get(t, "services"), c, sizeof(c));
+            printf("  %-12s %s\n", "services", c);
+        }
         print_build(t);
     }
     json_array_foreach (json_object_get(data, "sizes"), i, t) {

@@ -1,7 +1,7 @@
 /*
  * op-templates.c - the "templates" operation: everything a person may ask
  * for in a create, as this agent's configuration allows it to this caller:
- * templates (with their sizes, ceilings and runtimes), the named sizes, the
+ * templates (with their sizes, ceilings, runtimes and services), the named sizes, the
  * extra protocols, the defaults and bounds of expiry and HTTP port, and the
  * caller's quota.  The gateway builds its menus and prompts from it.
  *
@@ -57,6 +57,7 @@ static json_t *template_json(struct agent_ctx *ctx, const struct policy_config *
 {
     json_t *sizes = json_array();
     json_t *runtimes = json_array();
+    json_t *services = json_array();
     for (size_t i = 0; i < p->nsizes; i++) {
         if (policy_template_offers(t, p->sizes[i].name)) {
             json_array_append_new(sizes, json_string(p->sizes[i].name));
@@ -65,9 +66,12 @@ static json_t *template_json(struct agent_ctx *ctx, const struct policy_config *
     for (size_t i = 0; i < t->nruntimes; i++) {
         json_array_append_new(runtimes, json_string(t->runtimes[i]));
     }
-    json_t *one = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o}", "name", t->name, "description",
+    for (size_t i = 0; i < t->nservices; i++) {
+        json_array_append_new(services, json_string(t->services[i]));
+    }
+    json_t *one = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o}", "name", t->name, "description",
                             t->description, "size", t->size[0] ? t->size : NULL, "sizes", sizes,
-                            "max", spec_json(&t->max), "runtimes", runtimes);
+                            "max", spec_json(&t->max), "runtimes", runtimes, "services", services);
     if (one != NULL && t->recipe != NULL) {
         json_object_set_new(one, "build", build_json(ctx, t));
     }

@@ -91,23 +91,35 @@ void template_recipe_free(struct template_recipe *r)
     if (r != NULL) {
         free_list(r->packages, r->npackages);
         free_list(r->ca_certificates, r->nca);
+        free_list(r->disabled_units, r->nunits);
         free(r);
     }
 }
 
-/* Append a copy of name to r's packages unless it is there already (sorted later). */
-static enum ct_err add_package(struct template_recipe *r, const char *name, struct ct_error *err)
+/* Append a copy of name to *list (n entries) unless it is there already (sorted later). */
+static enum ct_err add_name(char ***list, size_t *n, const char *name, struct ct_error *err)
 {
-    for (size_t i = 0; i < r->npackages; i++) {
-        if (strcmp(r->packages[i], name) == 0) {
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*list)[i], name) == 0) {
             return CT_OK;
         }
     }
-    if ((r->packages[r->npackages] = strdup(name)) == NULL) {
+    char **grown = realloc(*list, (*n + 2) * sizeof(**list));
+    if (grown == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    r->npackages++;
+    *list = grown;
+    if ((grown[*n] = strdup(name)) == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    (*n)++;
+    grown[*n] = NULL;
     return CT_OK;
+}
+
+static enum ct_err add_package(struct template_recipe *r, const char *name, struct ct_error *err)
+{
+    return add_name(&r->packages, &r->npackages, name, err);
 }
 
 static enum ct_err load_packages(const config_setting_t *s, struct template_recipe *r, int line,
@@ -124,10 +136,6 @@ static enum ct_err load_packages(const config_setting_t *s, struct template_reci
                             "template at line %d: build.packages must be an array of at most %d "
                             "package names",
                             line, TEMPLATE_PACKAGES_MAX);
-    }
-    r->packages = calloc(nbase + (size_t)n, sizeof(*r->packages));
-    if (r->packages == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
     enum ct_err rc = CT_OK;
     for (size_t i = 0; rc == CT_OK && i < nbase; i++) {
@@ -254,6 +262,23 @@ out:
     return CT_OK;
 }
 
+enum ct_err template_recipe_add_service(struct template_recipe *r, const struct service_def *s,
+                                        struct ct_error *err)
+{
+    enum ct_err rc = CT_OK;
+    for (size_t i = 0; rc == CT_OK && i < s->npackages; i++) {
+        rc = add_package(r, s->packages[i], err);
+    }
+    if (rc == CT_OK) {
+        rc = add_name(&r->disabled_units, &r->nunits, s->unit, err);
+    }
+    if (rc == CT_OK) {
+        qsort(r->packages, r->npackages, sizeof(*r->packages), compare_names);
+        qsort(r->disabled_units, r->nunits, sizeof(*r->disabled_units), compare_names);
+    }
+    return rc;
+}
+
 /* One "key=value\n" line of the hashed text. */
 static void hash_line(crypto_generichash_state *st, const char *key, const char *value)
 {
@@ -338,6 +363,9 @@ enum ct_err template_recipe_hash(const struct template_recipe *r, const char *ar
     hash_line(&st, "host-sources", sources_hex);
     for (size_t i = 0; i < r->npackages; i++) { /* sorted at load: order is irrelevant */
         hash_line(&st, "package", r->packages[i]);
+    }
+    for (size_t i = 0; i < r->nunits; i++) { /* sorted too */
+        hash_line(&st, "disable", r->disabled_units[i]);
     }
     /* The certificates by content, sorted: where they live or in which order is irrelevant. */
     ca_hex = calloc(r->nca + 1, sizeof(*ca_hex));

@@ -12,12 +12,15 @@
  * template gets (TEMPLATE_BASE_PACKAGES), sorted and without duplicates.
  * The CA files are named at load time and read only when a build hashes or
  * installs them (the agent's account may not be able to read them).
+ * template_recipe_add_service() adds a service's packages (services.h) for
+ * a template that offers it, and its unit to the units the build disables
+ * in the image (a container runs it only when its create asked for it).
  *
  * template_recipe_hash() is what "same inputs" means: suite, mirror (or
  * the host's apt sources file's bytes when there is none),
- * architecture, the package set (its order is irrelevant), the bytes of
- * every CA certificate and TEMPLATE_RECIPE_FORMAT (bumped whenever the way a
- * rootfs is made changes).  template_dpkg_versions() reads a rootfs's
+ * architecture, the package set (its order is irrelevant), the units
+ * disabled, the bytes of every CA certificate and TEMPLATE_RECIPE_FORMAT
+ * (bumped whenever the way a rootfs is made changes).  template_dpkg_versions() reads a rootfs's
  * /var/lib/dpkg/status for the build record.  No function here keeps state.
  */
 #ifndef CTGATE_TEMPLATE_RECIPE_H
@@ -29,6 +32,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "services.h"
 
 #define TEMPLATE_SUITE_MAX 32
 #define TEMPLATE_MIRROR_MAX 255
@@ -37,7 +41,7 @@
 #define TEMPLATE_CAS_MAX 8
 #define TEMPLATE_INPUTS_HEX 65 /* BLAKE2b-256 in hex, with its NUL */
 /* Bumped whenever the rootfs a build makes changes for the same recipe. */
-#define TEMPLATE_RECIPE_FORMAT "ctgate-template-build 2"
+#define TEMPLATE_RECIPE_FORMAT "ctgate-template-build 3"
 
 /* What every built template has: init, sshd, sudo, git, TLS roots, the LDAP client, DHCP. */
 extern const char *const template_base_packages[];
@@ -49,6 +53,8 @@ struct template_recipe {
     size_t npackages;
     char **ca_certificates; /* absolute paths, as given; owned */
     size_t nca;
+    char **disabled_units; /* the offered services' units, sorted, unique; owned */
+    size_t nunits;
 };
 
 /* Syntax checks, also used by the unit tests. */
@@ -63,6 +69,9 @@ bool template_mirror_valid(const char *url);   /* http(s)://, URL characters, 1.
 enum ct_err template_recipe_load(const config_setting_t *s, struct template_recipe **out,
                                  struct ct_error *err);
 void template_recipe_free(struct template_recipe *r);
+/* Add s's packages to r's (kept sorted, unique) and its unit to r's disabled_units. */
+enum ct_err template_recipe_add_service(struct template_recipe *r, const struct service_def *s,
+                                        struct ct_error *err);
 
 /*
  * The inputs hash of r on architecture arch ("x86_64") into hex; reads

@@ -137,6 +137,29 @@ static enum ct_err install_cas(const char *rootfs, const struct template_recipe 
     return rc;
 }
 
+/*
+ * The services' units were enabled by their packages' postinst
+ * (deb-systemd-helper): disable them, so that a container runs one only when
+ * its create asked for it.  systemctl works offline in a chroot (no manager
+ * is asked); the image's own systemctl, argv only.
+ */
+static enum ct_err disable_units(const char *rootfs, const struct template_recipe *r, int timeout_s,
+                                 struct ct_error *err)
+{
+    enum ct_err rc = CT_OK;
+    for (size_t i = 0; rc == CT_OK && i < r->nunits; i++) {
+        char *argv[] = {"/usr/sbin/chroot",
+                        (char *)rootfs,
+                        "/usr/bin/systemctl",
+                        "--quiet",
+                        "disable",
+                        r->disabled_units[i],
+                        NULL};
+        rc = run_argv(argv, timeout_s, err);
+    }
+    return rc;
+}
+
 enum ct_err template_rootfs_prepare(const char *rootfs, const struct template_recipe *r,
                                     int timeout_s, struct ct_error *err)
 {
@@ -168,7 +191,8 @@ enum ct_err template_rootfs_prepare(const char *rootfs, const struct template_re
         (rc = make_dir(rootfs, "usr/local/share/ca-certificates", err)) != CT_OK) {
         return rc;
     }
-    if ((rc = install_cas(rootfs, r, timeout_s, err)) != CT_OK) {
+    if ((rc = install_cas(rootfs, r, timeout_s, err)) != CT_OK ||
+        (rc = disable_units(rootfs, r, timeout_s, err)) != CT_OK) {
         return rc;
     }
     /* A directory user logging in for the first time gets a home (pam_mkhomedir). */

@@ -5,9 +5,11 @@
  * template_rootfs_prepare() removes what must be unique per container (SSH
  * host keys, /etc/machine-id: each container makes its own at first boot,
  * the keys through ctgate-ssh-keygen.service), configures eth0 by DHCP,
- * masks units that fail in containers and installs the recipe's extra CA
- * certificates (update-ca-certificates run by chroot(8), argv only).  It
- * writes only below rootfs and never follows a symlink at the last step.
+ * masks units that fail in containers, installs the recipe's extra CA
+ * certificates (update-ca-certificates run by chroot(8), argv only) and
+ * disables the units of the template's services (`chroot ROOTFS systemctl
+ * disable UNIT`: a create that asks for a service enables it).  It writes
+ * only below rootfs and never follows a symlink at the last step.
  */
 #ifndef CTGATE_TEMPLATE_ROOTFS_H
 #define CTGATE_TEMPLATE_ROOTFS_H

@@ -276,13 +276,117 @@ static void test_template_login(void **state)
     assert_non_null(strstr(err.detail, "sshd must be true or false"));
 }
 
+/* services_file and a template's `services`: loaded, named, and every refusal. */
+static void test_template_services(void **state)
+{
+    (void)state;
+    const char *src = getenv("CTGATE_SOURCE_DIR");
+    char conf[8192];
+    char shipped[4096];
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    snprintf(shipped, sizeof(shipped), "%s/conf/services.conf", src != NULL ? src : ".");
+    char *real = realpath(shipped, NULL);
+    assert_non_null(real);
+
+    /* No services_file: no services, and templates offer none. */
+    assert_int_equal(load_config(T1, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.services.n, 0);
+    assert_string_equal(cfg.services_file, "");
+    assert_int_equal(agent_config_template(&cfg, "a")->nservices, 0);
+    agent_config_free(&cfg);
+
+    snprintf(
+        conf, sizeof(conf),
+        "services_file = \"%s\";\n"
+        "templates = ({ name = \"a\"; image = \"i\"; services = [ \"redis\", \"postgresql\" ]; },\n"
+        "  { name = \"b\"; image = \"i\"; });",
+        real);
+    assert_int_equal(load_config(conf, &cfg, &err), CT_OK);
+    assert_int_equal(cfg.services.n, 2);
+    const struct template_def *a = agent_config_template(&cfg, "a");
+    const struct template_def *b = agent_config_template(&cfg, "b");
+    assert_int_equal(a->nservices, 2);
+    assert_string_equal(a->services[0], "redis");
+    assert_non_null(agent_config_service(&cfg, a, "postgresql"));
+    assert_string_equal(agent_config_service(&cfg, a, "redis")->unit, "redis-server.service");
+    assert_null(agent_config_service(&cfg, a, "mongodb"));
+    assert_null(agent_config_service(&cfg, b, "redis")); /* in the catalogue, not offered by b */
+    agent_config_free(&cfg);
+
+    static const struct {
+        const char *services;
+        const char *detail;
+    } bad[] = {
+        {"[ \"Redis\" ]", "services[0] is not a service name"},
+        {"[ \"-x\" ]", "services[0] is not a service name"},
+        {"[ \"mongodb\" ]", "service 'mongodb' is not in"},
+        {"[ \"redis\", \"redis\" ]", "service 'redis' is listed twice"},
+        {"\"redis\"", "'services' must be an array of at most 8"},
+        {"[ \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\" ]",
+         "'services' must be an array of at most 8"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(conf, sizeof(conf),
+                 "services_file = \"%s\";\ntemplates = ({ name = \"a\"; image = \"i\"; },\n"
+                 "  { name = \"b\"; image = \"i\"; services = %s; });",
+                 real, bad[i].services);
+        if (load_text(conf, &err) != CT_ERR_CONFIG || strstr(err.detail, bad[i].detail) == NULL ||
+            strstr(err.detail, "line 3") == NULL) {
+            fail_msg("case %zu: %s", i, err.detail);
+        }
+    }
+    /* A template naming a service when there is no catalogue. */
+    assert_int_equal(
+        load_text("templates = ({ name = \"a\"; image = \"i\"; services = [ \"redis\" ]; });",
+                  &err),
+        CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "no services_file"));
+    /* The catalogue's own errors name its file; a relative path is refused. */
+    assert_int_equal(load_text("services_file = \"/nonexistent/services.conf\";\n" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "/nonexistent/services.conf"));
+    assert_int_equal(load_text("services_file = \"services.conf\";\n" T1, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "absolute"));
+
+    /* Nine services in the catalogue: still at most eight for one template. */
+    char cat[] = "/tmp/ctgate-services-cat.XXXXXX";
+    int fd = mkstemp(cat);
+    assert_true(fd >= 0);
+    char text[2048] = "services = (";
+    for (int i = 0; i < 9; i++) {
+        char one[128];
+        snprintf(one, sizeof(one), "%s{ name = \"s%d\"; unit = \"s%d.service\"; packages = [ ]; }",
+                 i ? "," : "", i, i);
+        strcat(text, one);
+    }
+    strcat(text, ");\n");
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(conf, sizeof(conf),
+             "services_file = \"%s\";\ntemplates = ({ name = \"a\"; image = \"i\"; services = "
+             "[ \"s0\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\" ]; });",
+             cat);
+    assert_int_equal(load_config(conf, &cfg, &err), CT_OK);
+    assert_int_equal(agent_config_template(&cfg, "a")->nservices, 8);
+    agent_config_free(&cfg);
+    snprintf(conf, sizeof(conf),
+             "services_file = \"%s\";\ntemplates = ({ name = \"a\"; image = \"i\"; services = "
+             "[ \"s0\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\", \"s8\" ]; });",
+             cat);
+    assert_int_equal(load_text(conf, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "at most 8"));
+    unlink(cat);
+    free(real);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
         cmocka_unit_test(test_backend_can),    cmocka_unit_test(test_template_login),
-        cmocka_unit_test(test_reuse_cooldown),
+        cmocka_unit_test(test_reuse_cooldown), cmocka_unit_test(test_template_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

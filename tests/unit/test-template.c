@@ -329,6 +329,79 @@ static void test_config(void **state)
     unlink(path);
 }
 
+/* A template's services: their packages join the recipe's, their units are disabled, both hashed.
+ */
+static void test_services(void **state)
+{
+    (void)state;
+    const char *src = getenv("CTGATE_SOURCE_DIR");
+    char shipped[4096];
+    char path[64];
+    char text[8192];
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    snprintf(shipped, sizeof(shipped), "%s/conf/services.conf", src != NULL ? src : ".");
+    char *real = realpath(shipped, NULL);
+    assert_non_null(real);
+    snprintf(text, sizeof(text),
+             "services_file = \"%s\";\n"
+             "templates = ({ name = \"plain\"; image = \"p\"; build = { packages = [ \"nodejs\" ]; "
+             "}; },\n"
+             "{ name = \"both\"; image = \"b\"; services = [ \"redis\", \"postgresql\" ];\n"
+             "  build = { packages = [ \"nodejs\", \"redis-server\" ]; }; },\n"
+             "{ name = \"swapped\"; image = \"s\"; services = [ \"postgresql\", \"redis\" ];\n"
+             "  build = { packages = [ \"nodejs\" ]; }; },\n"
+             "{ name = \"one\"; image = \"o\"; services = [ \"redis\" ];\n"
+             "  build = { packages = [ \"nodejs\" ]; }; },\n"
+             "{ name = \"norecipe\"; image = \"n\"; services = [ \"redis\" ]; });\n",
+             real);
+    temp_file(path, text);
+    assert_int_equal(agent_config_load(path, &cfg, &err), CT_OK);
+    unlink(path);
+
+    const struct template_recipe *plain = agent_config_template(&cfg, "plain")->recipe;
+    const struct template_recipe *both = agent_config_template(&cfg, "both")->recipe;
+    const struct template_recipe *swapped = agent_config_template(&cfg, "swapped")->recipe;
+    const struct template_recipe *one = agent_config_template(&cfg, "one")->recipe;
+    assert_int_equal(plain->nunits, 0);
+    assert_null(plain->disabled_units);
+    assert_int_equal(both->nunits, 2);
+    assert_string_equal(both->disabled_units[0], "postgresql.service"); /* sorted */
+    assert_string_equal(both->disabled_units[1], "redis-server.service");
+    assert_int_equal(both->npackages, plain->npackages + 2); /* redis-server named once */
+    bool has_pg = false;
+    for (size_t i = 0; i < both->npackages; i++) {
+        has_pg = has_pg || strcmp(both->packages[i], "postgresql") == 0;
+        if (i > 0) {
+            assert_true(strcmp(both->packages[i - 1], both->packages[i]) < 0); /* sorted, unique */
+        }
+    }
+    assert_true(has_pg);
+    assert_null(agent_config_template(&cfg, "norecipe")->recipe);
+    assert_int_equal(agent_config_template(&cfg, "norecipe")->nservices, 1);
+
+    char h_plain[TEMPLATE_INPUTS_HEX], h_both[TEMPLATE_INPUTS_HEX];
+    char h_swapped[TEMPLATE_INPUTS_HEX], h_one[TEMPLATE_INPUTS_HEX];
+    assert_int_equal(template_recipe_hash(plain, "x86_64", NULL, h_plain, &err), CT_OK);
+    assert_int_equal(template_recipe_hash(both, "x86_64", NULL, h_both, &err), CT_OK);
+    assert_int_equal(template_recipe_hash(swapped, "x86_64", NULL, h_swapped, &err), CT_OK);
+    assert_int_equal(template_recipe_hash(one, "x86_64", NULL, h_one, &err), CT_OK);
+    assert_string_equal(h_both, h_swapped); /* the order of services is irrelevant */
+    assert_string_not_equal(h_plain, h_one);
+    assert_string_not_equal(h_one, h_both);
+    agent_config_free(&cfg);
+
+    /* The packages alone do not make a service: the unit to disable is an input too. */
+    struct template_recipe *r = NULL;
+    assert_int_equal(
+        recipe_from("build = { packages = [ \"nodejs\", \"redis-server\" ]; };", &r, &err), CT_OK);
+    char h_pkgs[TEMPLATE_INPUTS_HEX];
+    assert_int_equal(template_recipe_hash(r, "x86_64", NULL, h_pkgs, &err), CT_OK);
+    assert_string_not_equal(h_pkgs, h_one);
+    template_recipe_free(r);
+    free(real);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) {
@@ -338,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_names),       cmocka_unit_test(test_recipe),
         cmocka_unit_test(test_bad_recipes), cmocka_unit_test(test_hash),
         cmocka_unit_test(test_hash_files),  cmocka_unit_test(test_dpkg_versions),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config),      cmocka_unit_test(test_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
