@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,7 +16,9 @@
 
 #include "backend.h"
 #include "clock.h"
+#include "agent-config.h"
 #include "deploy-config.h"
+#include "deploy-env.h"
 #include "deploy-run.h"
 #include "deploy-validate.h"
 #include "ops.h"
@@ -158,24 +161,87 @@ enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
         }
     }
     const struct ct_param_value *services = &req->param[CT_P_SERVICES];
-    if (services->nitems > 0) {
-        return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE, "template does not offer service %s (see: templates)",
-                      services->items[0]));
-    }
-    /* Keys once each: .env has no meaning for a key given twice. */
-    const struct ct_param_value *env = &req->param[CT_P_ENV];
-    for (size_t i = 0; i < env->nitems; i++) {
-        size_t ki = strcspn(env->items[i], "=");
-        for (size_t j = 0; j < i; j++) {
-            if (strcspn(env->items[j], "=") == ki && strncmp(env->items[i], env->items[j], ki) == 0) {
-                char key[CT_ENV_KEY_MAX + 1];
-                memcpy(key, env->items[i], ki);
-                key[ki] = '\0';
-                return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE, "variable %s given twice", key));
-            }
+    for (size_t i = 0; i < services->nitems; i++) {
+        if (agent_config_service(a->cfg, tmpl, services->items[i]) == NULL) {
+            return theirs(err, ct_error_set(err, CT_ERR_BAD_VALUE,
+                                            "template does not offer service %s (see: templates)",
+                                            services->items[i]));
         }
     }
+    /* Keys once each, a bounded total, values systemd can read back. */
+    const struct ct_param_value *env = &req->param[CT_P_ENV];
+    if ((rc = deploy_env_check(env->items, env->nitems, err)) != CT_OK) {
+        return theirs(err, rc);
+    }
     return CT_OK;
+}
+
+/* A strdup'd copy of s appended to d->env (sized by the caller). */
+static bool add_env(struct deploy_ctx *d, const char *s)
+{
+    return (d->env[d->nenv] = strdup(s)) != NULL && ++d->nenv > 0;
+}
+
+enum ct_err deploy_setup(struct deploy_ctx *d, struct agent_ctx *a, const struct request *req,
+                         const struct template_def *tmpl, const char *home, int http_port,
+                         struct ct_error *err)
+{
+    const struct ct_param_value *env = &req->param[CT_P_ENV];
+    const struct ct_param_value *services = &req->param[CT_P_SERVICES];
+    *d = (struct deploy_ctx){.agent = a,
+                             .req = req,
+                             .tmpl = tmpl,
+                             .name = req->hostname,
+                             .owner = req->caller.uid,
+                             .http_port = http_port,
+                             .wait_http = req->param[CT_P_HTTP_PORT].set};
+    str_copy(d->home, sizeof(d->home), home);
+    if (!req->param[CT_P_REPO].set) {
+        return CT_OK;
+    }
+    d->phase = "deploy";
+    d->repo = param(req, CT_P_REPO);
+    d->repo_address = req->repo_address;
+    d->branch = param(req, CT_P_BRANCH);
+    d->root = param(req, CT_P_APP_ROOT);
+    d->install = param(req, CT_P_INSTALL);
+    d->build = param(req, CT_P_BUILD);
+    d->start = param(req, CT_P_START);
+    str_copy(d->release_name, sizeof(d->release_name), "1");
+    /* Each service with a password of its own, made for this create. */
+    for (size_t i = 0; i < services->nitems && i < CT_SERVICES_MAX; i++) {
+        char password[SERVICE_PASSWORD_LEN + 1];
+        services_password(password);
+        const struct service_values v = {password, req->hostname, req->caller.uid};
+        enum ct_err rc = services_expand(agent_config_service(a->cfg, tmpl, services->items[i]), &v,
+                                         &d->svc[i], err);
+        sodium_memzero(password, sizeof(password));
+        if (rc != CT_OK) {
+            return rc;
+        }
+        d->nservices = i + 1;
+    }
+    char **merged = NULL;
+    size_t nmerged = 0;
+    enum ct_err rc = deploy_env_merge(env->items, env->nitems, d->svc, d->nservices, &merged,
+                                      &nmerged, err);
+    if (rc != CT_OK) {
+        return theirs(err, rc);
+    }
+    d->env = calloc(nmerged + 2, sizeof(*d->env));
+    bool port_given = false;
+    bool ok = d->env != NULL;
+    for (size_t i = 0; ok && i < nmerged; i++) {
+        port_given |= strncmp(merged[i], "PORT=", 5) == 0;
+        ok = add_env(d, merged[i]);
+    }
+    free(merged); /* its strings are the request's and the services' */
+    if (ok && !port_given) { /* as Heroku and Dokku tell an app where to listen */
+        char port[24];
+        snprintf(port, sizeof(port), "PORT=%d", http_port);
+        ok = add_env(d, port);
+    }
+    return ok ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }
 
 /* --- inside the container -------------------------------------------------- */
@@ -360,15 +426,18 @@ enum ct_err deploy_fetch(struct deploy_ctx *d, struct ct_error *err)
         return rc;
     }
     struct buf dotenv;
-    buf_init(&dotenv, FILE_MAX);
-    int bad = 0;
-    for (size_t i = 0; d->dotenv == NULL && i < d->nenv; i++) {
-        bad |= buf_appendf(&dotenv, "%s\n", d->env[i]);
+    buf_init(&dotenv, DEPLOY_ENV_FILE_MAX);
+    if (d->dotenv == NULL &&
+        (rc = deploy_env_render_dotenv(d->env, d->nenv, &dotenv, err)) != CT_OK) {
+        buf_free(&dotenv);
+        return rc;
     }
     const char *bytes = d->dotenv != NULL ? d->dotenv : dotenv.data != NULL ? dotenv.data : "";
     size_t len = d->dotenv != NULL ? d->dotenv_len : dotenv.len;
-    rc = bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, ".env too large")
-                  : push(d, dotenv_path, bytes, len, 0600, d->uid, d->gid, err);
+    rc = push(d, dotenv_path, bytes, len, 0600, d->uid, d->gid, err);
+    if (dotenv.data != NULL) {
+        sodium_memzero(dotenv.data, dotenv.len); /* the values may be secrets */
+    }
     buf_free(&dotenv);
     return rc;
 }
@@ -392,10 +461,56 @@ static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
     return rc;
 }
 
+/* argv as root inside; a failure names the service and what its command said. */
+static enum ct_err service_run(struct deploy_ctx *d, const struct service_expanded *s,
+                               char *const *argv, const char *what, struct ct_error *err)
+{
+    struct backend_exec ex = {.argv = (const char *const *)argv, .timeout_s = 120};
+    enum ct_err rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err);
+    if (rc == CT_OK && ex.exit_status != 0) {
+        /* argv[0] only: the other words may hold the service's password */
+        ct_error_set(err, CT_ERR_DEPLOY, "service %s: %s (%s exited with %d%s%s)", s->def->name,
+                     what, argv[0], ex.exit_status, ex.stderr_excerpt[0] ? ": " : "",
+                     ex.stderr_excerpt);
+        err->detail_public = true;
+        rc = CT_ERR_DEPLOY;
+    }
+    return rc;
+}
+
+/* Each service: its unit enabled and started, ready, then set up (its database, password). */
 static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
 {
-    (void)d;
-    return ct_error_set(err, CT_ERR_INTERNAL, "services are not wired yet");
+    for (size_t i = 0; i < d->nservices; i++) {
+        const struct service_expanded *s = &d->svc[i];
+        char *start[] = {"systemctl", "enable", "--now", "--quiet", (char *)s->def->unit, NULL};
+        enum ct_err rc = service_run(d, s, start, "did not start", err);
+        long deadline = clock_now_ms() + (long)s->def->ready_timeout_s * 1000;
+        while (rc == CT_OK && s->ready != NULL) {
+            struct backend_exec ex = {.argv = (const char *const *)s->ready, .timeout_s = 10};
+            struct ct_error why = {0};
+            if (d->agent->backend->exec(d->agent->handle, d->name, &ex, &why) == CT_OK &&
+                ex.exit_status == 0) {
+                break;
+            }
+            if (clock_now_ms() > deadline) {
+                rc = service_run(d, s, s->ready, "not ready in time", err);
+                rc = rc == CT_OK ? ct_error_set(err, CT_ERR_DEPLOY, "service %s: not ready",
+                                                s->def->name)
+                                 : rc;
+                break;
+            }
+            struct timespec pause = {0, 200L * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        for (size_t j = 0; rc == CT_OK && j < s->nsetup; j++) {
+            rc = service_run(d, s, s->setup[j], "its set-up failed", err);
+        }
+        if (rc != CT_OK) {
+            return rc;
+        }
+    }
+    return CT_OK;
 }
 
 enum ct_err deploy_command(struct deploy_ctx *d, const char *what, const char *command,
@@ -413,26 +528,6 @@ static enum ct_err step_install(struct deploy_ctx *d, struct ct_error *err)
 static enum ct_err step_build(struct deploy_ctx *d, struct ct_error *err)
 {
     return deploy_command(d, "build", d->build, err);
-}
-
-/*
- * A value for systemd's EnvironmentFile= that it reads back as exactly
- * value: inside single quotes nothing is special but the closing quote
- * (systemd's env-file parser, as the shell), so a value without one goes
- * in single quotes; otherwise double quotes, escaping the characters systemd
- * unescapes there: '"', '\', '`' and '$'.
- */
-static int append_systemd_value(struct buf *out, const char *value)
-{
-    if (strchr(value, '\'') == NULL) {
-        return buf_appendf(out, "'%s'", value);
-    }
-    int bad = buf_appendf(out, "\"");
-    for (const char *p = value; *p != '\0'; p++) {
-        bad |= strchr("\"\\`$", *p) != NULL ? buf_appendf(out, "\\%c", *p)
-                                             : buf_appendf(out, "%c", *p);
-    }
-    return bad | buf_appendf(out, "\"");
 }
 
 /* The journal's last lines of the app's unit, sent as the start step's output. */
@@ -525,11 +620,9 @@ static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
     buf_init(&unit, FILE_MAX);
     buf_init(&start, FILE_MAX);
     int bad = buf_appendf(&env, "# Written by ctgate: the app's variables, quoted for systemd.\n");
-    for (size_t i = 0; i < d->nenv; i++) {
-        size_t k = strcspn(d->env[i], "=");
-        bad |= buf_appendf(&env, "%.*s=", (int)k, d->env[i]);
-        bad |= append_systemd_value(&env, d->env[i] + k + 1);
-        bad |= buf_appendf(&env, "\n");
+    enum ct_err rc = deploy_env_render_systemd(d->env, d->nenv, &env, err);
+    if (rc != CT_OK) {
+        goto out;
     }
     bad |= buf_appendf(&start, "#!/bin/sh\n# The app's start command (create --start), run by "
                                "%s as %s.\n%s\n",
@@ -545,7 +638,6 @@ static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
                        "[Install]\nWantedBy=multi-user.target\n",
                        d->owner, d->uid, d->gid, d->workdir, d->home, APP_ENV_FILE,
                        APP_START_FILE);
-    enum ct_err rc;
     if (bad != 0) {
         rc = ct_error_set(err, CT_ERR_INTERNAL, "the app's files are too large");
         goto out;
@@ -563,6 +655,9 @@ static enum ct_err step_start(struct deploy_ctx *d, struct ct_error *err)
     }
     rc = deploy_wait_ready(d, err);
 out:
+    if (env.data != NULL) {
+        sodium_memzero(env.data, env.len); /* the values may be secrets */
+    }
     buf_free(&env);
     buf_free(&unit);
     buf_free(&start);
@@ -593,6 +688,13 @@ size_t deploy_plan(const struct deploy_ctx *d, struct deploy_step *out)
 
 void deploy_ctx_free(struct deploy_ctx *d)
 {
+    for (size_t i = 0; i < d->nservices; i++) {
+        services_expanded_free(&d->svc[i]);
+    }
+    d->nservices = 0;
+    for (size_t i = 0; i < d->nenv; i++) {
+        sodium_memzero(d->env[i], strlen(d->env[i]));
+    }
     for (size_t i = 0; i < d->nenv; i++) {
         free(d->env[i]);
     }

@@ -24,7 +24,9 @@
 #include <stddef.h>
 
 #include "deploy-config.h"
+#include "deploy-validate.h"
 #include "error.h"
+#include "services.h"
 
 struct agent_ctx;
 struct request;
@@ -46,6 +48,7 @@ struct deploy_ctx {
     /* What to deploy: from the request (create) or the deploy record (redeploy). */
     const char *repo, *repo_address, *branch, *root; /* root NULL: the top */
     const char *install, *build, *start;             /* NULL: none */
+    struct service_expanded svc[CT_SERVICES_MAX]; /* the services asked for, for this create */
     size_t nservices;
     char release_name[32]; /* "1", or a redeploy's timestamp */
     char release[192];     /* APP_DIR/releases/NAME */
@@ -61,6 +64,16 @@ struct deploy_ctx {
 /* Before anything is made: may this create deploy what it asks?  No request: CT_OK. */
 enum ct_err deploy_check(const struct agent_ctx *a, const struct request *req,
                          const struct template_def *tmpl, struct ct_error *err);
+/*
+ * The deploy's context for a create (nothing when it has no repository):
+ * what to deploy, the services expanded with a new password each, and the
+ * app's variables (the services', the user's, PORT).  deploy_ctx_free()
+ * releases it, also after a failure here.
+ */
+enum ct_err deploy_setup(struct deploy_ctx *d, struct agent_ctx *a, const struct request *req,
+                         const struct template_def *tmpl, const char *home, int http_port,
+                         struct ct_error *err);
+
 /* The repository's host is allowed and address (the pinned one) may be fetched from. */
 enum ct_err deploy_check_source(const struct deploy_config *cfg, const char *repo,
                                 const char *address, struct ct_error *err);

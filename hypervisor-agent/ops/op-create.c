@@ -533,56 +533,6 @@ static enum ct_err await_first(struct agent_ctx *ctx, const struct request *req,
     }
 }
 
-/* The deploy's context: who, where, and the app's variables (the user's, then PORT). */
-static enum ct_err deploy_setup(struct create_ctx *c)
-{
-    struct deploy_ctx *d = &c->deploy;
-    const struct request *req = c->req;
-    const struct ct_param_value *env = &req->param[CT_P_ENV];
-    *d = (struct deploy_ctx){.agent = c->agent,
-                             .req = req,
-                             .tmpl = c->tmpl,
-                             .name = req->hostname,
-                             .owner = req->caller.uid,
-                             .http_port = c->http_port,
-                             .wait_http = req->param[CT_P_HTTP_PORT].set};
-    str_copy(d->home, sizeof(d->home), c->home);
-    if (!req->param[CT_P_REPO].set) {
-        return CT_OK;
-    }
-    d->phase = "deploy";
-    d->repo = req->param[CT_P_REPO].text;
-    d->repo_address = req->repo_address;
-    d->branch = ct_param_text(&req->param[CT_P_BRANCH]);
-    d->root = req->param[CT_P_APP_ROOT].set ? req->param[CT_P_APP_ROOT].text : NULL;
-    d->install = req->param[CT_P_INSTALL].set ? req->param[CT_P_INSTALL].text : NULL;
-    d->build = req->param[CT_P_BUILD].set ? req->param[CT_P_BUILD].text : NULL;
-    d->start = req->param[CT_P_START].set ? req->param[CT_P_START].text : NULL;
-    d->nservices = req->param[CT_P_SERVICES].nitems;
-    str_copy(d->release_name, sizeof(d->release_name), "1");
-    d->env = calloc(env->nitems + 2, sizeof(*d->env));
-    if (d->env == NULL) {
-        return CT_ERR_INTERNAL;
-    }
-    bool port_given = false;
-    for (size_t i = 0; i < env->nitems; i++) {
-        port_given |= strncmp(env->items[i], "PORT=", 5) == 0;
-        if ((d->env[d->nenv] = strdup(env->items[i])) == NULL) {
-            return CT_ERR_INTERNAL;
-        }
-        d->nenv++;
-    }
-    if (!port_given) { /* as Heroku and Dokku tell an app where to listen */
-        char port[24];
-        snprintf(port, sizeof(port), "PORT=%d", c->http_port);
-        if ((d->env[d->nenv] = strdup(port)) == NULL) {
-            return CT_ERR_INTERNAL;
-        }
-        d->nenv++;
-    }
-    return CT_OK;
-}
-
 static void new_request_id(char *out, size_t len)
 {
     unsigned char rnd[16];
@@ -663,8 +613,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     }
     timefmt_rfc3339(time(NULL), c.created, sizeof(c.created));
     snprintf(c.home, sizeof(c.home), "/home/%s", req->caller.uid);
-    if ((rc = deploy_setup(&c)) != CT_OK) {
-        return ct_error_set(err, rc, "out of memory");
+    if ((rc = deploy_setup(&c.deploy, ctx, req, c.tmpl, c.home, c.http_port, err)) != CT_OK) {
+        deploy_ctx_free(&c.deploy);
+        return rc;
     }
     /* Counted only now: a request refused by the checks above cost nothing. */
     if ((rc = ratelimit_take(ctx->cfg->state_dir, req->caller.uid, quota.creates_per_hour,
