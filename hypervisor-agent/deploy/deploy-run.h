@@ -37,24 +37,24 @@ struct deploy_run {
     const char *const *env;  /* "NAME=value", NULL-terminated, or NULL */
     const char *cwd;         /* inside; NULL: the backend's default */
     long long uid, gid;      /* 0: root */
-    int timeout_s;
-    const char *log_path; /* inside, writable by uid */
-    bool stream;          /* send lines as they come */
-    size_t stream_max;    /* lines sent at most (0: DEPLOY_STREAM_MAX) */
-    bool keepalive;       /* a progress line every 20 s of silence (logs --follow) */
-    json_t *collect;      /* when not NULL: every line (up to stream_max) appended as a string */
-    /* out */
-    int exit_status;
-    bool timed_out;
-    char tail[DEPLOY_TAIL_LINES][DEPLOY_LINE_MAX + 1]; /* a ring, oldest at tail_next */
+    const char *log_path;    /* inside, writable by uid */
+    size_t stream_max;       /* lines sent at most (0: DEPLOY_STREAM_MAX) */
+    json_t *collect;         /* when not NULL: every line (up to stream_max) appended as a string */
+    /* out: the last lines, a ring with the oldest at tail_next */
     size_t ntail;
     size_t tail_next;
     /* private */
     size_t offset;   /* bytes of the log already split into lines */
     size_t streamed; /* lines sent */
-    bool gone;       /* the reader went away: stop waiting */
     long last_sent_ms;
     long started_ms;
+    int timeout_s;
+    int exit_status; /* out */
+    bool stream;     /* send lines as they come */
+    bool keepalive;  /* a progress line every 20 s of silence (logs --follow) */
+    bool timed_out;  /* out: `timeout` ended it */
+    bool gone;       /* private: the reader went away, stop waiting */
+    char tail[DEPLOY_TAIL_LINES][DEPLOY_LINE_MAX + 1];
 };
 
 /*

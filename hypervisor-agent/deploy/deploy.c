@@ -280,12 +280,18 @@ static enum ct_err find_account(struct deploy_ctx *d, struct ct_error *err)
     for (size_t i = 0; rc == CT_OK && text.data != NULL && i < text.len;) {
         const char *line = text.data + i;
         size_t n = strcspn(line, "\n");
-        long long uid = -1, gid = -1;
-        if (n > ol && strncmp(line, d->owner, ol) == 0 && line[ol] == ':' &&
-            sscanf(line + ol, ":%*[^:]:%lld:%lld:", &uid, &gid) == 2 && uid > 0 && gid > 0) {
-            d->uid = uid;
-            d->gid = gid;
-            break;
+        if (n > ol && strncmp(line, d->owner, ol) == 0 && line[ol] == ':') {
+            /* NAME:PASSWORD:UID:GID:... (the container's: parsed, not believed blindly) */
+            const char *p = memchr(line + ol + 1, ':', n - ol - 1);
+            char *end = NULL;
+            long long uid = p != NULL ? strtoll(p + 1, &end, 10) : -1;
+            long long gid = end != NULL && *end == ':' ? strtoll(end + 1, &end, 10) : -1;
+            if (end != NULL && *end == ':' && uid > 0 && gid > 0 && uid < 4294967295LL &&
+                gid < 4294967295LL) {
+                d->uid = uid;
+                d->gid = gid;
+                break;
+            }
         }
         i += n + 1;
     }

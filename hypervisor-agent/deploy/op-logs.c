@@ -35,7 +35,7 @@ enum ct_err op_logs(struct agent_ctx *ctx, const struct request *req, json_t **d
         return CT_ERR_NOT_ALLOWED;
     }
     struct buf unit;
-    buf_init(&unit, 64 * 1024);
+    buf_init(&unit, (size_t)64 * 1024);
     rc = ctx->backend->read_file(ctx->handle, req->hostname,
                                  "/etc/systemd/system/ctgate-app.service", &unit, err);
     buf_free(&unit);
