@@ -303,7 +303,7 @@ static bool list_from_text(const struct ct_param_def *d, const char *text,
         snprintf(why, whylen, "out of memory");
         goto out;
     }
-    const char sep[2] = {d->sep != 0 ? d->sep : ',', '\0'};
+    const char sep[2] = {(char)(d->sep != 0 ? d->sep : ','), '\0'};
     for (char *w = strtok_r(copy, sep, &save); w != NULL; w = strtok_r(NULL, sep, &save)) {
         if (!d->valid(w)) {
             snprintf(why, whylen, "%s", d->rule);
