@@ -29,8 +29,8 @@ static bool smart_type(const char *type)
     return *type == '\0' || *type == ';';
 }
 
-enum ct_err repo_check_classify(long status, const char *content_type, const char *body,
-                                size_t len, struct git_refs *refs, struct ct_error *err)
+enum ct_err repo_check_classify(long status, const char *content_type, const char *body, size_t len,
+                                struct git_refs *refs, struct ct_error *err)
 {
     if (status == 401 || status == 403 || status == 404) {
         return refuse(err, "repository not found or not public");
@@ -70,8 +70,7 @@ static void branch_list(const struct git_refs *refs, char *out, size_t len)
             snprintf(out + used, len - used, "%s...", i > 0 ? ", " : "");
             return;
         }
-        used += (size_t)snprintf(out + used, len - used, "%s%s", i > 0 ? ", " : "",
-                                 refs->names[i]);
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i > 0 ? ", " : "", refs->names[i]);
     }
     if (refs->nbranches > refs->nnames) {
         snprintf(out + used, len - used, ", ...");
@@ -90,8 +89,9 @@ enum ct_err repo_check_branch(const struct repo_answer *answer, const char *bran
                                 "no branch %.60s in the repository; its branches: %s", branch,
                                 list);
         }
-        return str_copy(out, len, branch) ? CT_OK
-                                          : ct_error_set(err, CT_ERR_BAD_REQUEST, "branch too long");
+        return str_copy(out, len, branch)
+                   ? CT_OK
+                   : ct_error_set(err, CT_ERR_BAD_REQUEST, "branch too long");
     }
     const char *def = refs->default_branch;
     if (def[0] == '\0' || !git_refs_has_branch(refs, def)) {

@@ -75,28 +75,27 @@ static struct curl_slist *pin(const struct repo_answer *a)
 static bool set_options(CURL *curl, const struct gw_repo *cfg, const char *url,
                         struct curl_slist *resolve, struct sink *sink)
 {
-    bool ok = curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
+    bool ok =
+        curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the _STR forms */
-              curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
 #else
-              curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) ==
-                  CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK &&
 #endif
-              /* a redirect is reported as its status, never followed (its target is unchecked) */
-              curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK && /* the pin is the peer */
-              curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_USERAGENT, REPO_USER_AGENT) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->connect_timeout_s) ==
-                  CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)cfg->timeout_s) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)REPO_ANSWER_MAX) ==
-                  CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
-              curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink) == CURLE_OK;
+        /* a redirect is reported as its status, never followed (its target is unchecked) */
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK && /* the pin is the peer */
+        curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, REPO_USER_AGENT) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->connect_timeout_s) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)cfg->timeout_s) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)REPO_ANSWER_MAX) ==
+            CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink) == CURLE_OK;
     if (ok && resolve != NULL) {
         ok = curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve) == CURLE_OK;
     }
@@ -130,8 +129,8 @@ static enum ct_err transfer(const struct gw_repo *cfg, const char *url, struct r
     CURLcode res = curl_easy_perform(curl);
     if (sink.too_large || res == CURLE_FILESIZE_EXCEEDED) {
         rc = ct_error_set(err, CT_ERR_BAD_REQUEST,
-                          "the answer of %s is too large (more than %d MiB)", out->host,
-                          REPO_ANSWER_MAX / (1024 * 1024));
+                          "the answer of %s is too large (more than %zu MiB)", out->host,
+                          REPO_ANSWER_MAX / ((size_t)1024 * 1024));
         goto out;
     }
     if (res != CURLE_OK) {

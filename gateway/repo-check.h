@@ -33,8 +33,8 @@
 #include "pktline.h"
 #include "repo-policy.h"
 
-#define REPO_ANSWER_MAX (4 * 1024 * 1024) /* a bigger ref list is refused, not read */
-#define REPO_USER_AGENT "git/2 (ctgate)"  /* some hosts answer git clients only */
+#define REPO_ANSWER_MAX ((size_t)4 * 1024 * 1024) /* a bigger ref list is refused, not read */
+#define REPO_USER_AGENT "git/2 (ctgate)"          /* some hosts answer git clients only */
 
 struct repo_answer {
     char host[REPO_HOST_MAX + 1];   /* lower case, as in the URL */
@@ -54,8 +54,8 @@ void repo_answer_free(struct repo_answer *answer);
 
 /* The parts without a network, tested alone. */
 /* repo-answer.c: status, content type (NULL: none) and body into refs, or the refusal. */
-enum ct_err repo_check_classify(long status, const char *content_type, const char *body,
-                                size_t len, struct git_refs *refs, struct ct_error *err);
+enum ct_err repo_check_classify(long status, const char *content_type, const char *body, size_t len,
+                                struct git_refs *refs, struct ct_error *err);
 /* repo-check.c: url's "<path without trailing '/'>/info/refs?service=git-upload-pack". */
 bool repo_check_refs_url(const char *url, char *out, size_t len);
 

@@ -128,7 +128,8 @@ static void read_capabilities(const char *p, size_t n, struct git_refs *out)
 /* A ref of the list: count and keep branches. */
 static void add_ref(const char *name, size_t n, struct git_refs *out)
 {
-    if (!starts_with(name, n, HEADS) || n == HEADS_LEN || (n >= 3 && equals(name + n - 3, 3, "^{}"))) {
+    if (!starts_with(name, n, HEADS) || n == HEADS_LEN ||
+        (n >= 3 && equals(name + n - 3, 3, "^{}"))) {
         return;
     }
     out->nbranches++;

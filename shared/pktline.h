@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PKTLINE_MAX 65520        /* git's LARGE_PACKET_MAX: a longer line is refused */
-#define GIT_REFS_NAMES_MAX 10    /* branch names kept for a message */
-#define GIT_BRANCH_NAME_MAX 255  /* a longer name is counted, never kept */
+#define PKTLINE_MAX 65520       /* git's LARGE_PACKET_MAX: a longer line is refused */
+#define GIT_REFS_NAMES_MAX 10   /* branch names kept for a message */
+#define GIT_BRANCH_NAME_MAX 255 /* a longer name is counted, never kept */
 
 enum pktline_result {
     PKTLINE_REFS,  /* a v0/v1 ref advertisement with at least one ref */

@@ -76,10 +76,10 @@ static const char *const always_refused[] = {
     "169.254.0.0/16", /* link-local, cloud metadata at 169.254.169.254 */
     "224.0.0.0/4",    /* multicast */
     "255.255.255.255/32",
-    "::/128",         /* unspecified */
-    "::1/128",        /* loopback */
-    "fe80::/10",      /* link-local */
-    "ff00::/8",       /* multicast */
+    "::/128",    /* unspecified */
+    "::1/128",   /* loopback */
+    "fe80::/10", /* link-local */
+    "ff00::/8",  /* multicast */
 };
 
 /* Whether addr is in one of n ranges, each `stride` bytes after the last. */
@@ -205,7 +205,7 @@ static bool host_take(const char *pattern, bool domain_ok, char *out)
 
 bool repo_policy_add_host(struct repo_policy *policy, const char *pattern)
 {
-    char host[REPO_HOST_MAX + 1];
+    char host[REPO_HOST_MAX + 1] = {0};
     if (pattern == NULL || policy->nallowed >= REPO_HOSTS_MAX || !host_take(pattern, true, host)) {
         return false;
     }
@@ -224,9 +224,10 @@ bool repo_policy_add_range(struct repo_policy *policy, const char *cidr)
 bool repo_policy_add_pin(struct repo_policy *policy, const char *entry)
 {
     struct repo_pin pin;
-    char name[REPO_HOST_MAX + 1];
+    char name[REPO_HOST_MAX + 1] = {0};
     unsigned char bytes[16];
     const char *eq = entry != NULL ? strchr(entry, '=') : NULL;
+    memset(&pin, 0, sizeof(pin));
     if (eq == NULL || policy->npins >= REPO_PINS_MAX || (size_t)(eq - entry) > REPO_HOST_MAX) {
         return false;
     }

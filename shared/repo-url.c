@@ -61,8 +61,7 @@ static enum ct_err check_parts(CURLU *u, const struct repo_policy *policy, char 
         rc = refuse(err, "no user name or password in the URL");
     } else if (!absent(u, CURLUPART_QUERY) || !absent(u, CURLUPART_FRAGMENT)) {
         rc = refuse(err, "no query (?...) or fragment (#...) in the URL");
-    } else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-               strcmp(port, "443") != 0) {
+    } else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && strcmp(port, "443") != 0) {
         rc = refuse(err, "only the https port 443");
     } else if (curl_url_get(u, CURLUPART_HOST, &name, 0) != CURLUE_OK ||
                !str_copy(host, hostlen, name)) {
@@ -118,9 +117,10 @@ static const char *pinned(const char *host, const struct repo_policy *policy)
 
 static bool address_text(const struct sockaddr *sa, char *out, size_t len)
 {
-    const void *bytes = sa->sa_family == AF_INET6
-                            ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-                            : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    const void *bytes =
+        sa->sa_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+            : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
     return inet_ntop(sa->sa_family, bytes, out, (socklen_t)len) != NULL;
 }
 
@@ -148,7 +148,7 @@ static enum ct_err resolve(const char *host, const struct repo_policy *policy, c
             break;
         }
     }
-    if (rc == CT_OK && !address_text(res->ai_addr, address, addrlen)) {
+    if (rc == CT_OK && (res->ai_addr == NULL || !address_text(res->ai_addr, address, addrlen))) {
         rc = refuse(err, "the host does not resolve");
     }
     freeaddrinfo(res);

@@ -24,9 +24,8 @@ static struct {
 } checked;
 
 /* The parameters that mean nothing without a repository. */
-static const enum ct_param_id deploy_only[] = {CT_P_BRANCH,  CT_P_APP_ROOT, CT_P_INSTALL,
-                                               CT_P_BUILD,   CT_P_START,    CT_P_ENV,
-                                               CT_P_SERVICES};
+static const enum ct_param_id deploy_only[] = {CT_P_BRANCH, CT_P_APP_ROOT, CT_P_INSTALL, CT_P_BUILD,
+                                               CT_P_START,  CT_P_ENV,      CT_P_SERVICES};
 
 void create_repo_forget(void)
 {
@@ -86,8 +85,7 @@ enum ct_err create_repo_precheck(const struct session *s, const struct param_val
     return repo_url_check_syntax(url, &s->cfg.repo.policy, host, sizeof(host), err);
 }
 
-enum ct_err create_repo_settle(struct session *s, struct param_values *values,
-                               struct ct_error *err)
+enum ct_err create_repo_settle(struct session *s, struct param_values *values, struct ct_error *err)
 {
     const char *flag = needs_repo(values, false);
     char branch[GIT_BRANCH_NAME_MAX + 1];
@@ -100,9 +98,8 @@ enum ct_err create_repo_settle(struct session *s, struct param_values *values,
         return CT_OK;
     }
     enum ct_err rc = check(s, values->v[CT_P_REPO].text, err);
-    if (rc != CT_OK ||
-        (rc = repo_check_branch(&checked.answer, b->set ? b->text : NULL, branch, sizeof(branch),
-                                err)) != CT_OK) {
+    if (rc != CT_OK || (rc = repo_check_branch(&checked.answer, b->set ? b->text : NULL, branch,
+                                               sizeof(branch), err)) != CT_OK) {
         return rc;
     }
     if (!b->set && !ct_param_from_text(CT_P_BRANCH, branch, b, why, sizeof(why))) {

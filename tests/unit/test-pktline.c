@@ -17,10 +17,10 @@
 #define OID1 "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a8091"
 #define OID2 "1111111111111111111111111111111111111111"
 #define ZEROS "0000000000000000000000000000000000000000"
-#define CAPS                                                                                     \
-    "multi_ack thin-pack side-band side-band-64k ofs-delta shallow deepen-since deepen-not "     \
-    "deepen-relative no-progress include-tag multi_ack_detailed allow-tip-sha1-in-want "         \
-    "allow-reachable-sha1-in-want no-done symref=HEAD:refs/heads/main filter "                   \
+#define CAPS                                                                                       \
+    "multi_ack thin-pack side-band side-band-64k ofs-delta shallow deepen-since deepen-not "       \
+    "deepen-relative no-progress include-tag multi_ack_detailed allow-tip-sha1-in-want "           \
+    "allow-reachable-sha1-in-want no-done symref=HEAD:refs/heads/main filter "                     \
     "object-format=sha1 agent=git/github-6b1a1b3c1e5d"
 
 struct answer {
@@ -250,20 +250,24 @@ static void test_garbage(void **state)
     BAD("0000");
     BAD("<!DOCTYPE html><html>");
     BAD("zzzz" OID1 " HEAD\n0000");
-    BAD("001e# service=git-upload-pack\n");           /* no flush after it */
-    BAD("001e# service=git-upload-pack\n0000");       /* and then nothing */
-    BAD("001f# service=git-receive-pack\n0000");      /* another service */
-    BAD("0001");                                      /* v2's delimiter */
-    BAD("0004");                                      /* an empty line */
-    BAD("ffff" OID1 " HEAD\n0000");                   /* longer than the answer */
-    BAD("0031" OID1 " HEAD\n0000");                   /* one byte short: no flush follows */
-    BAD("0031" "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a809" " HEAD\n0000"); /* a 39-digit oid */
-    BAD("0032" "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a809g" " HEAD\n0000"); /* not hex */
-    BAD("0032" OID1 "  HEAD\n0000");                  /* an empty name */
-    BAD("0032" OID1 " HEAD\n0000junk");               /* bytes after the end */
-    BAD("0032" OID1 " HE D\n0000");                   /* a space in a name */
-    BAD("0030" OID1 "HEAD\n0000");                    /* no space */
-    BAD("0032" OID1 " HEAD\n0032" OID1 " HEAD\n");     /* no final flush */
+    BAD("001e# service=git-upload-pack\n");      /* no flush after it */
+    BAD("001e# service=git-upload-pack\n0000");  /* and then nothing */
+    BAD("001f# service=git-receive-pack\n0000"); /* another service */
+    BAD("0001");                                 /* v2's delimiter */
+    BAD("0004");                                 /* an empty line */
+    BAD("ffff" OID1 " HEAD\n0000");              /* longer than the answer */
+    BAD("0031" OID1 " HEAD\n0000");              /* one byte short: no flush follows */
+    BAD("0031"
+        "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a809"
+        " HEAD\n0000"); /* a 39-digit oid */
+    BAD("0032"
+        "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a809g"
+        " HEAD\n0000");                            /* not hex */
+    BAD("0032" OID1 "  HEAD\n0000");               /* an empty name */
+    BAD("0032" OID1 " HEAD\n0000junk");            /* bytes after the end */
+    BAD("0032" OID1 " HE D\n0000");                /* a space in a name */
+    BAD("0030" OID1 "HEAD\n0000");                 /* no space */
+    BAD("0032" OID1 " HEAD\n0032" OID1 " HEAD\n"); /* no final flush */
     /* hex digits in upper case are lengths git reads too */
     struct git_refs r;
     static const char upper[] = "003E" OID1 " refs/heads/trunk\n0000";
@@ -278,14 +282,10 @@ static void test_garbage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_with_service_line),
-        cmocka_unit_test(test_without_service_line),
-        cmocka_unit_test(test_empty_repository),
-        cmocka_unit_test(test_default_branch),
-        cmocka_unit_test(test_many_branches),
-        cmocka_unit_test(test_version_2),
-        cmocka_unit_test(test_cut_anywhere),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_with_service_line), cmocka_unit_test(test_without_service_line),
+        cmocka_unit_test(test_empty_repository),  cmocka_unit_test(test_default_branch),
+        cmocka_unit_test(test_many_branches),     cmocka_unit_test(test_version_2),
+        cmocka_unit_test(test_cut_anywhere),      cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,11 +21,11 @@
 #define TYPE "application/x-git-upload-pack-advertisement"
 #define OID "8c1f4b3e0d5a6f7e8d9c0b1a2f3e4d5c6b7a8091"
 /* git http-backend's answer for a repository with dev and main, HEAD at main */
-#define REFS                                                                                     \
-    "001e# service=git-upload-pack\n0000"                                                        \
-    "005d" OID " HEAD\0symref=HEAD:refs/heads/main agent=git/2.39\n"                              \
-    "003c" OID " refs/heads/dev\n"                                                               \
-    "003d" OID " refs/heads/main\n"                                                              \
+#define REFS                                                                                       \
+    "001e# service=git-upload-pack\n0000"                                                          \
+    "005d" OID " HEAD\0symref=HEAD:refs/heads/main agent=git/2.39\n"                               \
+    "003c" OID " refs/heads/dev\n"                                                                 \
+    "003d" OID " refs/heads/main\n"                                                                \
     "0000"
 
 static void expect_refusal(long status, const char *type, const char *body, size_t len,
@@ -33,8 +33,7 @@ static void expect_refusal(long status, const char *type, const char *body, size
 {
     struct git_refs refs;
     struct ct_error err = {0};
-    assert_int_equal(repo_check_classify(status, type, body, len, &refs, &err),
-                     CT_ERR_BAD_REQUEST);
+    assert_int_equal(repo_check_classify(status, type, body, len, &refs, &err), CT_ERR_BAD_REQUEST);
     if (strcmp(err.detail, message) != 0) {
         fail_msg("HTTP %ld: '%s', not '%s'", status, err.detail, message);
     }
@@ -147,8 +146,7 @@ static void test_branch(void **state)
     assert_string_equal(err.detail, "no branch x in the repository; its branches: br000, br001, "
                                     "br002, br003, br004, br005, br006, br007, br008, br009, ...");
     /* HEAD detached: no default to take */
-    assert_int_equal(repo_check_branch(&a, NULL, branch, sizeof(branch), &err),
-                     CT_ERR_BAD_REQUEST);
+    assert_int_equal(repo_check_branch(&a, NULL, branch, sizeof(branch), &err), CT_ERR_BAD_REQUEST);
     assert_non_null(strstr(err.detail, "the repository names no default branch: give --branch"));
     assert_int_equal(repo_check_branch(&a, "br011", branch, sizeof(branch), &err), CT_OK);
     repo_answer_free(&a);
@@ -210,7 +208,8 @@ static void test_config(void **state)
                    "repo.allowed_hosts: \"https://github.com\" is not one of host names");
     config_refused("repo = { allowed_hosts = [ \"a\" ]; denied_ranges = [ \"10.0.0.0/33\" ]; };",
                    "repo.denied_ranges: \"10.0.0.0/33\"");
-    config_refused("repo = { allowed_hosts = [ \"a\" ]; pin = [ \"a=b\" ]; };", "repo.pin: \"a=b\"");
+    config_refused("repo = { allowed_hosts = [ \"a\" ]; pin = [ \"a=b\" ]; };",
+                   "repo.pin: \"a=b\"");
     config_refused("repo = { allowed_hosts = [ \"a\" ]; ca_file = \"ca.pem\"; };",
                    "repo.ca_file must be an absolute path");
     config_refused("repo = { allowed_hosts = [ \"a\" ]; timeout = 0; };", "repo.timeout");
@@ -268,9 +267,9 @@ static void test_create_checks(void **state)
     repo_answer_free(&a);
     param_values_free(&v);
 
-    struct session *with = session_with(
-        "repo = { allowed_hosts = [ \"github.com\", \"local.test\" ];"
-        " pin = [ \"local.test=127.0.0.1\" ]; };");
+    struct session *with =
+        session_with("repo = { allowed_hosts = [ \"github.com\", \"local.test\" ];"
+                     " pin = [ \"local.test=127.0.0.1\" ]; };");
     memset(&v, 0, sizeof(v));
     set(&v, CT_P_START, "node server.js");
     v.ask[CT_P_REPO] = true; /* on a terminal the repository is still to be asked */
@@ -282,8 +281,9 @@ static void test_create_checks(void **state)
     param_values_free(&v);
     memset(&v, 0, sizeof(v));
     set(&v, CT_P_REPO, "https://gitlab.com/a/b.git");
-    expect_precheck(with, &v, CT_ERR_BAD_REQUEST,
-                    "repository URL refused: the host is not on the gateway's list of allowed hosts");
+    expect_precheck(
+        with, &v, CT_ERR_BAD_REQUEST,
+        "repository URL refused: the host is not on the gateway's list of allowed hosts");
     param_values_free(&v);
     /* a pin to loopback: refused before any request */
     assert_int_equal(repo_check_fetch(&with->cfg.repo, "https://local.test/a.git", &a, &err),
@@ -296,8 +296,8 @@ static void test_create_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),     cmocka_unit_test(test_refs_url),
-        cmocka_unit_test(test_branch),       cmocka_unit_test(test_config),
+        cmocka_unit_test(test_classify),      cmocka_unit_test(test_refs_url),
+        cmocka_unit_test(test_branch),        cmocka_unit_test(test_config),
         cmocka_unit_test(test_create_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,9 +10,9 @@
 
 #include "repo-url.h"
 
-static const char *const allowed[] = {"127.0.0.1", "localhost", "git.example.test", ".hub.test",
-                                      "[::1]", "10.1.2.3", "[::ffff:127.0.0.1]", "Pinned.Test",
-                                      "metadata.test", "good.test", "192.0.2.1"};
+static const char *const allowed[] = {
+    "127.0.0.1",          "localhost",   "git.example.test", ".hub.test", "[::1]",    "10.1.2.3",
+    "[::ffff:127.0.0.1]", "Pinned.Test", "metadata.test",    "good.test", "192.0.2.1"};
 static const char *const denied[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"};
 static const char *const pins[] = {"pinned.test=192.0.2.7", "METADATA.test=169.254.169.254",
                                    "good.test=2001:0db8:0:0::0001"};
@@ -39,9 +39,9 @@ static void expect_refused(const char *url, const char *why_part)
     char host[256];
     char address[REPO_ADDRESS_MAX];
     struct ct_error err = {0};
-    assert_int_equal(repo_url_check(url, &policy, host, sizeof(host), address, sizeof(address),
-                                    &err),
-                     CT_ERR_BAD_REQUEST);
+    assert_int_equal(
+        repo_url_check(url, &policy, host, sizeof(host), address, sizeof(address), &err),
+        CT_ERR_BAD_REQUEST);
     if (strstr(err.detail, why_part) == NULL) {
         fail_msg("%s: '%s' does not say '%s'", url, err.detail, why_part);
     }
@@ -73,7 +73,8 @@ static void test_hosts(void **state)
     (void)state;
     expect_refused("https://evil.test/r.git", "not on the gateway's list");
     expect_refused("https://git.example.test.evil.test/r.git", "not on the gateway's list");
-    expect_refused("https://hub.test/r.git", "not on the gateway's list"); /* ".hub.test": below only */
+    expect_refused("https://hub.test/r.git",
+                   "not on the gateway's list"); /* ".hub.test": below only */
     expect_refused("https://169.254.169.254/latest/meta-data", "not on the gateway's list");
 }
 
@@ -131,8 +132,7 @@ static void expect_accepted(const char *url, const char *want_host, const char *
     char host[256];
     char address[REPO_ADDRESS_MAX];
     struct ct_error err = {0};
-    if (repo_url_check(url, &policy, host, sizeof(host), address, sizeof(address), &err) !=
-        CT_OK) {
+    if (repo_url_check(url, &policy, host, sizeof(host), address, sizeof(address), &err) != CT_OK) {
         fail_msg("%s refused: %s", url, err.detail);
     }
     assert_string_equal(host, want_host);
@@ -153,9 +153,9 @@ static void test_syntax_only(void **state)
                                            sizeof(host), &err),
                      CT_OK);
     assert_string_equal(host, "deep.down.hub.test");
-    assert_int_equal(repo_url_check_syntax("https://evil.test/r.git", &policy, host, sizeof(host),
-                                           &err),
-                     CT_ERR_BAD_REQUEST);
+    assert_int_equal(
+        repo_url_check_syntax("https://evil.test/r.git", &policy, host, sizeof(host), &err),
+        CT_ERR_BAD_REQUEST);
     expect_refused("https://git.example.test/r.git?service=x", "no query");
     expect_refused("https://git.example.test/r.git#main", "no query");
     expect_refused("https://git.example.test/r.git?", "no query");
@@ -198,10 +198,9 @@ static void test_address_text(void **state)
     assert_true(repo_address_text_refused("10.1.1.1", &policy));
     assert_true(repo_address_text_refused("fd00::1", &policy));
     static const char *const refused[] = {
-        "127.0.0.1", "127.9.9.9",        "169.254.169.254", "0.0.0.0",     "::1",
-        "::",        "::ffff:127.0.0.1", "fe80::1",         "224.0.0.1",   "255.255.255.255",
-        "",          "nonsense",         "[2001:db8::1]",   "fe80::1%eth0", "192.0.2.7 ",
-        "1.2.3",
+        "127.0.0.1",        "127.9.9.9",    "169.254.169.254", "0.0.0.0",         "::1", "::",
+        "::ffff:127.0.0.1", "fe80::1",      "224.0.0.1",       "255.255.255.255", "",    "nonsense",
+        "[2001:db8::1]",    "fe80::1%eth0", "192.0.2.7 ",      "1.2.3",
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         if (!repo_address_text_refused(refused[i], &none)) {
@@ -221,9 +220,8 @@ static void test_policy_entries(void **state)
     assert_true(repo_policy_add_host(&p, ".example.org"));
     assert_true(repo_policy_add_host(&p, "[2001:db8::1]"));
     static const char *const bad_hosts[] = {
-        "",          ".",         "..x",          "-a.test",     "a-.test",         "a..test",
-        "a_b.test",  "host:443",  "https://x",    "a.test/",     "[zz]",            "[::1",
-        "a test",    "a.test.",   "*.test",       "é.test",
+        "",          ".",       "..x",  "-a.test", "a-.test", "a..test", "a_b.test", "host:443",
+        "https://x", "a.test/", "[zz]", "[::1",    "a test",  "a.test.", "*.test",   "é.test",
     };
     for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
         if (repo_policy_add_host(&p, bad_hosts[i])) {
@@ -241,17 +239,17 @@ static void test_policy_entries(void **state)
     }
     assert_false(repo_policy_add_host(&p, "one-too-many.test"));
 
-    static const char *const bad_ranges[] = {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/+8",
-                                             "10.0.0.0/ 8", "::/129",   "10.0.0.0/8/8", NULL};
+    static const char *const bad_ranges[] = {
+        "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/+8", "10.0.0.0/ 8", "::/129", "10.0.0.0/8/8", NULL};
     for (size_t i = 0; i < sizeof(bad_ranges) / sizeof(bad_ranges[0]); i++) {
         assert_false(repo_policy_add_range(&p, bad_ranges[i]));
     }
     assert_true(repo_policy_add_range(&p, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"));
     assert_int_equal(p.ndenied, 1);
 
-    static const char *const bad_pins[] = {"a.test",        "=192.0.2.1",     "a.test=",
-                                           "a.test=1.2.3",  "a.test=a.test",  ".a.test=192.0.2.1",
-                                           "a.test=[::1]",  "a test=192.0.2.1", NULL};
+    static const char *const bad_pins[] = {"a.test",       "=192.0.2.1",       "a.test=",
+                                           "a.test=1.2.3", "a.test=a.test",    ".a.test=192.0.2.1",
+                                           "a.test=[::1]", "a test=192.0.2.1", NULL};
     for (size_t i = 0; i < sizeof(bad_pins) / sizeof(bad_pins[0]); i++) {
         if (repo_policy_add_pin(&p, bad_pins[i])) {
             fail_msg("pin '%s' taken", bad_pins[i]);
@@ -265,14 +263,10 @@ static void test_policy_entries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scheme_and_shape),
-        cmocka_unit_test(test_hosts),
-        cmocka_unit_test(test_addresses),
-        cmocka_unit_test(test_ranges),
-        cmocka_unit_test(test_syntax_only),
-        cmocka_unit_test(test_pins),
-        cmocka_unit_test(test_address_text),
-        cmocka_unit_test(test_policy_entries),
+        cmocka_unit_test(test_scheme_and_shape), cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_addresses),        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_syntax_only),      cmocka_unit_test(test_pins),
+        cmocka_unit_test(test_address_text),     cmocka_unit_test(test_policy_entries),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
