@@ -100,6 +100,65 @@ static enum ct_err load_keys(const config_t *conf, struct gw_config *cfg, struct
     return CT_OK;
 }
 
+/* A list of strings at path (min..max of them), each added to policy by add. */
+static enum ct_err read_list(const config_t *conf, const char *path, int min, int max,
+                             bool (*add)(struct repo_policy *, const char *),
+                             struct repo_policy *policy, const char *what,
+                             struct ct_error *err)
+{
+    const config_setting_t *list = config_lookup(conf, path);
+    if (list == NULL && min == 0) {
+        return CT_OK;
+    }
+    int n = list != NULL && (config_setting_is_array(list) || config_setting_is_list(list))
+                ? config_setting_length(list)
+                : -1;
+    if (n < min || n > max) {
+        return ct_error_set(err, CT_ERR_CONFIG, "%s must be a list of %d to %d %s", path, min,
+                            max, what);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *v = config_setting_get_string_elem(list, i);
+        if (v == NULL || !add(policy, v)) {
+            return ct_error_set(err, CT_ERR_CONFIG, "%s: \"%.80s\" is not one of %s", path,
+                                v != NULL ? v : "(not a string)", what);
+        }
+    }
+    return CT_OK;
+}
+
+/* repo: optional; without it the gateway deploys no repository. */
+static enum ct_err load_repo(const config_t *conf, struct gw_repo *repo, struct ct_error *err)
+{
+    const config_setting_t *section = config_lookup(conf, "repo");
+    enum ct_err rc;
+    if (section == NULL) {
+        return CT_OK;
+    }
+    if (!config_setting_is_group(section)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "repo must be a group: repo = { ... };");
+    }
+    repo->enabled = true;
+    if ((rc = read_list(conf, "repo.allowed_hosts", 1, REPO_HOSTS_MAX, repo_policy_add_host,
+                        &repo->policy, "host names (\"name\" or \".domain\")", err)) != CT_OK ||
+        (rc = read_list(conf, "repo.denied_ranges", 0, REPO_RANGES_MAX, repo_policy_add_range,
+                        &repo->policy, "address ranges (\"10.0.0.0/8\", \"fc00::/7\")", err)) !=
+            CT_OK ||
+        (rc = read_list(conf, "repo.pin", 0, REPO_PINS_MAX, repo_policy_add_pin, &repo->policy,
+                        "pins (\"host=address\")", err)) != CT_OK ||
+        (rc = cfgread_string(conf, "repo.ca_file", repo->ca_file, sizeof(repo->ca_file), "",
+                             err)) != CT_OK ||
+        (rc = cfgread_int(conf, "repo.timeout", 1, 120, 10, &repo->timeout_s, err)) != CT_OK ||
+        (rc = cfgread_int(conf, "repo.connect_timeout", 1, 120, 10, &repo->connect_timeout_s,
+                          err)) != CT_OK) {
+        return rc;
+    }
+    if (repo->ca_file[0] != '\0' && !is_absolute(repo->ca_file)) {
+        return ct_error_set(err, CT_ERR_CONFIG, "repo.ca_file must be an absolute path");
+    }
+    return CT_OK;
+}
+
 /* A duration ("15m", "2s") at path between min and max seconds, or fallback when absent. */
 static enum ct_err read_duration(const config_t *conf, const char *path, const char *fallback,
                                  long long min, long long max, long long *out,
@@ -194,7 +253,8 @@ enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error
                              "create-container", err)) != CT_OK ||
         (rc = cfgread_int(&conf, "keys.timeout", 1, 60, 5, &cfg->keys_timeout_s, err)) != CT_OK ||
         (rc = load_keys(&conf, cfg, err)) != CT_OK ||
-        (rc = load_throttle(&conf, &cfg->throttle, err)) != CT_OK) {
+        (rc = load_throttle(&conf, &cfg->throttle, err)) != CT_OK ||
+        (rc = load_repo(&conf, &cfg->repo, err)) != CT_OK) {
         goto out;
     }
     rc = check(cfg, err);

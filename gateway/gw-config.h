@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "repo-policy.h"
 #include "throttle.h"
 #include "validate.h"
 
@@ -23,6 +24,15 @@
 enum gw_admit {
     GW_ADMIT_LDAP_KEYS, /* only a key an LDAP user of the users group lists */
     GW_ADMIT_ANY_KEY    /* any well-formed key of an allowed type; the gateway asks a password */
+};
+
+/* repo: where --repo may point and how the gateway checks it (gateway/repo-check.h). */
+struct gw_repo {
+    bool enabled; /* there is a repo section: without one, --repo is refused */
+    struct repo_policy policy;
+    char ca_file[PATH_MAX]; /* the CAs the check trusts; "": libcurl's default */
+    int timeout_s;          /* the whole check request */
+    int connect_timeout_s;
 };
 
 struct gw_config {
@@ -58,6 +68,7 @@ struct gw_config {
     int keys_timeout_s; /* the whole answer, LDAP included; LDAP calls get at most this */
     /* throttle: wrong passwords per user and per client address (throttle.h) */
     struct throttle_policy throttle;
+    struct gw_repo repo;
 };
 
 enum ct_err gwconf_load(const char *path, struct gw_config *cfg, struct ct_error *err);

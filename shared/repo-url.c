@@ -13,108 +13,6 @@
 
 #include "strcopy.h"
 
-/* One range: family, 16 address bytes (IPv4 in the first 4), prefix length. */
-struct range {
-    int family;
-    unsigned char addr[16];
-    unsigned prefix;
-};
-
-static bool parse_range(const char *text, struct range *r)
-{
-    char buf[64];
-    const char *slash = strchr(text, '/');
-    if (slash == NULL || (size_t)(slash - text) >= sizeof(buf)) {
-        return false;
-    }
-    memcpy(buf, text, (size_t)(slash - text));
-    buf[slash - text] = '\0';
-    char *end = NULL;
-    unsigned long prefix = strtoul(slash + 1, &end, 10);
-    if (end == slash + 1 || *end != '\0') {
-        return false;
-    }
-    memset(r, 0, sizeof(*r));
-    if (inet_pton(AF_INET, buf, r->addr) == 1 && prefix <= 32) {
-        r->family = AF_INET;
-    } else if (inet_pton(AF_INET6, buf, r->addr) == 1 && prefix <= 128) {
-        r->family = AF_INET6;
-    } else {
-        return false;
-    }
-    r->prefix = (unsigned)prefix;
-    return true;
-}
-
-bool repo_range_valid(const char *cidr)
-{
-    struct range r;
-    return cidr != NULL && parse_range(cidr, &r);
-}
-
-static bool in_range(int family, const unsigned char *addr, const struct range *r)
-{
-    if (family != r->family) {
-        return false;
-    }
-    unsigned full = r->prefix / 8;
-    unsigned rest = r->prefix % 8;
-    if (memcmp(addr, r->addr, full) != 0) {
-        return false;
-    }
-    if (rest == 0) {
-        return true;
-    }
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (addr[full] & mask) == (r->addr[full] & mask);
-}
-
-static const char *const always_refused[] = {
-    "0.0.0.0/8",      /* "this network", 0.0.0.0 reaches the local host */
-    "127.0.0.0/8",    /* loopback */
-    "169.254.0.0/16", /* link-local, cloud metadata at 169.254.169.254 */
-    "224.0.0.0/4",    /* multicast */
-    "255.255.255.255/32",
-    "::/128",         /* unspecified */
-    "::1/128",        /* loopback */
-    "fe80::/10",      /* link-local */
-    "ff00::/8",       /* multicast */
-};
-
-static bool refused_by(int family, const unsigned char *addr, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct range r;
-        if (!parse_range(list[i], &r) || in_range(family, addr, &r)) {
-            return true; /* an unreadable range refuses everything: fail closed */
-        }
-    }
-    return false;
-}
-
-bool repo_address_refused(const struct sockaddr *addr, const struct repo_policy *policy)
-{
-    unsigned char bytes[16] = {0};
-    int family = addr->sa_family;
-    if (family == AF_INET) {
-        memcpy(bytes, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
-    } else if (family == AF_INET6) {
-        memcpy(bytes, &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, 16);
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(bytes, mapped, sizeof(mapped)) == 0) {
-            /* ::ffff:a.b.c.d is a.b.c.d */
-            family = AF_INET;
-            memmove(bytes, bytes + 12, 4);
-            memset(bytes + 4, 0, 12);
-        }
-    } else {
-        return true;
-    }
-    return refused_by(family, bytes, always_refused,
-                      sizeof(always_refused) / sizeof(always_refused[0])) ||
-           refused_by(family, bytes, policy->denied_ranges, policy->ndenied);
-}
-
 static bool host_allowed(const char *host, const struct repo_policy *policy)
 {
     size_t hl = strlen(host);
@@ -137,23 +35,33 @@ static enum ct_err refuse(struct ct_error *err, const char *why)
     return ct_error_set(err, CT_ERR_BAD_REQUEST, "repository URL refused: %s", why);
 }
 
+/* Whether part is absent from u (present: also when libcurl cannot say). */
+static bool absent(CURLU *u, CURLUPart part)
+{
+    char *v = NULL;
+    CURLUcode rc = curl_url_get(u, part, &v, 0);
+    curl_free(v);
+    return rc == CURLUE_NO_USER || rc == CURLUE_NO_PASSWORD || rc == CURLUE_NO_QUERY ||
+           rc == CURLUE_NO_FRAGMENT || rc == CURLUE_NO_OPTIONS;
+}
+
 static enum ct_err check_parts(CURLU *u, const struct repo_policy *policy, char *host,
                                size_t hostlen, struct ct_error *err)
 {
     char *scheme = NULL;
     char *name = NULL;
-    char *user = NULL;
     char *port = NULL;
     enum ct_err rc = CT_OK;
 
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         strcmp(scheme, "https") != 0) {
         rc = refuse(err, "only https:// is allowed");
-    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-               curl_url_get(u, CURLUPART_PASSWORD, &user, 0) == CURLUE_OK) {
+    } else if (!absent(u, CURLUPART_USER) || !absent(u, CURLUPART_PASSWORD) ||
+               !absent(u, CURLUPART_OPTIONS)) {
         rc = refuse(err, "no user name or password in the URL");
-    } else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-               strcmp(port, "443") != 0) {
+    } else if (!absent(u, CURLUPART_QUERY) || !absent(u, CURLUPART_FRAGMENT)) {
+        rc = refuse(err, "no query (?...) or fragment (#...) in the URL");
+    } else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && strcmp(port, "443") != 0) {
         rc = refuse(err, "only the https port 443");
     } else if (curl_url_get(u, CURLUPART_HOST, &name, 0) != CURLUE_OK ||
                !str_copy(host, hostlen, name)) {
@@ -168,13 +76,12 @@ static enum ct_err check_parts(CURLU *u, const struct repo_policy *policy, char 
     }
     curl_free(scheme);
     curl_free(name);
-    curl_free(user);
     curl_free(port);
     return rc;
 }
 
-enum ct_err repo_url_check(const char *url, const struct repo_policy *policy, char *host,
-                           size_t hostlen, struct ct_error *err)
+enum ct_err repo_url_check_syntax(const char *url, const struct repo_policy *policy, char *host,
+                                  size_t hostlen, struct ct_error *err)
 {
     if (url == NULL || strlen(url) > REPO_URL_MAX) {
         return refuse(err, "too long");
@@ -195,15 +102,38 @@ enum ct_err repo_url_check(const char *url, const struct repo_policy *policy, ch
         rc = check_parts(u, policy, host, hostlen, err);
     }
     curl_url_cleanup(u);
-    if (rc != CT_OK) {
-        return rc;
+    return rc;
+}
+
+static const char *pinned(const char *host, const struct repo_policy *policy)
+{
+    for (size_t i = 0; i < policy->npins; i++) {
+        if (strcmp(policy->pins[i].host, host) == 0) {
+            return policy->pins[i].address;
+        }
     }
-    /* Every address the name has must be acceptable, not just the first. */
+    return NULL;
+}
+
+static bool address_text(const struct sockaddr *sa, char *out, size_t len)
+{
+    const void *bytes =
+        sa->sa_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+            : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    return inet_ntop(sa->sa_family, bytes, out, (socklen_t)len) != NULL;
+}
+
+/* Every address of host (DNS) acceptable; the first into address. */
+static enum ct_err resolve(const char *host, const struct repo_policy *policy, char *address,
+                           size_t addrlen, struct ct_error *err)
+{
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     const char *lookup = host;
-    char bare[256];
+    char bare[REPO_ADDRESS_MAX];
     size_t hl = strlen(host);
+    enum ct_err rc = CT_OK;
     if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']' && hl - 2 < sizeof(bare)) {
         memcpy(bare, host + 1, hl - 2); /* an IPv6 literal */
         bare[hl - 2] = '\0';
@@ -213,11 +143,35 @@ enum ct_err repo_url_check(const char *url, const struct repo_policy *policy, ch
         return refuse(err, "the host does not resolve");
     }
     for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {
-        if (repo_address_refused(a->ai_addr, policy)) {
+        if (a->ai_addr == NULL || repo_address_refused(a->ai_addr, policy)) {
             rc = refuse(err, "the host resolves to an address the gateway may not reach");
             break;
         }
     }
+    if (rc == CT_OK && (res->ai_addr == NULL || !address_text(res->ai_addr, address, addrlen))) {
+        rc = refuse(err, "the host does not resolve");
+    }
     freeaddrinfo(res);
     return rc;
+}
+
+enum ct_err repo_url_check(const char *url, const struct repo_policy *policy, char *host,
+                           size_t hostlen, char *address, size_t addrlen, struct ct_error *err)
+{
+    enum ct_err rc = repo_url_check_syntax(url, policy, host, hostlen, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    const char *pin = pinned(host, policy);
+    if (pin == NULL) {
+        return resolve(host, policy, address, addrlen, err);
+    }
+    /* the admin's pin replaces DNS, not the rules on where the gateway may go */
+    if (repo_address_text_refused(pin, policy)) {
+        return refuse(err, "the host resolves to an address the gateway may not reach");
+    }
+    if (!str_copy(address, addrlen, pin)) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "address buffer too small");
+    }
+    return CT_OK;
 }

@@ -1,41 +1,42 @@
 /*
- * repo-url.h - may the gateway fetch this repository URL?  (SPEC §9, SSRF)
+ * repo-url.h - may ctgate fetch this repository URL, and from which
+ * address?  (SPEC §9, SSRF; the policy itself is repo-policy.h)
  *
- * repo_url_check() accepts a URL only when: it is at most REPO_URL_MAX
- * bytes; libcurl's parser reads it; the scheme is https; it carries no user
- * name or password; its host is on the allowed list (an entry "example.org"
- * matches that name only, ".example.org" matches any name below it); and
- * every address the host resolves to is outside the ranges refused always
- * (loopback, link-local incl. 169.254.169.254, unspecified, multicast,
- * IPv4-mapped forms of those) and outside the admin's denied ranges (CIDR).
- * The deploy step (a later issue) fetches with the resolved address pinned,
- * so a second DNS answer cannot differ from the checked one.
- * No global state; getaddrinfo may block for the resolver's own timeout.
+ * repo_url_check_syntax() decides without DNS, so the agent can apply it
+ * too: the URL is at most REPO_URL_MAX bytes without spaces or control
+ * characters; libcurl's parser reads it; the scheme is https; it carries
+ * no user name or password, no query and no fragment; the port, when
+ * given, is 443; its host is on the allowed list (an entry "example.org"
+ * matches that name only, ".example.org" any name below it).
+ *
+ * repo_url_check() adds the addresses: the host's pinned address (the
+ * policy's pins replace DNS) or every address it resolves to must be
+ * acceptable (repo_address_refused); the first is given back as text so
+ * the fetch and the clone are pinned to it, and a second DNS answer
+ * cannot differ from the checked one.  The agent re-checks that text with
+ * repo_address_text_refused().
+ *
+ * No allocation the caller sees, no global state; getaddrinfo may block
+ * for the resolver's own timeout.
  */
 #ifndef CTGATE_REPO_URL_H
 #define CTGATE_REPO_URL_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "error.h"
+#include "repo-policy.h"
 
 #define REPO_URL_MAX 2048
 
-struct repo_policy {
-    const char *const *allowed_hosts;
-    size_t nallowed;
-    const char *const *denied_ranges; /* "10.0.0.0/8", "fc00::/7", ... */
-    size_t ndenied;
-};
-
-/* CT_ERR_BAD_REQUEST with a reason when refused; host (lower-cased) on success. */
+/* Without DNS: CT_ERR_BAD_REQUEST with a reason when refused; host (lower-cased) on success. */
+enum ct_err repo_url_check_syntax(const char *url, const struct repo_policy *policy, char *host,
+                                  size_t hostlen, struct ct_error *err);
+/*
+ * repo_url_check_syntax(), then the addresses (the pin, or every address
+ * DNS gives); the first into address (REPO_ADDRESS_MAX bytes).
+ */
 enum ct_err repo_url_check(const char *url, const struct repo_policy *policy, char *host,
-                           size_t hostlen, struct ct_error *err);
-/* Whether one resolved address is refused (always-refused ranges or the policy's). */
-bool repo_address_refused(const struct sockaddr *addr, const struct repo_policy *policy);
-/* Whether text is a valid CIDR range ("a.b.c.d/n" or "ipv6/n"). */
-bool repo_range_valid(const char *cidr);
+                           size_t hostlen, char *address, size_t addrlen, struct ct_error *err);
 
 #endif

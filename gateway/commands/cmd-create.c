@@ -112,14 +112,16 @@ static int create_exec(struct session *s, const struct cmd_args *args)
     if (param_resolve(s, create_prompts, args, &values, &err) != CT_OK) {
         return output_error(s, &err);
     }
-    if (cmd_login(s, &cmd_create_entry, args, &err) != CT_OK ||
+    if (create_repo_precheck(s, &values, &err) != CT_OK ||
+        cmd_login(s, &cmd_create_entry, args, &err) != CT_OK ||
         param_prompt(s, create_prompts, &values, &err) != CT_OK ||
-        confirm(s, &values, &err) != CT_OK) {
+        create_repo_settle(s, &values, &err) != CT_OK || confirm(s, &values, &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
     }
     req = session_request(s, "create");
-    if (req == NULL || create_params_to_request(&values, req) != 0) {
+    if (req == NULL || create_params_to_request(&values, req) != 0 ||
+        create_repo_to_request(req) != 0) {
         ct_error_set(&err, CT_ERR_INTERNAL, "out of memory");
         code = output_error(s, &err);
         goto out;
@@ -133,6 +135,7 @@ static int create_exec(struct session *s, const struct cmd_args *args)
 out:
     json_decref(req);
     param_values_free(&values);
+    create_repo_forget();
     return code;
 }
 

@@ -10,9 +10,9 @@
 /* --- the terminal's side of each row (params-table.h) --------------------- */
 
 const struct param_prompt_def create_prompts[CT_P_COUNT] = {
-    [CT_P_HOSTNAME] = {"Hostname", create_live_hostname, NULL, NULL, NULL},
+    [CT_P_HOSTNAME] = {"Hostname", create_live_hostname, NULL, NULL, NULL, .early = true},
     [CT_P_TEMPLATE] = {"Template (name or number)", create_live_template, create_default_template,
-                       create_menu_templates, create_pick_template},
+                       create_menu_templates, create_pick_template, .early = true},
     [CT_P_PUBKEY] = {"Public key", NULL, create_default_pubkey, NULL, NULL},
     [CT_P_SIZE] = {"Size (name or number)", create_live_size, create_default_size,
                    create_menu_sizes, create_pick_size},
@@ -23,6 +23,11 @@ const struct param_prompt_def create_prompts[CT_P_COUNT] = {
     [CT_P_EXPIRES] = {"Expires after (30m, 12h, 7d, 2w or never)", NULL, create_default_expires,
                       NULL, NULL},
     [CT_P_REQUEST_ID] = {NULL, NULL, create_default_request_id, NULL, NULL},
+    /* right after the template: the check most often refused, and the slowest */
+    [CT_P_REPO] = {"Git repository to deploy (https URL; empty for none)", create_live_repo, NULL,
+                   NULL, NULL, .ask_if = create_ask_repo, .early = true},
+    [CT_P_BRANCH] = {"Branch", create_live_branch, create_default_branch, NULL, NULL,
+                     .ask_if = create_ask_branch, .early = true},
 };
 
 /* --- into the request ----------------------------------------------------- */
@@ -51,7 +56,8 @@ void create_params_show(struct session *s, const struct param_values *values)
     } rows[] = {{CT_P_HOSTNAME, "hostname"},   {CT_P_TEMPLATE, "template"},
                 {CT_P_CPU, "cpu"},             {CT_P_MEMORY, "memory"},
                 {CT_P_DISK, "disk"},           {CT_P_HTTP_PORT, "http port"},
-                {CT_P_EXPIRES, "expires"},     {CT_P_DESCRIPTION, "description"}};
+                {CT_P_EXPIRES, "expires"},     {CT_P_DESCRIPTION, "description"},
+                {CT_P_REPO, "repository"},     {CT_P_BRANCH, "branch"}};
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const char *v = ct_param_text(&values->v[rows[i].p]);
         if (v[0] != '\0') {

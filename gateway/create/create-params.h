@@ -20,6 +20,21 @@ extern const struct param_prompt_def create_prompts[CT_P_COUNT];
 
 /* Add every value given to an agent "create" request; non-zero when out of memory. */
 int create_params_to_request(const struct param_values *values, json_t *req);
+/*
+ * create-repo.c: --repo and --branch.  Before login and without a network:
+ * a deploy value (--branch, --root, --install, --build, --start, --env,
+ * --service) without --repo, --repo where the gateway has no repo section,
+ * the URL's form.  After the questions: the repository checked (once), the
+ * branch settled into values (the default when none was given).
+ */
+enum ct_err create_repo_precheck(const struct session *s, const struct param_values *values,
+                                 struct ct_error *err);
+enum ct_err create_repo_settle(struct session *s, struct param_values *values,
+                               struct ct_error *err);
+/* "repo_address" (the address checked, the agent pins its clone to it) into req; non-zero: no memory. */
+int create_repo_to_request(json_t *req);
+/* Drop the kept answer of the check (at the end of the create). */
+void create_repo_forget(void);
 /* "About to create:" and the settings, on stderr, before the final question. */
 void create_params_show(struct session *s, const struct param_values *values);
 

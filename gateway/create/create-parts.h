@@ -2,7 +2,7 @@
  * create-parts.h - the pieces create-params.c puts into its prompt table:
  * the checks of a typed answer that need the agent (create-checks.c) and
  * the defaults and menus a terminal shows (create-menus.c, from the agent's
- * catalog).  Internal to `create`; signatures are those of struct
+ * catalog), and the repository's questions (create-repo.c).  Internal to `create`; signatures are those of struct
  * param_prompt_def (param.h).
  */
 #ifndef CTGATE_CREATE_PARTS_H
@@ -22,6 +22,16 @@ bool create_live_template(struct session *s, const struct param_values *so_far, 
                           char *why, size_t len);
 bool create_live_size(struct session *s, const struct param_values *so_far, const char *value,
                       char *why, size_t len);
+
+/* create-repo.c: the repository (only where the gateway deploys) and its branch (only after one) */
+bool create_ask_repo(struct session *s, const struct param_values *so_far);
+bool create_ask_branch(struct session *s, const struct param_values *so_far);
+bool create_live_repo(struct session *s, const struct param_values *so_far, const char *value,
+                      char *why, size_t len);
+bool create_live_branch(struct session *s, const struct param_values *so_far, const char *value,
+                        char *why, size_t len);
+void create_default_branch(struct session *s, const struct param_values *so_far, char *out,
+                           size_t len, char *shown, size_t shownlen);
 
 /* create-menus.c: defaults, menus and picking by number (once logged in) */
 void create_default_template(struct session *s, const struct param_values *so_far, char *out,

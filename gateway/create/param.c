@@ -160,16 +160,22 @@ static enum ct_err ask_one(struct session *s, enum ct_param_id id, const struct 
 enum ct_err param_prompt(struct session *s, const struct param_prompt_def *prompts,
                          struct param_values *values, struct ct_error *err)
 {
-    for (size_t i = 0; i < CT_P_COUNT; i++) {
-        if (!values->ask[i]) {
-            continue;
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < CT_P_COUNT; i++) {
+            const struct param_prompt_def *g = &prompts[i];
+            if (!values->ask[i] || g->early != (round == 0)) {
+                continue;
+            }
+            values->ask[i] = false;
+            if (g->ask_if != NULL && !g->ask_if(s, values)) {
+                continue;
+            }
+            enum ct_err rc = ask_one(s, (enum ct_param_id)i, g, values, &values->v[i], err);
+            if (rc != CT_OK) {
+                return rc;
+            }
+            values->asked_any = true;
         }
-        enum ct_err rc = ask_one(s, (enum ct_param_id)i, &prompts[i], values, &values->v[i], err);
-        if (rc != CT_OK) {
-            return rc;
-        }
-        values->ask[i] = false;
-        values->asked_any = true;
     }
     return CT_OK;
 }

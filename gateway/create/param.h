@@ -11,7 +11,7 @@
  * variables and (without a terminal) defaults, so a script learns about a
  * bad or missing value at once, naming both the flag and the variable.
  * param_prompt() runs after authentication and asks, on a terminal, for
- * every parameter not given, showing its default; a rejected answer is
+ * every parameter not given (the early rows first), showing its default; a rejected answer is
  * explained and asked again, at most PROMPT_TRIES times (prompt.h).  Values
  * are owned by struct param_values (param_values_free()).
  */
@@ -46,6 +46,10 @@ struct param_prompt_def {
     /* ...and turn an answer (a list: each item) that picks one by number into its name. */
     void (*from_menu)(struct session *s, const struct param_values *so_far, char *answer,
                       size_t len);
+    /* Whether to ask at all, given the values so far (NULL: always); not asked stays unset. */
+    bool (*ask_if)(struct session *s, const struct param_values *so_far);
+    /* Asked in the first round (in table order), before every other question. */
+    bool early;
 };
 
 struct param_values {
