@@ -71,7 +71,7 @@ static enum ct_err check_parts(CURLU *u, const struct repo_policy *policy, char 
             *p = (char)tolower((unsigned char)*p);
         }
         if (!host_allowed(host, policy)) {
-            rc = refuse(err, "the host is not on the gateway's list of allowed hosts");
+            rc = refuse(err, "the host is not on the list of allowed hosts");
         }
     }
     curl_free(scheme);

@@ -271,6 +271,17 @@ create = { default_template = "busybox"; };
 # password, as with the hand-made file before; tests/integration/keys-admit.sh tries ldap-keys.
 keys = { admit = "any-key"; timeout = 5; };
 prompt_timeout = ${CTGATE_RIG_PROMPT_TIMEOUT:-15};
+# create --repo: the rig's git server, pinned to the bridge address (never /etc/hosts).  The
+# other three names exist only to be refused (tests/integration/deploy.sh): pinned to loopback,
+# the cloud metadata address and an address in denied_ranges.
+repo = {
+  allowed_hosts = [ "$GIT_HOST", "loop.ctgate.test", "meta.ctgate.test", "lan.ctgate.test" ];
+  denied_ranges = [ "192.0.2.0/24" ];
+  pin = [ "$GIT_HOST=$BRIDGE_NET.1", "loop.ctgate.test=127.0.0.1",
+          "meta.ctgate.test=169.254.169.254", "lan.ctgate.test=192.0.2.10" ];
+  ca_file = "$TLS_DIR/ca.crt";
+  timeout = 10;
+};
 # Every test connects from 127.0.0.1 and several try wrong passwords: limits the whole run
 # stays under; tests/integration/throttle.sh lowers them while it runs.
 throttle = { dir = "$RIG/gateway-throttle"; failures = 10; address_failures = 1000;

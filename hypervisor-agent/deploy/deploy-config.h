@@ -11,7 +11,7 @@
  *   };
  *
  * Without the section a create with a repository is refused.  The struct
- * owns its lists: deploy_config_free().
+ * owns no heap memory; deploy_config_free() clears it.
  */
 #ifndef CTGATE_DEPLOY_CONFIG_H
 #define CTGATE_DEPLOY_CONFIG_H
@@ -21,17 +21,11 @@
 #include <stddef.h>
 
 #include "error.h"
-
-#define DEPLOY_HOSTS_MAX 64
-#define DEPLOY_RANGES_MAX 64
-#define DEPLOY_HOST_MAX 253
+#include "repo-policy.h"
 
 struct deploy_config {
     bool enabled;
-    char **allowed_hosts; /* owned; "name" or ".suffix" */
-    size_t nallowed;
-    char **denied_ranges; /* owned; CIDR */
-    size_t ndenied;
+    struct repo_policy policy; /* allowed_hosts and denied_ranges (no pins: the gateway's address) */
     int command_timeout_s;
     int ready_timeout_s;
     char app_dir[128];

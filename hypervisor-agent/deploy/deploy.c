@@ -23,6 +23,7 @@
 #include "deploy-validate.h"
 #include "ops.h"
 #include "proto.h"
+#include "repo-policy.h"
 #include "repo-url.h"
 #include "request.h"
 #include "strcopy.h"
@@ -38,63 +39,6 @@ static const char *param(const struct request *req, enum ct_param_id id)
     return req->param[id].set ? req->param[id].text : NULL;
 }
 
-/* The host of an https:// URL (validated by validate_repo_syntax): lower-cased, no port. */
-static bool url_host(const char *url, char *host, size_t len)
-{
-    const char *p = url + strlen("https://");
-    size_t n = strcspn(p, "/?#");
-    const char *colon = memchr(p, ':', n);
-    if (memchr(p, '@', n) != NULL || n == 0) {
-        return false; /* credentials in the URL */
-    }
-    if (colon != NULL) {
-        if ((size_t)(p + n - colon - 1) != 3 || strncmp(colon + 1, "443", 3) != 0) {
-            return false;
-        }
-        n = (size_t)(colon - p);
-    }
-    if (n == 0 || n >= len) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        host[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-        if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-", host[i]) == NULL) {
-            return false;
-        }
-    }
-    host[n] = '\0';
-    return true;
-}
-
-static bool host_allowed(const struct deploy_config *d, const char *host)
-{
-    size_t hl = strlen(host);
-    for (size_t i = 0; i < d->nallowed; i++) {
-        const char *a = d->allowed_hosts[i];
-        size_t al = strlen(a);
-        if (a[0] == '.' ? hl > al && strcmp(host + hl - al, a) == 0 : strcmp(host, a) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool address_refused(const struct deploy_config *d, const char *text)
-{
-    struct sockaddr_in in4 = {.sin_family = AF_INET};
-    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
-    struct repo_policy policy = {.denied_ranges = (const char *const *)d->denied_ranges,
-                                 .ndenied = d->ndenied};
-    if (inet_pton(AF_INET, text, &in4.sin_addr) == 1) {
-        return repo_address_refused((const struct sockaddr *)&in4, &policy);
-    }
-    if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
-        return repo_address_refused((const struct sockaddr *)&in6, &policy);
-    }
-    return true;
-}
-
 /* err's detail is about the user's own request: theirs to see.  Returns code. */
 static enum ct_err theirs(struct ct_error *err, enum ct_err code)
 {
@@ -105,23 +49,21 @@ static enum ct_err theirs(struct ct_error *err, enum ct_err code)
 enum ct_err deploy_check_source(const struct deploy_config *d, const char *repo,
                                 const char *address, struct ct_error *err)
 {
+    char host[REPO_HOST_MAX + 1];
     if (!d->enabled) {
-        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s", "this agent does not deploy repositories"));
+        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s",
+                                        "this agent does not deploy repositories"));
     }
-    char host[256];
-    if (!url_host(repo, host, sizeof(host))) {
-        return theirs(err, ct_error_set(err, CT_ERR_BAD_REQUEST, "%s",
-                      "repository URL refused: no usable host (https://HOST/PATH, port 443)"));
+    /* The gateway checked both; the agent's own lists decide again. */
+    enum ct_err rc = repo_url_check_syntax(repo, &d->policy, host, sizeof(host), err);
+    if (rc != CT_OK) {
+        return theirs(err, rc);
     }
-    if (!host_allowed(d, host)) {
+    if (repo_address_text_refused(address, &d->policy)) {
         return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED,
-                      "repository URL refused: %s is not on the agent's list of allowed hosts",
-                      host));
-    }
-    if (address_refused(d, address)) {
-        return theirs(err, ct_error_set(err, CT_ERR_NOT_ALLOWED,
-                      "repository URL refused: %s is an address containers may not fetch from",
-                      address));
+                                        "repository URL refused: %s is an address containers may "
+                                        "not fetch from",
+                                        address));
     }
     return CT_OK;
 }
@@ -401,7 +343,8 @@ enum ct_err deploy_fetch(struct deploy_ctx *d, struct ct_error *err)
         return rc;
     }
     /* Pinned to the address the gateway checked: no second DNS answer, no redirect. */
-    url_host(d->repo, host, sizeof(host)); /* deploy_check_source accepted it */
+    struct ct_error ignored = {0};
+    repo_url_check_syntax(d->repo, &cfg->policy, host, sizeof(host), &ignored); /* accepted */
     bool v6 = strchr(d->repo_address, ':') != NULL;
     snprintf(resolve, sizeof(resolve), "http.curloptResolve=%s:443:%s%s%s", host, v6 ? "[" : "",
              d->repo_address, v6 ? "]" : "");

@@ -38,7 +38,7 @@ cp "$CTGATE_NGINX_DIR/ctgate/http.conf" "$TMP/http.before"
 echo "-- the agent re-checks the repository before anything is made"
 n=$(name_for df-host)
 agent_send "$(deploy_req alice "$n" '.repo = "https://evil.example.org/x.git"')" "$TMP/host"
-refused "$TMP/host" not_allowed "evil.example.org is not on the agent's list of allowed hosts" "$n"
+refused "$TMP/host" bad_request "the host is not on the list of allowed hosts" "$n"
 for bad in 127.0.0.1 169.254.169.254 ::1 0.0.0.0; do
     agent_send "$(deploy_req alice "$n" ".repo_address = \"$bad\"")" "$TMP/addr"
     refused "$TMP/addr" not_allowed "$bad is an address containers may not fetch from" "$n"
@@ -54,7 +54,7 @@ refused "$TMP/svc" invalid_value "does not offer service mongodb" "$n"
 agent_send "$(deploy_req alice "$n" '.runtime = "nodejs@4"')" "$TMP/rt"
 refused "$TMP/rt" invalid_value "does not offer runtime nodejs@4" "$n"
 agent_send "$(deploy_req alice "$n" '.env = ["A=1", "A=2"]')" "$TMP/dup"
-refused "$TMP/dup" invalid_value "variable A given twice" "$n"
+refused "$TMP/dup" invalid_value "variable A is given twice" "$n"
 
 echo "-- an install command that fails: rolled back, its last lines shown"
 n=$(name_for df-inst)

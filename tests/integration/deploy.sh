@@ -138,7 +138,7 @@ gw_run "$TMP/br" alice -T -- create --hostname "$d" --template "$tmpl" --repo "$
 refused "$TMP/br" 2 "nope" "$d"
 check "names the branches there are" grep -q "main" "$TMP/br.err"
 gw_run "$TMP/host" alice -T -- create --hostname "$d" --template "$tmpl" --repo "https://github.com/torvalds/linux.git"
-refused "$TMP/host" 2 "not on the gateway's list of allowed hosts" "$d"
+refused "$TMP/host" 2 "not on the list of allowed hosts" "$d"
 for h in loop meta lan; do
     gw_run "$TMP/$h" alice -T -- create --hostname "$d" --template "$tmpl" --repo "https://$h.ctgate.test/x.git"
     refused "$TMP/$h" 2 "an address the gateway may not reach" "$d"

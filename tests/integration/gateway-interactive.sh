@@ -44,6 +44,10 @@ type_line "$n"
 check "shows the template menu" wait_for '^  1\) busybox +BusyBox test image'
 check "asks for the template, showing the default" wait_for '^Template \(name or number\) \[busybox\]:'
 type_line "1"
+check "asks for a repository to deploy (optional)" wait_for '^Git repository to deploy \(https URL; empty for none\):'
+type_line "$CTGATE_GIT_BASE/private/secret.git"
+check "a private repository is explained, and asked again" wait_for 'repository not found or not public'
+type_line ""
 check "asks for the key, offering the login key" wait_for '^Public key \[the key you logged in with, SHA256:'
 type_line ""
 check "shows the sizes the template offers" wait_for '^  2\) medium +2 CPUs, 256MiB memory, 2GiB disk'
@@ -85,7 +89,8 @@ tmux new-session -d -s "$session" -x 160 -y 60 \
 CREATED_NAMES+=("$n-2")
 check "alice (key in LDAP) is not asked who she is" wait_for '^Template \(name or number\) \[busybox\]:'
 check_not "nor for a password" grep -q "Password" <<<"$(screen)"
-type_line ""; wait_for '^Public key' && type_line ""
+type_line ""; wait_for '^Git repository' && type_line ""
+wait_for '^Public key' && type_line ""
 wait_for '^Size' && type_line ""
 wait_for '^HTTP port' && type_line ""
 wait_for '^Extra protocols' && type_line ""
@@ -103,7 +108,9 @@ tmux new-session -d -s "$session" -x 160 -y 60 \
      -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS -p $CTGATE_SSH_PORT \
      $CTGATE_GATEWAY_USER@$CTGATE_SSH_HOST create --hostname $n-2 --template busybox --size small \
      --http-port 80 --protocol echo --expires 1h; echo EXIT=\$?; sleep 60"
-check "only the key is left to ask" wait_for '^Public key'
+check "the repository is asked (no --repo given)" wait_for '^Git repository to deploy'
+type_line ""
+check "then only the key is left to ask" wait_for '^Public key'
 type_line ""
 check "Enter takes the default answer, yes" wait_for '^Create with these settings\? \[Y/n\]:'
 type_line ""

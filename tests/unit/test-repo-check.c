@@ -283,7 +283,7 @@ static void test_create_checks(void **state)
     set(&v, CT_P_REPO, "https://gitlab.com/a/b.git");
     expect_precheck(
         with, &v, CT_ERR_BAD_REQUEST,
-        "repository URL refused: the host is not on the gateway's list of allowed hosts");
+        "repository URL refused: the host is not on the list of allowed hosts");
     param_values_free(&v);
     /* a pin to loopback: refused before any request */
     assert_int_equal(repo_check_fetch(&with->cfg.repo, "https://local.test/a.git", &a, &err),
