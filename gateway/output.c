@@ -12,8 +12,13 @@ const char *output_clean(const char *text, char *buf, size_t len)
     }
     for (; text[n] != '\0' && n + 1 < len; n++) {
         unsigned char c = (unsigned char)text[n];
+        unsigned char next = (unsigned char)text[n + 1];
         buf[n] = text[n];
         if (c < 0x20 || c == 0x7f) {
+            buf[n] = '?';
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f && n + 2 < len) {
+            /* U+0080..U+009F: C1 controls (CSI, OSC) that some terminals obey */
+            buf[n++] = '?';
             buf[n] = '?';
         }
     }

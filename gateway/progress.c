@@ -75,7 +75,7 @@ static void on_progress(void *ctx, json_t *line)
 {
     struct progress *p = ctx;
     char step[32];
-    char msg[256];
+    char msg[256] = "";
     const char *state = json_string_value(json_object_get(line, "state"));
     long ms = (long)json_integer_value(json_object_get(line, "ms"));
     if (p->quiet || state == NULL ||
@@ -83,7 +83,9 @@ static void on_progress(void *ctx, json_t *line)
             NULL) {
         return;
     }
-    output_clean(json_string_value(json_object_get(line, "msg")), msg, sizeof(msg));
+    if (output_clean(json_string_value(json_object_get(line, "msg")), msg, sizeof(msg)) == NULL) {
+        msg[0] = '\0'; /* no msg, or not a string */
+    }
     const char *mark = NULL;
     if (strcmp(state, "output") == 0) { /* a line a command in the container printed */
         bool bare = strcmp(step, "logs") == 0; /* logs --follow: the lines themselves */

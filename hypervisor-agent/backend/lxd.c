@@ -369,7 +369,7 @@ static enum ct_err add_environment(json_t *environment, const char *const *env,
                                    struct ct_error *err)
 {
     for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
-        char key[64];
+        char key[128]; /* an --env key is at most CT_ENV_KEY_MAX (64) */
         size_t n = strcspn(env[i], "=");
         if (env[i][n] != '=' || n == 0 || n >= sizeof(key)) {
             return ct_error_set(err, CT_ERR_INTERNAL, "bad environment entry");

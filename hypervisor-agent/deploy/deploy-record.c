@@ -89,4 +89,6 @@ void deploy_record_remove(const char *state_dir, const char *name)
     char path[4300];
     record_path(state_dir, name, path, sizeof(path));
     unlink(path);
+    snprintf(path, sizeof(path), "%s/deploys/%s.lock", state_dir, name); /* op-redeploy.c's */
+    unlink(path);
 }

@@ -16,14 +16,60 @@ static const char runner[] = "log=$1; t=$2; shift 2; exec >\"$log\" 2>&1 </dev/n
 
 #define RUN_ARGV_MAX 48
 
+/* The length of a well-formed UTF-8 sequence of 2-4 bytes at p (n left), 0 when it is none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+                 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+                 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                                : 0;
+    if (len == 0 || len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f) ||
+        (p[0] == 0xc2 && p[1] <= 0x9f)) {
+        return 0; /* overlong, a surrogate, past U+10FFFF, or a C1 control */
+    }
+    return len;
+}
+
+/*
+ * What the container printed, made fit for a JSON string and a terminal:
+ * well-formed UTF-8 kept, every other byte and every control character a
+ * '?', cut at DEPLOY_LINE_MAX bytes on a character boundary.  (JSON
+ * refuses malformed UTF-8: a raw line could cost the whole answer.)
+ */
+static void clean_line(const char *line, size_t len, char *out)
+{
+    const unsigned char *p = (const unsigned char *)line;
+    size_t o = 0;
+    for (size_t i = 0; i < len && o < DEPLOY_LINE_MAX;) {
+        size_t n = p[i] >= 0x80 ? utf8_len(p + i, len - i) : 1;
+        if (n > 1 && o + n <= DEPLOY_LINE_MAX) {
+            memcpy(out + o, p + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        if (n > 1) {
+            break; /* no room for the whole character */
+        }
+        out[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : p[i] == '\t' ? ' ' : '?';
+        i++;
+    }
+    out[o] = '\0';
+}
+
 static void keep_line(struct deploy_run *r, const char *line, size_t len)
 {
-    if (len > DEPLOY_LINE_MAX) {
-        len = DEPLOY_LINE_MAX;
-    }
     char *slot = r->tail[r->tail_next];
-    memcpy(slot, line, len);
-    slot[len] = '\0';
+    clean_line(line, len, slot);
     r->tail_next = (r->tail_next + 1) % DEPLOY_TAIL_LINES;
     if (r->ntail < DEPLOY_TAIL_LINES) {
         r->ntail++;
@@ -131,7 +177,7 @@ enum ct_err deploy_run(struct deploy_run *r, struct ct_error *err)
         return rc;
     }
     r->exit_status = ex.exit_status;
-    r->timed_out = ex.exit_status == 124 || ex.exit_status == 137;
+    r->timed_out = ex.exit_status == 124; /* timeout(1)'s own status; 137 may be the OOM killer */
     return CT_OK;
 }
 

@@ -32,6 +32,10 @@
 #define APP_START_FILE "/etc/ctgate/app-start"
 #define APP_UNIT_FILE "/etc/systemd/system/ctgate-app.service"
 #define APP_UNIT "ctgate-app.service"
+/* The app's variables for the owner's install and build commands, quoted for sh (and systemd). */
+#define ENV_FILE "/run/ctgate-deploy-env"
+/* A service's set-up command, quoted for sh: its words may hold the service's password. */
+#define SETUP_FILE "/run/ctgate-deploy-setup"
 #define FILE_MAX ((size_t)256 * 1024)
 
 static const char *param(const struct request *req, enum ct_param_id id)
@@ -210,6 +214,14 @@ static enum ct_err push(struct deploy_ctx *d, const char *path, const void *data
     return d->agent->backend->push_file(d->agent->handle, d->name, &f, err);
 }
 
+static void remove_file(struct deploy_ctx *d, const char *path)
+{
+    const char *const rm[] = {"rm", "-f", "--", path, NULL};
+    struct backend_exec ex = {.argv = rm};
+    struct ct_error ignored = {0};
+    d->agent->backend->exec(d->agent->handle, d->name, &ex, &ignored);
+}
+
 /* The owner's uid and gid as the container's /etc/passwd has them (the account step made it). */
 static enum ct_err find_account(struct deploy_ctx *d, struct ct_error *err)
 {
@@ -246,22 +258,23 @@ static enum ct_err find_account(struct deploy_ctx *d, struct ct_error *err)
 }
 
 /* The environment of the user's commands: the account's, then the app's variables. */
-static const char **command_env(const struct deploy_ctx *d, char *home, char *user,
-                                char *logname)
+/*
+ * The environment LXD is given for the owner's commands: the account's only.
+ * The app's variables never travel in an exec request (LXD puts the
+ * environment on the command line of a process on the host, where any local
+ * user could read the secrets): the commands read them from ENV_FILE.
+ */
+static void command_env(const struct deploy_ctx *d, char *home, size_t hl, char *user,
+                        size_t ul, char *logname, size_t ll, const char *env[5])
 {
-    const char **env = calloc(d->nenv + 5, sizeof(*env));
-    if (env == NULL) {
-        return NULL;
-    }
-    size_t n = 0;
-    env[n++] = home;
-    env[n++] = user;
-    env[n++] = logname;
-    env[n++] = "GIT_TERMINAL_PROMPT=0";
-    for (size_t i = 0; i < d->nenv; i++) {
-        env[n++] = d->env[i];
-    }
-    return env;
+    snprintf(home, hl, "HOME=%s", d->home);
+    snprintf(user, ul, "USER=%s", d->owner);
+    snprintf(logname, ll, "LOGNAME=%s", d->owner);
+    env[0] = home;
+    env[1] = user;
+    env[2] = logname;
+    env[3] = "GIT_TERMINAL_PROMPT=0";
+    env[4] = NULL;
 }
 
 /* "PHASE:what" in d->step: the progress step of this part of a deploy or redeploy. */
@@ -276,14 +289,9 @@ static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *
                             const char *const *argv, const char *cwd, struct ct_error *err)
 {
     char home[96], user[64], logname[64], log[224];
-    snprintf(home, sizeof(home), "HOME=%s", d->home);
-    snprintf(user, sizeof(user), "USER=%s", d->owner);
-    snprintf(logname, sizeof(logname), "LOGNAME=%s", d->owner);
+    const char *env[5];
+    command_env(d, home, sizeof(home), user, sizeof(user), logname, sizeof(logname), env);
     snprintf(log, sizeof(log), "%s/logs/%s.log", d->agent->cfg->deploy.app_dir, label);
-    const char **env = command_env(d, home, user, logname);
-    if (env == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
     struct deploy_run r = {.agent = d->agent,
                            .name = d->name,
                            .step = step,
@@ -296,7 +304,6 @@ static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *
                            .log_path = log,
                            .stream = true};
     enum ct_err rc = deploy_run(&r, err);
-    free(env);
     if (rc == CT_OK && r.exit_status != 0) {
         if (r.timed_out) {
             ct_error_set(err, CT_ERR_DEPLOY, "%s did not finish within %d s", label,
@@ -343,8 +350,9 @@ enum ct_err deploy_fetch(struct deploy_ctx *d, struct ct_error *err)
         return rc;
     }
     /* Pinned to the address the gateway checked: no second DNS answer, no redirect. */
-    struct ct_error ignored = {0};
-    repo_url_check_syntax(d->repo, &cfg->policy, host, sizeof(host), &ignored); /* accepted */
+    if ((rc = repo_url_check_syntax(d->repo, &cfg->policy, host, sizeof(host), err)) != CT_OK) {
+        return rc; /* deploy_check_source accepted it: cannot happen */
+    }
     bool v6 = strchr(d->repo_address, ':') != NULL;
     snprintf(resolve, sizeof(resolve), "http.curloptResolve=%s:443:%s%s%s", host, v6 ? "[" : "",
              d->repo_address, v6 ? "]" : "");
@@ -410,12 +418,51 @@ static enum ct_err step_clone(struct deploy_ctx *d, struct ct_error *err)
     return rc;
 }
 
-/* argv as root inside; a failure names the service and what its command said. */
-static enum ct_err service_run(struct deploy_ctx *d, const struct service_expanded *s,
-                               char *const *argv, const char *what, struct ct_error *err)
+/* word in single quotes for sh, each ' as '\'' */
+static int append_sh_word(struct buf *out, const char *word)
 {
+    int bad = buf_appendf(out, " '");
+    for (const char *p = word; *p != '\0'; p++) {
+        bad |= *p == '\'' ? buf_appendf(out, "'\\''") : buf_appendf(out, "%c", *p);
+    }
+    return bad | buf_appendf(out, "'");
+}
+
+/*
+ * argv as root inside; a failure names the service and what its command
+ * said.  secret: argv holds the service's password, so it goes to a
+ * root-only script in the container instead of the exec request (whose
+ * words LXD puts on a command line on the host).
+ */
+static enum ct_err service_run(struct deploy_ctx *d, const struct service_expanded *s,
+                               char *const *argv, bool secret, const char *what,
+                               struct ct_error *err)
+{
+    const char *const script[] = {"/bin/sh", SETUP_FILE, NULL};
     struct backend_exec ex = {.argv = (const char *const *)argv, .timeout_s = 120};
-    enum ct_err rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err);
+    enum ct_err rc = CT_OK;
+    if (secret) {
+        struct buf text;
+        buf_init(&text, (size_t)64 * 1024);
+        int bad = buf_appendf(&text, "#!/bin/sh\nexec");
+        for (size_t i = 0; argv[i] != NULL; i++) {
+            bad |= append_sh_word(&text, argv[i]);
+        }
+        bad |= buf_appendf(&text, "\n");
+        rc = bad != 0 ? ct_error_set(err, CT_ERR_INTERNAL, "set-up command too long")
+                      : push(d, SETUP_FILE, text.data, text.len, 0700, 0, 0, err);
+        if (text.data != NULL) {
+            sodium_memzero(text.data, text.len);
+        }
+        buf_free(&text);
+        ex.argv = script;
+    }
+    if (rc == CT_OK) {
+        rc = d->agent->backend->exec(d->agent->handle, d->name, &ex, err);
+    }
+    if (secret) {
+        remove_file(d, SETUP_FILE);
+    }
     if (rc == CT_OK && ex.exit_status != 0) {
         /* argv[0] only: the other words may hold the service's password */
         ct_error_set(err, CT_ERR_DEPLOY, "service %s: %s (%s exited with %d%s%s)", s->def->name,
@@ -433,7 +480,7 @@ static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
     for (size_t i = 0; i < d->nservices; i++) {
         const struct service_expanded *s = &d->svc[i];
         char *start[] = {"systemctl", "enable", "--now", "--quiet", (char *)s->def->unit, NULL};
-        enum ct_err rc = service_run(d, s, start, "did not start", err);
+        enum ct_err rc = service_run(d, s, start, false, "did not start", err);
         long deadline = clock_now_ms() + (long)s->def->ready_timeout_s * 1000;
         while (rc == CT_OK && s->ready != NULL) {
             struct backend_exec ex = {.argv = (const char *const *)s->ready, .timeout_s = 10};
@@ -443,7 +490,7 @@ static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
                 break;
             }
             if (clock_now_ms() > deadline) {
-                rc = service_run(d, s, s->ready, "not ready in time", err);
+                rc = service_run(d, s, s->ready, false, "not ready in time", err);
                 rc = rc == CT_OK ? ct_error_set(err, CT_ERR_DEPLOY, "service %s: not ready",
                                                 s->def->name)
                                  : rc;
@@ -453,7 +500,7 @@ static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
             nanosleep(&pause, NULL);
         }
         for (size_t j = 0; rc == CT_OK && j < s->nsetup; j++) {
-            rc = service_run(d, s, s->setup[j], "its set-up failed", err);
+            rc = service_run(d, s, s->setup[j], true, "its set-up failed", err);
         }
         if (rc != CT_OK) {
             return rc;
@@ -462,11 +509,36 @@ static enum ct_err step_services(struct deploy_ctx *d, struct ct_error *err)
     return CT_OK;
 }
 
+/* The app's variables into ENV_FILE (the owner's, 0400), as sh reads them back byte for byte. */
+static enum ct_err push_env_file(struct deploy_ctx *d, struct ct_error *err)
+{
+    struct buf text;
+    buf_init(&text, DEPLOY_ENV_FILE_MAX);
+    /* systemd's quoting is sh's: '...', or "..." with only " \ ` $ escaped (deploy-env.h) */
+    enum ct_err rc = deploy_env_render_systemd(d->env, d->nenv, &text, err);
+    if (rc == CT_OK) {
+        rc = push(d, ENV_FILE, text.data != NULL ? text.data : "", text.len, 0400, d->uid, d->gid,
+                  err);
+    }
+    if (text.data != NULL) {
+        sodium_memzero(text.data, text.len);
+    }
+    buf_free(&text);
+    return rc;
+}
+
 enum ct_err deploy_command(struct deploy_ctx *d, const char *what, const char *command,
                            struct ct_error *err)
 {
-    const char *const argv[] = {"/bin/sh", "-c", command, NULL};
-    return run_user(d, step_of(d, what), what, argv, d->workdir, err);
+    /* A fixed line: the variables from the file, then the owner's command as its own word. */
+    const char *const argv[] = {"/bin/sh", "-c", "set -a && . \"$0\" && set +a && exec /bin/sh -c \"$1\"",
+                                ENV_FILE, command, NULL};
+    enum ct_err rc = push_env_file(d, err);
+    if (rc == CT_OK) {
+        rc = run_user(d, step_of(d, what), what, argv, d->workdir, err);
+    }
+    remove_file(d, ENV_FILE);
+    return rc;
 }
 
 static enum ct_err step_install(struct deploy_ctx *d, struct ct_error *err)
@@ -482,8 +554,8 @@ static enum ct_err step_build(struct deploy_ctx *d, struct ct_error *err)
 /* The journal's last lines of the app's unit, sent as the start step's output. */
 static void send_journal(struct deploy_ctx *d)
 {
-    char log[224];
-    snprintf(log, sizeof(log), "%s/logs/journal.log", d->agent->cfg->deploy.app_dir);
+    /* In root's /run: the owner's logs directory could hold a link root would write through. */
+    const char *log = "/run/ctgate-deploy-journal.log";
     const char *const argv[] = {"journalctl", "--no-pager", "-o", "cat", "-n", "20", "-u",
                                 APP_UNIT, NULL};
     struct deploy_run r = {.agent = d->agent, .name = d->name, .step = step_of(d, "start"),
@@ -648,6 +720,9 @@ void deploy_ctx_free(struct deploy_ctx *d)
         free(d->env[i]);
     }
     free(d->env);
+    if (d->dotenv != NULL) {
+        sodium_memzero(d->dotenv, d->dotenv_len);
+    }
     free(d->dotenv);
     d->env = NULL;
     d->dotenv = NULL;

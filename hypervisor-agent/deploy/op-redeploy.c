@@ -13,15 +13,18 @@
  * the running release's .env, carried over byte for byte (and given to the
  * commands, each line checked as a create's --env would be).
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "deploy-record.h"
 #include "deploy-validate.h"
 #include "deploy.h"
+#include "lockfile.h"
 #include "ops.h"
 #include "request.h"
 #include "steps.h"
@@ -84,6 +87,7 @@ static enum ct_err carry_env(struct deploy_ctx *d, struct ct_error *err)
         memcpy(d->dotenv, text.data, text.len);
         d->dotenv_len = text.len;
     }
+    sodium_memzero(text.data, text.len); /* the values may be secrets */
     buf_free(&text);
     return d->dotenv != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }
@@ -152,9 +156,10 @@ static enum ct_err step_switch(void *p, struct ct_error *err)
     struct redeploy_ctx *r = p;
     enum ct_err rc = point_current(r, r->d.release_name, err);
     r->switched = rc == CT_OK;
-    if (rc == CT_OK) {
-        rc = restart_app(r, err);
+    if (rc != CT_OK || r->d.start == NULL) {
+        return rc; /* without --start there is no app to restart */
     }
+    rc = restart_app(r, err);
     return rc == CT_OK ? deploy_wait_ready(&r->d, err) : rc;
 }
 
@@ -163,7 +168,7 @@ static void undo_switch(void *p)
 {
     struct redeploy_ctx *r = p;
     struct ct_error ignored = {0};
-    if (r->switched && point_current(r, r->old_release, &ignored) == CT_OK) {
+    if (r->switched && point_current(r, r->old_release, &ignored) == CT_OK && r->d.start != NULL) {
         restart_app(r, &ignored);
     }
 }
@@ -208,7 +213,7 @@ static enum ct_err load(struct agent_ctx *ctx, const struct request *req,
     const char *release = rec_string(r->record, "release", ok_release);
     str_copy(r->old_release, sizeof(r->old_release), release != NULL ? release : "1");
     snprintf(d->home, sizeof(d->home), "/home/%s", inst->owner);
-    if (d->repo == NULL || d->repo_address == NULL || d->branch == NULL || d->start == NULL ||
+    if (d->repo == NULL || d->repo_address == NULL || d->branch == NULL ||
         !validate_uid(inst->owner)) {
         return ct_error_set(err, CT_ERR_INTERNAL, "the deploy record of %s is not usable",
                             req->hostname);
@@ -230,6 +235,25 @@ enum ct_err op_redeploy(struct agent_ctx *ctx, const struct request *req, json_t
         ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s is not running (start it first)", req->hostname);
         err->detail_public = true;
         return CT_ERR_NOT_ALLOWED;
+    }
+    /* One redeploy of a container at a time: two would share (and remove) one old release. */
+    char lock_path[4300];
+    snprintf(lock_path, sizeof(lock_path), "%s/deploys/%s.lock", ctx->cfg->state_dir,
+             req->hostname);
+    struct ct_error why = {0};
+    int lock = lockfile_acquire(lock_path, 0, &why);
+    if (lock < 0) {
+        /* No record (and so no deploys/ directory) says so; otherwise another one holds it. */
+        if ((rc = load(ctx, req, &inst, &r, err)) == CT_OK) {
+            ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                         "a redeploy of %s is running: try again when it has finished",
+                         req->hostname);
+            err->detail_public = true;
+            rc = CT_ERR_NOT_ALLOWED;
+        }
+        json_decref(r.record);
+        deploy_ctx_free(&r.d);
+        return rc;
     }
     if ((rc = load(ctx, req, &inst, &r, err)) != CT_OK) {
         goto out;
@@ -280,5 +304,6 @@ out_rc:
 out:
     json_decref(r.record);
     deploy_ctx_free(&r.d);
+    close(lock);
     return rc;
 }

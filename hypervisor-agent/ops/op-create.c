@@ -620,6 +620,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     /* Counted only now: a request refused by the checks above cost nothing. */
     if ((rc = ratelimit_take(ctx->cfg->state_dir, req->caller.uid, quota.creates_per_hour,
                              time(NULL), err)) != CT_OK) {
+        deploy_ctx_free(&c.deploy); /* wipes the services' passwords */
         return rc;
     }
 
@@ -635,6 +636,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
         /* The same request, sent twice at once: this one lost the race to reserve. */
         sodium_memzero(c.root_password, sizeof(c.root_password));
         json_decref(c.warnings); /* none: reserve was the first step */
+        deploy_ctx_free(&c.deploy);
         enum ct_err first = await_first(ctx, req, digest, data, err);
         return first == CT_ERR_NOT_FOUND
                    ? ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "%s", req->hostname)
