@@ -302,7 +302,8 @@ static enum ct_err run_user(struct deploy_ctx *d, const char *step, const char *
                            .gid = d->gid,
                            .timeout_s = d->agent->cfg->deploy.command_timeout_s,
                            .log_path = log,
-                           .stream = true};
+                           .stream = true,
+                           .keepalive = true}; /* a quiet npm install outlasts idle timeouts */
     enum ct_err rc = deploy_run(&r, err);
     if (rc == CT_OK && r.exit_status != 0) {
         if (r.timed_out) {
