@@ -64,12 +64,34 @@ password_of bob > "$TMP/logsb.in"
 gw_run "$TMP/logsb" bob -T -- logs "$a" --user bob --password-stdin
 check_eq "bob cannot read alice's app's logs (no such container: exit 4)" 4 "$(cat "$TMP/logsb.rc")"
 
-echo "-- the python app with PostgreSQL"
+echo "-- the python app with PostgreSQL; no secret on a command line of the host"
 b=$(name_for dp-py)
 CREATED_NAMES+=("$b")
-gw_run "$TMP/b" alice -T -- create --hostname "$b" --template "$tmpl" --http-port 8000 \
-    --repo "$base/demo/python-app.git" --start "'python3 app.py'" --service postgresql \
-    --env "'GREETING=from python'"
+secret="s3cret-$RUN_ID-value"
+# Every process of the host, while the create runs (its install sleeps so there is time):
+# no command line and no environment may hold the --env value, but the user's own ssh client
+# (the test, standing for the user's machine) and the gateway's account, which was given it.
+watch_host() {
+    local f pid owner comm
+    while [ ! -e "$TMP/b.done" ]; do
+        for f in $(grep -laF "$secret" /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null); do
+            pid=${f#/proc/}; pid=${pid%%/*}
+            owner=$(stat -c %U "/proc/$pid" 2>/dev/null) || continue
+            comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+            [ "$owner" = "$CTGATE_GATEWAY_USER" ] || [ "$comm" = ssh ] || [ "$pid" = "$BASHPID" ] ||
+                [ "$pid" = $$ ] || [ "$comm" = grep ] || echo "$f ($owner, $comm)" >> "$TMP/b.seen"
+        done
+        sleep 0.1
+    done
+}
+: > "$TMP/b.seen"
+watch_host &
+watcher=$!
+gw_run "$TMP/b" alice -T -o SendEnv=CT_ENV -- create --hostname "$b" --template "$tmpl" --http-port 8000 \
+    --repo "$base/demo/python-app.git" --install "'sleep 3'" --start "'python3 app.py'" \
+    --service postgresql --env "'GREETING=from python'" --env "TOKEN=$secret"
+touch "$TMP/b.done"
+wait "$watcher"
 check_eq "create --repo (python, postgresql): exit 0" 0 "$(cat "$TMP/b.rc")" || sed 's/^/    | /' "$TMP/b.err" "$TMP/b.out"
 check "the python app answers" page_has "$b" "app=python"
 page "$b" > "$TMP/b.page"
@@ -77,6 +99,14 @@ check "with its greeting" grep -qx "greeting=from python" "$TMP/b.page"
 check "and its database answers (DATABASE_URL from .env)" grep -qE "^db=visit [0-9]+$" "$TMP/b.page"
 check ".env has DATABASE_URL with a password" grep -qE '^DATABASE_URL=postgresql://app:[A-Za-z0-9]{16,}@' \
     <(lxd_file "$b" /srv/app/current/.env)
+pw=$(lxd_file "$b" /srv/app/current/.env | sed -n 's|^DATABASE_URL=postgresql://app:\([A-Za-z0-9]*\)@.*|\1|p')
+check_eq "no host process showed the --env value on its command line or in its environment" "" \
+    "$(sort -u "$TMP/b.seen" | tr '\n' ' ')"
+check_not "the database password is not in LXD's log" grep -qF "${pw:-none}" "$CTGATE_RIG_DIR/lxd.log"
+check_not "nor in the audit trail" grep -qF "${pw:-none}" "$CTGATE_AGENT_STATE/audit.log"
+check_not "nor the --env value" grep -qF "$secret" "$CTGATE_AGENT_STATE/audit.log"
+check_not "the set-up script is gone from the container" in_ct "$b" test -e /run/ctgate-deploy-setup
+check_not "and the commands' variables file" in_ct "$b" test -e /run/ctgate-deploy-env
 
 echo "-- redeploy: a new commit is served; a broken build leaves the old version answering"
 mkdir -p "$root/test-$RUN_ID"
