@@ -69,13 +69,17 @@ b=$(name_for dp-py)
 CREATED_NAMES+=("$b")
 secret="s3cret-$RUN_ID-value"
 # Every process of the host, while the create runs (its install sleeps so there is time):
-# no command line and no environment may hold the --env value, but the user's own ssh client
-# (the test, standing for the user's machine) and the gateway's account, which was given it.
+# no command line (world-readable) and no environment may hold the --env value, but the
+# user's own ssh client (the test, standing for the user's machine), the gateway's account,
+# which was given it, and the container's own processes' environments (the install command
+# and the app get the variables by design; their uids are the container's, mapped from 100000 up by /etc/subuid).
 watch_host() {
-    local f pid owner comm
+    local f pid owner comm uid
     while [ ! -e "$TMP/b.done" ]; do
         for f in $(grep -laF "$secret" /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null); do
             pid=${f#/proc/}; pid=${pid%%/*}
+            uid=$(stat -c %u "/proc/$pid" 2>/dev/null) || continue
+            [ "${f##*/}" = environ ] && [ "$uid" -ge 100000 ] && continue
             owner=$(stat -c %U "/proc/$pid" 2>/dev/null) || continue
             comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
             [ "$owner" = "$CTGATE_GATEWAY_USER" ] || [ "$comm" = ssh ] || [ "$pid" = "$BASHPID" ] ||
