@@ -60,7 +60,13 @@ static void clean_line(const char *line, size_t len, char *out)
         if (n > 1) {
             break; /* no room for the whole character */
         }
-        out[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : p[i] == '\t' ? ' ' : '?';
+        char c = '?';
+        if (line[i] == '\t') {
+            c = ' ';
+        } else if (p[i] >= 0x20 && p[i] < 0x7f) {
+            c = line[i];
+        }
+        out[o++] = c;
         i++;
     }
     out[o] = '\0';
