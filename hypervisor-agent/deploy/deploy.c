@@ -135,8 +135,6 @@ enum ct_err deploy_setup(struct deploy_ctx *d, struct agent_ctx *a, const struct
     const struct ct_param_value *env = &req->param[CT_P_ENV];
     const struct ct_param_value *services = &req->param[CT_P_SERVICES];
     *d = (struct deploy_ctx){.agent = a,
-                             .req = req,
-                             .tmpl = tmpl,
                              .name = req->hostname,
                              .owner = req->caller.uid,
                              .http_port = http_port,

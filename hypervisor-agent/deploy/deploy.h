@@ -36,8 +36,6 @@ struct template_def;
 
 struct deploy_ctx {
     struct agent_ctx *agent;
-    const struct request *req;
-    const struct template_def *tmpl;
     const char *name;  /* the container */
     const char *owner; /* its owner's account */
     const char *ipv4;  /* the published address, known once the network step ran */

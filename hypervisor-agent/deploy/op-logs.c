@@ -25,14 +25,9 @@ enum ct_err op_logs(struct agent_ctx *ctx, const struct request *req, json_t **d
                     struct ct_error *err)
 {
     struct backend_instance inst;
-    enum ct_err rc = ops_get_own(ctx, req, &inst, err);
+    enum ct_err rc = ops_get_own_running(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
-    }
-    if (strcmp(inst.state, "Running") != 0) {
-        ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s is not running (start it first)", req->hostname);
-        err->detail_public = true;
-        return CT_ERR_NOT_ALLOWED;
     }
     struct buf unit;
     buf_init(&unit, (size_t)64 * 1024);

@@ -227,14 +227,9 @@ enum ct_err op_redeploy(struct agent_ctx *ctx, const struct request *req, json_t
     struct backend_instance inst;
     struct redeploy_ctx r;
     memset(&r, 0, sizeof(r));
-    enum ct_err rc = ops_get_own(ctx, req, &inst, err);
+    enum ct_err rc = ops_get_own_running(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
-    }
-    if (strcmp(inst.state, "Running") != 0) {
-        ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s is not running (start it first)", req->hostname);
-        err->detail_public = true;
-        return CT_ERR_NOT_ALLOWED;
     }
     /* One redeploy of a container at a time: two would share (and remove) one old release. */
     char lock_path[4300];

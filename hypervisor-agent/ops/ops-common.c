@@ -27,6 +27,18 @@ enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
     return rc;
 }
 
+enum ct_err ops_get_own_running(struct agent_ctx *ctx, const struct request *req,
+                                struct backend_instance *inst, struct ct_error *err)
+{
+    enum ct_err rc = ops_get_own(ctx, req, inst, err);
+    if (rc == CT_OK && strcmp(inst->state, "Running") != 0) {
+        ct_error_set(err, CT_ERR_NOT_ALLOWED, "%s is not running (start it first)", req->hostname);
+        err->detail_public = true;
+        rc = CT_ERR_NOT_ALLOWED;
+    }
+    return rc;
+}
+
 static void report_progress(void *p, const char *step, const char *state, long ms,
                             const char *msg)
 {

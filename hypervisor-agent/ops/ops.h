@@ -67,6 +67,9 @@ bool ops_may_access(const struct agent_ctx *ctx, const struct request *req,
  */
 enum ct_err ops_get_own(struct agent_ctx *ctx, const struct request *req,
                         struct backend_instance *inst, struct ct_error *err);
+/* ops_get_own, and the instance must be running (not_allowed, the user's to see, otherwise). */
+enum ct_err ops_get_own_running(struct agent_ctx *ctx, const struct request *req,
+                                struct backend_instance *inst, struct ct_error *err);
 /*
  * Run an operation's steps (steps.h) with progress lines on ctx->out and
  * the test build's fault injection; step_ctx is passed to every step.
