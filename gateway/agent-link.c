@@ -29,14 +29,16 @@ static enum ct_err check_host_key(struct agent_link *link, struct ct_error *err)
     case SSH_KNOWN_HOSTS_OTHER:
         log_error("agent %s: host key CHANGED (not the one in %s): refusing to connect",
                   link->cfg->agent_host, link->cfg->agent_known_hosts);
-        return ct_error_set(err, CT_ERR_BACKEND,
-                            "the agent's host key has changed; refusing to connect");
+        ct_error_set(err, CT_ERR_BACKEND, "the agent's host key has changed; refusing to connect");
+        err->detail_public = true; /* a warning worth passing on, and no path in it */
+        return CT_ERR_BACKEND;
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
         log_error("agent %s: host key not in %s: refusing to connect", link->cfg->agent_host,
                   link->cfg->agent_known_hosts);
-        return ct_error_set(err, CT_ERR_BACKEND,
-                            "the agent's host key is not pinned; refusing to connect");
+        ct_error_set(err, CT_ERR_BACKEND, "the agent's host key is not pinned; refusing to connect");
+        err->detail_public = true;
+        return CT_ERR_BACKEND;
     default:
         return ct_error_set(err, CT_ERR_BACKEND, "cannot check the agent's host key: %s",
                             ssh_get_error(link->session));
@@ -76,6 +78,7 @@ enum ct_err agent_link_open(const struct gw_config *cfg, struct agent_link **out
         log_error("agent %s:%d: connect failed: %s", cfg->agent_host, port, why);
         rc = ct_error_set(err, strstr(why, "imeout") != NULL ? CT_ERR_TIMEOUT : CT_ERR_BACKEND,
                           "cannot reach the agent");
+        err->detail_public = true; /* our words, no path: libssh's are in the log */
         goto out;
     }
     if ((rc = check_host_key(link, err)) != CT_OK) {
@@ -89,6 +92,7 @@ enum ct_err agent_link_open(const struct gw_config *cfg, struct agent_link **out
     if (ssh_userauth_publickey(link->session, NULL, key) != SSH_AUTH_SUCCESS) {
         log_error("agent %s: key refused: %s", cfg->agent_host, ssh_get_error(link->session));
         rc = ct_error_set(err, CT_ERR_BACKEND, "the agent refused the gateway's key");
+        err->detail_public = true;
         goto out;
     }
 out:
@@ -254,6 +258,9 @@ enum ct_err agent_link_call(struct agent_link *link, json_t *request,
         rc = ct_error_set(err, CT_ERR_BACKEND, "the agent ended without a result");
     }
 out:
+    if (rc != CT_OK && rc != CT_ERR_INTERNAL) {
+        err->detail_public = true; /* what happened to the call, in our words: the user's to know */
+    }
     if (rc != CT_OK && sent && *result == NULL) {
         add_lost_result_hint(request, err);
     }

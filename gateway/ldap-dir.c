@@ -18,12 +18,15 @@ struct ldap_dir {
     const struct gw_config *cfg;
 };
 
+/* The library's words go to the log; the user learns only that the directory failed. */
 static enum ct_err ldap_failure(int code, const char *what, struct ct_error *err)
 {
-    if (code == LDAP_TIMEOUT || code == LDAP_TIMELIMIT_EXCEEDED) {
-        return ct_error_set(err, CT_ERR_TIMEOUT, "LDAP %s: %s", what, ldap_err2string(code));
-    }
-    return ct_error_set(err, CT_ERR_BACKEND, "LDAP %s: %s", what, ldap_err2string(code));
+    bool late = code == LDAP_TIMEOUT || code == LDAP_TIMELIMIT_EXCEEDED;
+    log_error("LDAP %s: %s (%d)", what, ldap_err2string(code), code);
+    ct_error_set(err, late ? CT_ERR_TIMEOUT : CT_ERR_BACKEND, "the directory (LDAP) %s",
+                 late ? "did not answer in time" : "cannot be reached or failed");
+    err->detail_public = true;
+    return err->code;
 }
 
 bool ldap_dir_escape(const char *value, char *out, size_t len)

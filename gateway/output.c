@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 const char *output_clean(const char *text, char *buf, size_t len)
 {
     size_t n = 0;
@@ -54,7 +56,15 @@ static int print_error(const struct session *s, const char *code, const char *me
 int output_error(const struct session *s, const struct ct_error *err)
 {
     char message[CT_ERROR_DETAIL_MAX + 128];
-    ct_error_format(err, message, sizeof(message));
+    char ref[24] = "";
+    if (!ct_error_is_public(err)) {
+        /* Host paths and the libraries' own words go to the admin's log, under a reference. */
+        ct_error_new_ref(ref, sizeof(ref));
+        ct_error_format(err, message, sizeof(message));
+        log_error("ref=%s %s%s%s", ref, message, err->step != NULL ? " step=" : "",
+                  err->step != NULL ? err->step : "");
+    }
+    ct_error_format_public(err, "gateway", ref, message, sizeof(message));
     return print_error(s, ct_err_code(err->code), message, err->step, ct_err_exit(err->code));
 }
 

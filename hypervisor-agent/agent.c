@@ -95,11 +95,7 @@ static void log_reference(const struct request *req, char *out, size_t len)
         snprintf(out, len, "%s", req->request_id);
         return;
     }
-    unsigned char rnd[6];
-    char hex[sizeof(rnd) * 2 + 1];
-    randombytes_buf(rnd, sizeof(rnd));
-    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    snprintf(out, len, "ref-%s", hex);
+    ct_error_new_ref(out, len);
 }
 
 /*

@@ -1,6 +1,7 @@
 /* error.c - the table behind error.h. */
 #include "error.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,14 +105,29 @@ void ct_error_format(const struct ct_error *err, char *buf, size_t len)
              err->detail, err->note != NULL ? "; " : "", err->note != NULL ? err->note : "");
 }
 
-void ct_error_format_public(const struct ct_error *err, const char *ref, char *buf, size_t len)
+bool ct_error_is_public(const struct ct_error *err)
 {
-    if (err->detail[0] == '\0' || err->detail_public || ct_err_detail_public(err->code)) {
+    return err->detail[0] == '\0' || err->detail_public || ct_err_detail_public(err->code);
+}
+
+void ct_error_format_public(const struct ct_error *err, const char *who, const char *ref,
+                            char *buf, size_t len)
+{
+    if (ct_error_is_public(err)) {
         ct_error_format(err, buf, len);
         return;
     }
     bool has_ref = ref != NULL && ref[0] != '\0';
-    snprintf(buf, len, "%s%s%s (see the agent's log%s%s)", ct_err_message(err->code),
-             err->note != NULL ? "; " : "", err->note != NULL ? err->note : "",
+    snprintf(buf, len, "%s%s%s (see the %s's log%s%s)", ct_err_message(err->code),
+             err->note != NULL ? "; " : "", err->note != NULL ? err->note : "", who,
              has_ref ? ", reference " : "", has_ref ? ref : "");
+}
+
+void ct_error_new_ref(char *buf, size_t len)
+{
+    unsigned char rnd[6];
+    char hex[sizeof(rnd) * 2 + 1];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    snprintf(buf, len, "ref-%s", hex);
 }

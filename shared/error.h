@@ -13,7 +13,7 @@
  * they sent (bad input, not found, quota, ...) or the call site marked it
  * detail_public; a backend, configuration, timeout or internal detail may name
  * host paths or quote LXD or nginx, so the user gets the code's message and a
- * pointer to the agent's log instead.
+ * pointer to the log (the agent's or the gateway's) instead.
  */
 #ifndef CTGATE_ERROR_H
 #define CTGATE_ERROR_H
@@ -92,10 +92,18 @@ void ct_error_format(const struct ct_error *err, char *buf, size_t len);
 
 /*
  * What the user is told: as ct_error_format when the detail is theirs to see;
- * otherwise "message; note (see the agent's log, reference REF)", REF being
- * the request id or the reference the log line carries (NULL or "": no
- * reference).  Never an absolute host path or a backend's own words.
+ * otherwise "message; note (see the WHO's log, reference REF)", WHO being
+ * "agent" or "gateway" and REF the request id or the reference the log line
+ * carries (NULL or "": no reference).  Never an absolute host path or a
+ * backend's own words.
  */
-void ct_error_format_public(const struct ct_error *err, const char *ref, char *buf, size_t len);
+void ct_error_format_public(const struct ct_error *err, const char *who, const char *ref,
+                            char *buf, size_t len);
+
+/* Is the detail of err the user's to see (the code's rule, or the call site said so)? */
+bool ct_error_is_public(const struct ct_error *err);
+
+/* A fresh random reference, "ref-" and 12 hex digits, into buf (at least 17 bytes). */
+void ct_error_new_ref(char *buf, size_t len);
 
 #endif

@@ -51,7 +51,7 @@ void proto_result_ok(FILE *out, json_t *data)
 void proto_result_error(FILE *out, const struct ct_error *err, const char *ref)
 {
     char message[CT_ERROR_DETAIL_MAX + 512];
-    ct_error_format_public(err, ref, message, sizeof(message));
+    ct_error_format_public(err, "agent", ref, message, sizeof(message));
     json_t *error = json_pack("{s:s, s:s}", "code", ct_err_code(err->code), "message", message);
     if (error == NULL) {
         return;

@@ -100,7 +100,9 @@ enum ct_err prompt_read_line(int timeout_s, char *out, size_t len, struct ct_err
         long left = deadline - clock_now_ms();
         if (left <= 0) {
             out[0] = '\0';
-            return ct_error_set(err, CT_ERR_TIMEOUT, "no answer within %d seconds", timeout_s);
+            ct_error_set(err, CT_ERR_TIMEOUT, "no answer within %d seconds", timeout_s);
+            err->detail_public = true; /* about the user's own typing */
+            return CT_ERR_TIMEOUT;
         }
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int ready = poll(&pfd, 1, (int)left);

@@ -71,7 +71,7 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
             char msg[CT_ERROR_DETAIL_MAX + 512];
             err->step = s->name;
             /* The progress line goes to the user: the full detail is in the result's log line. */
-            ct_error_format_public(err, NULL, msg, sizeof(msg));
+            ct_error_format_public(err, "agent", NULL, msg, sizeof(msg));
             report(r, s->name, "fail", clock_now_ms() - start, msg);
             break;
         }

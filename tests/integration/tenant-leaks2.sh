@@ -97,3 +97,28 @@ echo "-- what the user caused is still said in full"
 gw_run "$TMP/nf" alice -T -- start "$(name_for nothere)"
 check_eq "a missing one: exit 4" 4 "$(cat "$TMP/nf.rc")"
 check "names it" grep -q "no such container: $(name_for nothere)" "$TMP/nf.err"
+
+echo "-- the gateway's own failures: no library words, no host path; a reference to its log"
+cp "$CTGATE_GATEWAY_CONF" "$TMP/gateway.conf.orig"
+trap 'cat "$TMP/gateway.conf.orig" > "$CTGATE_GATEWAY_CONF"; finish' EXIT
+gw_with() { # label sed-expression: the gateway with that change; sets msg from a create
+    sed "$2" "$TMP/gateway.conf.orig" > "$CTGATE_GATEWAY_CONF"
+    gw_run "$TMP/gw" alice -T -- create --hostname "$(name_for gwleak)"
+    check_eq "$1: exit 6" 6 "$(cat "$TMP/gw.rc")"
+    msg=$(tr -d '\r' <"$TMP/gw.err")
+    check "$1: the message is clean ($msg)" clean_message "$msg"
+}
+# Nothing listens on port 1: the library would say "Can't contact LDAP server".
+gw_with "LDAP unreachable" "s|^  uri = \"$CTGATE_LDAP_URI\"|  uri = \"ldap://127.0.0.1:1\"|"
+check "LDAP unreachable: says the directory failed" grep -q "the directory (LDAP) cannot be reached or failed" <<<"$msg"
+check_not "LDAP unreachable: not the library's words" grep -qi "contact\|ldap server" <<<"$msg"
+gw_with "a missing LDAP CA file" "0,/^  ca_file = .*/s||  ca_file = \"$TMP/no-such-ca.crt\";|"
+check "missing CA: a configuration error with a gateway log reference" \
+    grep -qE "configuration error \(see the gateway's log, reference ref-[0-9a-f]{12}\)" <<<"$msg"
+check_not "missing CA: the path is not shown" grep -q "no-such-ca" <<<"$msg"
+gw_with "an unreadable agent key" "s|^\(  key = \"\).*|\1$TMP/no-such-key\";|"
+check "unreadable agent key: a gateway log reference" grep -q "see the gateway's log, reference ref-" <<<"$msg"
+check_not "unreadable agent key: the path is not shown" grep -q "no-such-key" <<<"$msg"
+cat "$TMP/gateway.conf.orig" > "$CTGATE_GATEWAY_CONF"
+gw_run "$TMP/gwok" alice -T -- list
+check_eq "the gateway's configuration is back: list works" 0 "$(cat "$TMP/gwok.rc")"

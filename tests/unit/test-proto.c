@@ -79,7 +79,7 @@ static void test_public_messages(void **state)
                                          CT_ERR_TIMEOUT};
     for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
         ct_error_set(&e, hidden[i], "/etc/ctgate/agent.conf: line 4: LXD said %s", "no");
-        ct_error_format_public(&e, "r1", out, sizeof(out));
+        ct_error_format_public(&e, "agent", "r1", out, sizeof(out));
         assert_null(strchr(out, '/'));
         assert_null(strstr(out, "LXD"));
         assert_non_null(strstr(out, "(see the agent's log, reference r1)"));
@@ -90,11 +90,11 @@ static void test_public_messages(void **state)
     }
     /* No reference: the pointer to the log stays. */
     ct_error_set(&e, CT_ERR_BACKEND, "nginx: [emerg] in /etc/nginx/ctgate/http.conf:3");
-    ct_error_format_public(&e, NULL, out, sizeof(out));
+    ct_error_format_public(&e, "agent", NULL, out, sizeof(out));
     assert_string_equal(out, "container backend failed (see the agent's log)");
     /* A note is for everyone, in both texts. */
     e.note = "it finishes later";
-    ct_error_format_public(&e, "r2", out, sizeof(out));
+    ct_error_format_public(&e, "agent", "r2", out, sizeof(out));
     assert_string_equal(out, "container backend failed; it finishes later "
                              "(see the agent's log, reference r2)");
     ct_error_format(&e, out, sizeof(out));
@@ -105,17 +105,32 @@ static void test_public_messages(void **state)
     assert_null(e.note);
     assert_false(e.detail_public);
     e.detail_public = true;
-    ct_error_format_public(&e, "r3", out, sizeof(out));
+    ct_error_format_public(&e, "agent", "r3", out, sizeof(out));
     assert_string_equal(out,
                         "container backend failed: useradd exited with 4: UID 65534 is not unique");
     /* The user's own input is shown as it was. */
     ct_error_set(&e, CT_ERR_QUOTA, "you have %d containers, the most allowed is %d", 3, 3);
-    ct_error_format_public(&e, "r4", out, sizeof(out));
+    ct_error_format_public(&e, "agent", "r4", out, sizeof(out));
     assert_string_equal(out, "quota exceeded: you have 3 containers, the most allowed is 3");
     /* A hidden code without detail is just its message. */
     ct_error_set(&e, CT_ERR_INTERNAL, NULL);
-    ct_error_format_public(&e, "r5", out, sizeof(out));
+    ct_error_format_public(&e, "agent", "r5", out, sizeof(out));
     assert_string_equal(out, "internal error");
+    /* The gateway's own failures point at its log, with a fresh reference. */
+    char ref[24], ref2[24];
+    ct_error_new_ref(ref, sizeof(ref));
+    ct_error_new_ref(ref2, sizeof(ref2));
+    assert_int_equal(strlen(ref), 16);
+    assert_true(strncmp(ref, "ref-", 4) == 0 && strspn(ref + 4, "0123456789abcdef") == 12);
+    assert_string_not_equal(ref, ref2);
+    ct_error_set(&e, CT_ERR_CONFIG, "cannot set LDAP options (CA file %s?)", "/etc/ssl/x.pem");
+    assert_false(ct_error_is_public(&e));
+    ct_error_format_public(&e, "gateway", ref, out, sizeof(out));
+    assert_null(strchr(out, '/'));
+    static const char want[] = "configuration error (see the gateway's log, reference ref-";
+    assert_true(strncmp(out, want, sizeof(want) - 1) == 0);
+    e.detail_public = true;
+    assert_true(ct_error_is_public(&e));
 }
 
 static void test_error_table(void **state)
