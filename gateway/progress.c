@@ -14,7 +14,6 @@ static const struct {
 } labels[] = {
     {"reserve", "reserve the hostname"},
     {"clone", "create the container"},
-    {"limits", "apply its CPU, memory and disk limits"},
     {"start", "start it"},
     {"stop", "stop it"},
     {"restart", "restart it"},

@@ -53,6 +53,12 @@ struct backend_create {
     const char *created;
     const char *expires;     /* RFC 3339, or NULL: never */
     const char *description; /* free text (validate_text), or NULL: none */
+    /*
+     * cpu, memory and root disk size (0: none), applied by the create itself;
+     * the caller passes a disk only when backend_can(BACKEND_CAN_LIMIT_DISK)
+     * said yes.  NULL: none.
+     */
+    const struct size_spec *limits;
 };
 
 struct backend_exec {
@@ -147,12 +153,6 @@ struct backend_ops {
     enum ct_err (*create)(void *h, const struct backend_create *args, struct ct_error *err);
     /* action: "start", "stop" or "restart"; stop and restart do not wait for a clean shutdown. */
     enum ct_err (*set_state)(void *h, const char *name, const char *action, struct ct_error *err);
-    /*
-     * Apply cpu, memory and root disk size (0: none).  The caller passes a
-     * disk only when backend_can(BACKEND_CAN_LIMIT_DISK) said yes.
-     */
-    enum ct_err (*set_limits)(void *h, const char *name, const struct size_spec *spec,
-                              struct ct_error *err);
     /*
      * The address to publish: one the backend's own DHCP handed to the
      * instance's NIC, that the NIC holds now and addr-policy.h allows; never

@@ -63,6 +63,39 @@ static void lxd_backend_close(void *h)
     }
 }
 
+/* limits.cpu and limits.memory of spec into config (0: left out). */
+static void add_limits(json_t *config, const struct size_spec *spec)
+{
+    char value[32];
+    if (spec == NULL) {
+        return;
+    }
+    if (spec->cpu != 0) {
+        snprintf(value, sizeof(value), "%d", spec->cpu);
+        json_object_set_new(config, "limits.cpu", json_string(value));
+    }
+    if (spec->memory_bytes != 0) {
+        units_format_size(spec->memory_bytes, value, sizeof(value));
+        json_object_set_new(config, "limits.memory", json_string(value));
+    }
+}
+
+/*
+ * The instance's own root disk on the configured pool, with its size when
+ * spec has one: limits are part of the create (one call, as LXD's own
+ * clients do), never a PATCH after it.
+ */
+static json_t *root_device(const struct lxd_config *cfg, const struct size_spec *spec)
+{
+    json_t *root = json_pack("{s:s, s:s, s:s}", "type", "disk", "path", "/", "pool", cfg->pool);
+    if (root != NULL && spec != NULL && spec->disk_bytes != 0) {
+        char value[32];
+        units_format_size(spec->disk_bytes, value, sizeof(value));
+        json_object_set_new(root, "size", json_string(value));
+    }
+    return root;
+}
+
 static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, struct ct_error *err)
 {
     struct lxd_backend *b = h;
@@ -82,10 +115,11 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (a->description != NULL) {
         json_object_set_new(config, "user.ctgate.description", json_string(a->description));
     }
-    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:{s:s, s:s, s:s}}}", "name",
-                             a->name, "type", "container", "source", "type", "image", "alias",
+    add_limits(config, a->limits);
+    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:o*}}", "name", a->name,
+                             "type", "container", "source", "type", "image", "alias",
                              a->tmpl->image, "profiles", cfg->profile, "config", config, "devices",
-                             "root", "type", "disk", "path", "/", "pool", cfg->pool);
+                             "root", root_device(cfg, a->limits));
     if (body == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
@@ -146,38 +180,6 @@ static enum ct_err lxd_backend_probe(void *h, unsigned want, unsigned *have, str
         }
     }
     json_decref(reply);
-    return rc;
-}
-
-static enum ct_err lxd_backend_set_limits(void *h, const char *name, const struct size_spec *spec,
-                                          struct ct_error *err)
-{
-    struct lxd_backend *b = h;
-    char value[32];
-    json_t *config = json_object();
-    json_t *body = json_pack("{s:o}", "config", config);
-    if (body == NULL) {
-        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
-    }
-    if (spec->cpu != 0) {
-        snprintf(value, sizeof(value), "%d", spec->cpu);
-        json_object_set_new(config, "limits.cpu", json_string(value));
-    }
-    if (spec->memory_bytes != 0) {
-        units_format_size(spec->memory_bytes, value, sizeof(value));
-        json_object_set_new(config, "limits.memory", json_string(value));
-    }
-    if (spec->disk_bytes != 0) {
-        units_format_size(spec->disk_bytes, value, sizeof(value));
-        /* A PATCH replaces a device whole: repeat what create gave the root disk. */
-        json_object_set_new(body, "devices",
-                            json_pack("{s:{s:s, s:s, s:s, s:s}}", "root", "type", "disk", "path",
-                                      "/", "pool", b->settings->pool, "size", value));
-    }
-    char path[256];
-    snprintf(path, sizeof(path), "/1.0/instances/%s", name);
-    enum ct_err rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
-    json_decref(body);
     return rc;
 }
 
@@ -670,7 +672,6 @@ const struct backend_ops backend_lxd = {
     .close = lxd_backend_close,
     .create = lxd_backend_create,
     .set_state = lxd_backend_set_state,
-    .set_limits = lxd_backend_set_limits,
     .wait_ipv4 = lxd_backend_wait_ipv4,
     .exec = lxd_backend_exec,
     .push_file = lxd_backend_push_file,

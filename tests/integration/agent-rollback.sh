@@ -6,7 +6,7 @@
 # account whose uid number the image already uses.
 source "$(dirname "$0")/../lib.sh"
 
-steps="reserve clone limits start network account keys identity password publish"
+steps="reserve clone start account keys password network identity publish"
 cp "$CTGATE_NGINX_DIR/ctgate/http.conf" "$TMP/http.before"
 cp "$CTGATE_NGINX_DIR/ctgate/stream.conf" "$TMP/stream.before"
 for step in $steps; do

@@ -24,7 +24,7 @@ after=$(wc -l < "$log")
 check "one record per operation (5 + the prompts' checks: at least 5)" test $((after - before)) -ge 5
 tail -n $((after - before)) "$log" > "$TMP/new"
 check "the create: alice, her key's fingerprint, her address, ok" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok)) | length == 1 and (.[0].who.uid == "alice") and (.[0].who.key_fingerprint | startswith("SHA256:")) and (.[0].who.client | startswith("127.0.0.1"))' "$TMP/new"
-check "with every step and its duration" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok))[0].steps | map(.step) == ["reserve","clone","limits","start","network","account","keys","identity","password","publish"]' "$TMP/new"
+check "with every step and its duration" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and .result.ok))[0].steps | map(.step) == ["reserve","clone","start","account","keys","password","network","identity","publish"]' "$TMP/new"
 check "the failed create: hostname_taken at reserve" jq_true -s --arg n "$n" 'map(select(.op == "create" and .params.hostname == $n and has("result") and (.result.ok | not)))[0].result | .code == "hostname_taken" and .step == "reserve"' "$TMP/new"
 check "each create and the delete: a begin record (no result) before its result, which names it" jq_true -s --arg n "$n" '
     [.[] | select((.op == "create" or .op == "delete") and .params.hostname == $n)] as $r

@@ -11,7 +11,7 @@
 # request is never touched.
 source "$(dirname "$0")/../lib.sh"
 
-create_steps="reserve clone limits start network account keys identity password publish"
+create_steps="reserve clone start account keys password network identity publish"
 delete_steps="destroy release unpublish"
 http=$CTGATE_NGINX_DIR/ctgate/http.conf
 stream=$CTGATE_NGINX_DIR/ctgate/stream.conf
@@ -122,10 +122,10 @@ echo "== recovery while LXD is still starting the half-made container"
 for round in 1 2 3; do
     n=$(name_for "ks-$round")
     CREATED_NAMES+=("$n")
-    kill_at limits
+    kill_at clone
     create alice "$n" "$TMP/ks-$round"
     no_fault
-    check_eq "round $round: killed after limits, still pending" create "$(pending_of "$n")"
+    check_eq "round $round: killed after clone (before start), still pending" create "$(pending_of "$n")"
     curl -s --max-time 10 --unix-socket "$CTGATE_LXD_SOCKET" -X PUT -d '{"action":"start"}' \
         "http://lxd/1.0/instances/$n/state" >"$TMP/ks-$round.start"
     check "round $round: LXD took the start" jq_true '.type == "async"' "$TMP/ks-$round.start"
