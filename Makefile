@@ -63,7 +63,7 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 GW_OBJ     := $(GW_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration valgrind install clean demo format fuzz lint
+.PHONY: all check unit integration valgrind install clean demo format fuzz lint bench
 
 all: $(BUILD)/ctgate $(BUILD)/ctgate-keys $(BUILD)/ctgate-agent
 
@@ -91,6 +91,12 @@ $(BUILD)/ctgrig-enrol: tests/rig/enrol-listener.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # The tests need the fault-injection switch, so they build their own tree.
+# Benchmarks against the rig with this build's binaries (release unless FAULT_INJECTION=1):
+# bench/all.sh, about 5 minutes; not part of check.
+bench: all $(BUILD)/ctgrig-enrol
+	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/rig.sh up
+	bench/all.sh
+
 check:
 	$(MAKE) FAULT_INJECTION=1 unit
 	$(MAKE) FAULT_INJECTION=1 integration
