@@ -38,9 +38,9 @@ BUILD := build/$(MODE)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fstack-protector-strong -fPIE \
-           -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' \
+           -D_GNU_SOURCE -DCTGATE_VERSION='"$(VERSION)"' -pthread \
            $(INCLUDES) $(PKG_CFLAGS)
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined

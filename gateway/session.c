@@ -161,6 +161,21 @@ out:
     return rc;
 }
 
+/*
+ * Start opening the agent link while the directory answers
+ * (agent-prefetch.h), only for a caller who holds a login key the
+ * directory lists: ctgate costs nothing for someone who is not
+ * authenticated, so a login with a password alone (a throttled or unknown
+ * user, a guess) never reaches the agent before the password is checked.
+ * Each call below says how the key is known to be listed.
+ */
+static void start_agent_early(struct session *s)
+{
+    if (s->link == NULL) {
+        agent_prefetch_start(&s->cfg, &s->agent_prefetch);
+    }
+}
+
 enum ct_err session_authenticate(struct session *s, const char *user_flag, bool password_stdin,
                                  struct ct_error *err)
 {
@@ -173,8 +188,14 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
     enum ct_err rc;
 
     memset(&entry, 0, sizeof(entry));
+    if (s->cfg.keys_admit == GW_ADMIT_LDAP_KEYS && s->has_login_key) {
+        start_agent_early(s); /* sshd let the key in only because the directory lists it */
+    }
     if ((rc = choose_user(s, &dir, user_flag, user, sizeof(user), &by_key, err)) != CT_OK) {
         goto out;
+    }
+    if (by_key) {
+        start_agent_early(s); /* the chosen user's entry lists the login key */
     }
     /*
      * A name the user gave (not one their LDAP-listed key proved) is
@@ -228,6 +249,9 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
              s->has_login_key ? s->key_fingerprint : "-");
 out:
     ldap_dir_close(dir);
+    if (rc != CT_OK) {
+        agent_prefetch_drop(&s->agent_prefetch); /* not one request on it */
+    }
     return rc;
 }
 
@@ -261,7 +285,7 @@ enum ct_err session_call(struct session *s, json_t *request, const struct agent_
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
     if (s->link == NULL) {
-        enum ct_err rc = agent_link_open(&s->cfg, &s->link, err);
+        enum ct_err rc = agent_prefetch_take(&s->agent_prefetch, &s->cfg, &s->link, err);
         if (rc != CT_OK) {
             return rc;
         }
@@ -303,6 +327,7 @@ void session_free(struct session *s)
 {
     json_decref(s->catalog);
     s->catalog = NULL;
+    agent_prefetch_drop(&s->agent_prefetch); /* a command that never called the agent */
     agent_link_close(s->link);
     s->link = NULL;
     if (s->has_login_key) {

@@ -4,8 +4,10 @@
  * One struct session per process, filled by main() (configuration, the
  * environment sshd gave, the terminal) and by session_authenticate() (who
  * the user is).  Commands receive it; the agent link is opened on first
- * use and closed by session_free().  Holds no secret: the password lives
- * only inside session_authenticate().
+ * use (or, for a caller whose login key the directory lists, in the
+ * background while the directory is asked: agent-prefetch.h) and closed by
+ * session_free().  Holds no secret: the password lives only inside
+ * session_authenticate().
  */
 #ifndef CTGATE_SESSION_H
 #define CTGATE_SESSION_H
@@ -14,6 +16,7 @@
 #include <stdbool.h>
 
 #include "agent-link.h"
+#include "agent-prefetch.h"
 #include "error.h"
 #include "gw-config.h"
 #include "ldap-dir.h"
@@ -41,6 +44,7 @@ struct session {
     bool authenticated;
     struct identity id;
     struct agent_link *link;
+    struct agent_prefetch agent_prefetch; /* the link being opened while LDAP answers */
     json_t *catalog; /* the agent's "templates" answer, fetched once (session_catalog) */
 };
 
@@ -50,7 +54,9 @@ struct session {
  * or a password (prompt with echo off, or --password-stdin); then
  * membership of ldap.users_group.  Every failure the user could cause is
  * the same CT_ERR_NOT_AUTHENTICATED with no detail; the reason goes to
- * syslog.
+ * syslog.  For a caller who holds a login key the directory lists, the
+ * agent link starts opening in the background meanwhile; any failure
+ * drops it unused.
  */
 enum ct_err session_authenticate(struct session *s, const char *user_flag, bool password_stdin,
                                  struct ct_error *err);
@@ -58,7 +64,10 @@ enum ct_err session_authenticate(struct session *s, const char *user_flag, bool 
 json_t *session_caller_json(const struct session *s);
 /* A new agent request {"v":1,"op":op,"caller":{...}}. */
 json_t *session_request(const struct session *s, const char *op);
-/* Send a request to the agent (opening the link on first use). */
+/*
+ * Send a request to the agent (on first use taking the link opened in the
+ * background, or opening it now).
+ */
 enum ct_err session_call(struct session *s, json_t *request, const struct agent_events *events,
                          json_t **result, struct ct_error *err);
 /*
