@@ -171,7 +171,7 @@ out:
  */
 static void start_agent_early(struct session *s)
 {
-    if (s->link == NULL) {
+    if (s->link == NULL && s->agent_early) {
         agent_prefetch_start(&s->cfg, &s->agent_prefetch);
     }
 }

@@ -45,6 +45,7 @@ struct session {
     struct identity id;
     struct agent_link *link;
     struct agent_prefetch agent_prefetch; /* the link being opened while LDAP answers */
+    bool agent_early; /* the command will ask the agent: open its session during the login */
     json_t *catalog; /* the agent's "templates" answer, fetched once (session_catalog) */
 };
 

@@ -43,5 +43,6 @@ const struct cmd_entry cmd_whoami_entry = {
     .summary = "show who the gateway takes you for, and your login key",
     .max_args = 0,
     .needs_auth = true,
+    .no_agent = true,
     .exec = whoami_exec,
 };

@@ -72,6 +72,7 @@ struct cmd_entry {
     size_t min_args;
     size_t max_args;
     bool needs_auth;             /* --user and --password-stdin apply */
+    bool no_agent;               /* logs in but never asks the agent (whoami): opens no session */
     const struct flag_def *flags; /* own flags, NULL-terminated by name, or NULL */
     enum cmd_target target;
     cmd_print_fn print; /* for exec = cmd_agent_exec: how to show the answer */

@@ -46,6 +46,7 @@ enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const stru
     if (s->authenticated) {
         return CT_OK; /* the dispatcher did it for the command's target */
     }
+    s->agent_early = !cmd->no_agent;
     return session_authenticate(s, args_flag(args, "user"),
                                 args_switch(s, cmd, args, "password-stdin"), err);
 }
