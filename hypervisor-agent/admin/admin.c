@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "audit-cmd.h"
+#include "doctor.h"
 #include "json-secure.h"
 #include "log.h"
 #include "reap.h"
@@ -59,6 +60,12 @@ static const struct admin_opt audit_verify_options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
+static const struct admin_opt doctor_options[] = {
+    {"json", 0, NULL, "one JSON document: {\"ok\", \"checks\": [{name, ok, detail, fix}]}", NULL,
+     NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
 static const struct admin_opt template_build_options[] = {
     {"force", 0, NULL, "build even when the inputs are unchanged", NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL},
@@ -88,6 +95,11 @@ const struct admin_cmd admin_commands[] = {
      ADMIN_NEED_CONFIG, audit_verify_options, audit_verify_run, audit_failed, NULL},
     {"audit show", "print the audit trail's records, filtered", ADMIN_NEED_CONFIG,
      audit_show_options, audit_show_run, audit_failed, NULL},
+    {"doctor",
+     "check every prerequisite (configuration, state directory, audit\n"
+     "key and chain, clock, backend, images, nginx) and say what to do\n"
+     "for each that fails; exit 0 only when all pass",
+     0, doctor_options, doctor_run, doctor_failed, NULL},
     {"template build",
      "build the template's image from its recipe in the configuration\n"
      "(as root; mmdebstrap) and import it under its image alias;\n"

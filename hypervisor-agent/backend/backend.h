@@ -98,6 +98,13 @@ struct backend_file {
 #define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_bytes */
 #define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
 
+/*
+ * One finding of a doctor (admin/doctor.c): what was checked, whether it
+ * passed, what was seen, and what to do when it did not (NULL: nothing).
+ */
+typedef void (*backend_say_fn)(void *ctx, const char *name, bool ok, const char *detail,
+                               const char *fix);
+
 /* An image as image_info and import_image report it. */
 struct backend_image {
     char fingerprint[72];
@@ -197,6 +204,12 @@ struct backend_ops {
      */
     enum ct_err (*import_image)(void *h, const char *image, const struct backend_image_source *src,
                                 struct backend_image *out, struct ct_error *err);
+    /*
+     * `ctgate-agent doctor`: check what this site's setup needs (LXD: the
+     * server answers and trusts us, the pool, the profile with a NIC on a
+     * managed network) and say each finding.  NULL: nothing to check.
+     */
+    void (*doctor)(void *h, backend_say_fn say, void *ctx);
 };
 
 /* The backend called name in the table, or NULL. */

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "lxd-client.h"
 #include "lxd-config.h"
+#include "lxd-doctor.h"
 #include "lxd-image.h"
 #include "lxd-network.h"
 #include "strcopy.h"
@@ -181,6 +182,12 @@ static enum ct_err lxd_backend_probe(void *h, unsigned want, unsigned *have, str
     }
     json_decref(reply);
     return rc;
+}
+
+static void lxd_backend_doctor(void *h, backend_say_fn say, void *ctx)
+{
+    struct lxd_backend *b = h;
+    lxd_doctor(&b->lxd, b->settings, say, ctx);
 }
 
 static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **state, long *status,
@@ -681,4 +688,5 @@ const struct backend_ops backend_lxd = {
     .list = lxd_backend_list,
     .image_info = lxd_backend_image_info,
     .import_image = lxd_backend_import_image,
+    .doctor = lxd_backend_doctor,
 };
