@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "doctor.h"
 #include "json-secure.h"
 #include "log.h"
 #include "login-key.h"
@@ -23,6 +24,8 @@ static void admin_usage(FILE *out)
     fprintf(out,
             "usage: ctgate [--config FILE]   (run by sshd as ForceCommand; the user's words\n"
             "                                 arrive in SSH_ORIGINAL_COMMAND)\n"
+            "       ctgate [--config FILE] doctor [--json] [--sshd-config FILE] [--account NAME]\n"
+            "                                (an admin on the host: check every prerequisite)\n"
             "       ctgate --help | --version\n"
             "\n"
             "  --config FILE  gateway configuration (default %s)\n"
@@ -121,6 +124,11 @@ int main(int argc, char **argv)
             code = CT_EXIT_BAD_INPUT;
             goto out;
         }
+    }
+    if (optind < argc && strcmp(argv[optind], "doctor") == 0) {
+        /* An admin on the host: sshd's ForceCommand line is fixed, users never get here. */
+        code = gw_doctor_main(config, argc - optind - 1, argv + optind + 1);
+        goto out;
     }
     if (optind < argc) {
         admin_usage(stderr);

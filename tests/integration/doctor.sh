@@ -83,3 +83,41 @@ agent_as --config "$TMP/garbage.conf" doctor >"$TMP/garbage.out" 2>&1
 check_eq "an unreadable configuration: exit 6" 6 "$?"
 check "names the configuration, and stops there" grep -qE "^FAIL configuration +$TMP/garbage.conf" "$TMP/garbage.out"
 check_eq "nothing else is checked" 1 "$(grep -cE '^(ok|FAIL) ' "$TMP/garbage.out")"
+
+echo "-- ctgate doctor (the gateway, as root on the host): the rig passes"
+sshd_conf=$CTGATE_RIG_DIR/sshd/sshd_config
+gw_doctor() { "$CTGATE_RIG_DIR/bin/ctgate" --config "$1" doctor --json --sshd-config "${2:-$sshd_conf}"; }
+gw_doctor "$CTGATE_GATEWAY_CONF" >"$TMP/gw-ok.out" 2>&1
+check_eq "exit 0" 0 "$?" || sed 's/^/    | /' "$TMP/gw-ok.out"
+check "every check ok: configuration, ldap, agent key, agent host key, agent, throttle, sshd" jq_true \
+    '.ok and ([.checks[].name] | contains(["configuration","ldap","agent key","agent host key","agent","throttle","sshd"])) and all(.checks[]; .ok)' \
+    "$TMP/gw-ok.out"
+"$CTGATE_RIG_DIR/bin/ctgate" --config "$CTGATE_GATEWAY_CONF" doctor --sshd-config "$sshd_conf" >"$TMP/gw-text.out" 2>&1
+check "as text too" grep -q "^all checks passed$" "$TMP/gw-text.out"
+
+gconf() { # NAME sed-expression -> $TMP/gw-NAME.conf
+    sed "$2" "$CTGATE_GATEWAY_CONF" >"$TMP/gw-$1.conf"
+}
+gw_failing() { # label conf-name expected-failed-check [sshd config]
+    # sshd's ForceCommand must name the configuration checked: a copy of sshd's naming the copy.
+    sed "s|$CTGATE_GATEWAY_CONF|$TMP/gw-$2.conf|" "${4:-$sshd_conf}" >"$TMP/sshd-$2"
+    gw_doctor "$TMP/gw-$2.conf" "$TMP/sshd-$2" >"$TMP/gw-$2.out" 2>"$TMP/gw-$2.err"
+    check_eq "$1: exit 6" 6 "$?"
+    check_eq "$1: only '$3' fails" "$3" "$(failing "$TMP/gw-$2.out" | paste -sd,)"
+    check "$1: it says what to do" jq_true --arg n "$3" \
+        '.checks[] | select(.name == $n) | (.fix | length) > 10' "$TMP/gw-$2.out"
+}
+echo "-- one broken prerequisite at a time"
+# A CA of its own that signed nothing the rig runs.
+openssl req -x509 -newkey ed25519 -nodes -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.crt" \
+    -subj "/CN=not the rig's CA" -days 2 >/dev/null 2>&1
+gconf badca "0,/^  ca_file = .*/s||  ca_file = \"$TMP/other-ca.crt\";|"
+gw_failing "LDAP's certificate not signed by ldap.ca_file" badca ldap
+: >"$TMP/empty_known_hosts"
+gconf unpinned "s|^  known_hosts = .*|  known_hosts = \"$TMP/empty_known_hosts\";|"
+gw_failing "the agent's host key not pinned" unpinned "agent host key"
+awk '/^Match User create-container/ { skip = 1; next } /^Match / { skip = 0 } !skip' "$sshd_conf" >"$TMP/sshd_config"
+gconf same ""
+gw_failing "the sshd snippet missing for the account" same sshd "$TMP/sshd_config"
+check "and it says the ForceCommand is not ctgate" jq_true \
+    '.checks[] | select(.name == "sshd") | .detail | test("ForceCommand none")' "$TMP/gw-same.out"
