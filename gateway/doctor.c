@@ -35,7 +35,7 @@
 #include "ldap-dir.h"
 
 #define DETAIL_MAX (PATH_MAX + 2048)
-#define SSHD_T_MAX (256 * 1024)
+#define SSHD_T_MAX ((size_t)256 * 1024)
 
 extern char **environ;
 

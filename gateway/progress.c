@@ -35,6 +35,7 @@ static const struct {
     {"redeploy:build", "run your build command"},
     {"redeploy:start", "switch to it and restart"},
     {"unpublish", "withdraw its name and ports"},
+    {"restore", "roll back to the snapshot"},
 };
 
 static const char *label_of(const char *step)

@@ -88,6 +88,7 @@ struct quota {
     int containers;
     long long memory_bytes;
     int creates_per_hour; /* creates started in any hour (ratelimit.h); 0: unlimited */
+    int snapshots;        /* snapshots across all the user's containers; 0: unlimited */
 };
 
 struct quota_override {

@@ -32,12 +32,16 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_HISTORY] = op_history,
     [OP_LOGS] = op_logs,
     [OP_REDEPLOY] = op_redeploy,
+    [OP_SNAPSHOT] = op_snapshot,
+    [OP_SNAPSHOTS] = op_snapshots,
+    [OP_RESTORE] = op_restore,
 };
 
 /* Operations that change something: their audit record is written before they run (audit.h). */
 static const bool op_changes[OP__COUNT] = {
     [OP_CREATE] = true, [OP_DELETE] = true,  [OP_START] = true,
     [OP_STOP] = true,   [OP_RESTART] = true, [OP_REDEPLOY] = true,
+    [OP_SNAPSHOT] = true, [OP_RESTORE] = true,
 };
 
 /* What a caller is told when the audit trail cannot be written (the log says why). */

@@ -17,7 +17,7 @@ static const char *const envelope[] = {"v", "op", "caller"};
 
 #define NAMED                                                                                      \
     (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART) |          \
-     BIT(OP_LOGS) | BIT(OP_REDEPLOY))
+     BIT(OP_LOGS) | BIT(OP_REDEPLOY) | BIT(OP_SNAPSHOT) | BIT(OP_SNAPSHOTS) | BIT(OP_RESTORE))
 
 /*
  * Parameters other operations take besides create (which takes every row of
@@ -47,6 +47,9 @@ static const char *const op_names[OP__COUNT] = {
     [OP_HISTORY] = "history",
     [OP_LOGS] = "logs",
     [OP_REDEPLOY] = "redeploy",
+    [OP_SNAPSHOT] = "snapshot",
+    [OP_SNAPSHOTS] = "snapshots",
+    [OP_RESTORE] = "restore",
 };
 
 const char *request_op_name(enum request_op op)
@@ -75,6 +78,12 @@ static bool known_field(enum request_op op, const char *key)
     }
     if (op == OP_LOGS && (strcmp(key, "lines") == 0 || strcmp(key, "follow") == 0)) {
         return true; /* logs' own options, not create parameters */
+    }
+    if ((op == OP_SNAPSHOT || op == OP_RESTORE) && strcmp(key, "snapshot") == 0) {
+        return true;
+    }
+    if (op == OP_SNAPSHOT && strcmp(key, "delete") == 0) {
+        return true;
     }
     for (size_t i = 0; i < sizeof(envelope) / sizeof(envelope[0]); i++) {
         if (strcmp(envelope[i], key) == 0) {
@@ -279,6 +288,26 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         goto out;
     }
     out->log_follow = json_is_true(follow);
+    if ((rc = get_string(root, "snapshot", out->snapshot, sizeof(out->snapshot),
+                         validate_snapshot_name, CT_ERR_BAD_VALUE, err)) != CT_OK) {
+        if (err->detail[0] == '\0') {
+            ct_error_set(err, CT_ERR_BAD_VALUE,
+                         "snapshot: not a snapshot name (lower-case letters, digits and '-', "
+                         "1-%d characters, not starting or ending with '-')",
+                         CT_SNAPSHOT_MAX);
+        }
+        goto out;
+    }
+    json_t *del = json_object_get(root, "delete");
+    if (del != NULL && !json_is_boolean(del)) {
+        rc = bad(err, "wrong type for", "delete");
+        goto out;
+    }
+    out->snapshot_delete = json_is_true(del);
+    if (out->op == OP_RESTORE && out->snapshot[0] == '\0') {
+        rc = bad(err, "missing field", "snapshot");
+        goto out;
+    }
     out->hostname = ct_param_text(&out->param[CT_P_HOSTNAME]);
     out->template_name = ct_param_text(&out->param[CT_P_TEMPLATE]);
     out->request_id = ct_param_text(&out->param[CT_P_REQUEST_ID]);
@@ -317,7 +346,13 @@ json_t *request_params_json(const struct request *req)
     json_t *p = json_object();
     if (p != NULL && ct_params_to_json(req->param, CT_PARAM_JSON_AUDIT, p) != 0) {
         json_decref(p);
-        p = NULL;
+        return NULL;
+    }
+    if (p != NULL && req->snapshot[0] != '\0') { /* snapshot, restore: which one */
+        json_object_set_new(p, "snapshot", json_string(req->snapshot));
+        if (req->snapshot_delete) {
+            json_object_set_new(p, "delete", json_true());
+        }
     }
     return p;
 }

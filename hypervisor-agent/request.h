@@ -35,6 +35,9 @@ enum request_op {
     OP_HISTORY,
     OP_LOGS,
     OP_REDEPLOY,
+    OP_SNAPSHOT,
+    OP_SNAPSHOTS,
+    OP_RESTORE,
     OP__COUNT
 };
 
@@ -65,6 +68,9 @@ struct request {
     /* logs: how many of the last lines (1..REQUEST_LOG_LINES_MAX, default 100), and whether to follow. */
     int log_lines;
     bool log_follow;
+    /* snapshot (optional: a name is made) and restore (required): validate_snapshot_name. */
+    char snapshot[CT_SNAPSHOT_MAX + 1];
+    bool snapshot_delete; /* snapshot with "delete": true removes the named one */
 };
 
 #define REQUEST_LOG_LINES_MAX 1000

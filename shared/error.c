@@ -41,6 +41,7 @@ static const struct err_entry table[CT_ERR__COUNT] = {
                          true},
     [CT_ERR_HOOK] = {"hook_failed", "an after-create hook failed", CT_EXIT_BACKEND, true},
     [CT_ERR_DEPLOY] = {"deploy_failed", "deploying your repository failed", CT_EXIT_BACKEND, true},
+    [CT_ERR_EXISTS] = {"already_exists", "already exists", CT_EXIT_CONFLICT, true},
 };
 
 static const struct err_entry *entry(enum ct_err code)

@@ -42,6 +42,7 @@ enum ct_err {
     CT_ERR_INJECTED,
     CT_ERR_HOOK,   /* an after-create hook (hooks.h) failed under policy "fail" */
     CT_ERR_DEPLOY, /* the user's repository could not be cloned, built or started (deploy.h) */
+    CT_ERR_EXISTS, /* what the user names anew exists already (a snapshot) */
     CT_ERR__COUNT
 };
 

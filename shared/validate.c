@@ -33,6 +33,11 @@ bool validate_hostname(const char *s)
     return true;
 }
 
+bool validate_snapshot_name(const char *s)
+{
+    return s != NULL && strnlen(s, CT_SNAPSHOT_MAX + 1) <= CT_SNAPSHOT_MAX && validate_hostname(s);
+}
+
 bool validate_uid(const char *s)
 {
     if (s == NULL) {

@@ -25,9 +25,13 @@
 #define CT_DISK_MIN_MIB 256
 /* A container's description (create --description): bytes, not characters. */
 #define CT_DESCRIPTION_MAX 200
+/* A snapshot's name (snapshot NAME SNAP). */
+#define CT_SNAPSHOT_MAX 32
 
 /* RFC 1123 label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ */
 bool validate_hostname(const char *s);
+/* A snapshot's name: a label as a hostname's, at most CT_SNAPSHOT_MAX. */
+bool validate_snapshot_name(const char *s);
 /* LDAP uid usable as a Linux user name: ^[a-z_][a-z0-9_-]{0,31}$ */
 bool validate_uid(const char *s);
 /* Template or group name: ^[a-z0-9][a-z0-9_.-]{0,max-1}$ */

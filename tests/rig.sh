@@ -201,7 +201,7 @@ services_file = "$RIG/services.conf";
 protocols_file = "$RIG/protocols";
 # erin has a small quota (tests/integration/quota.sh); dave's is the same but he is an admin.
 quota_overrides = (
-  { user = "erin"; containers = 2; memory = "256MiB"; creates_per_hour = 8; },
+  { user = "erin"; containers = 2; memory = "256MiB"; creates_per_hour = 8; snapshots = 2; },
   { user = "dave"; containers = 1; memory = "128MiB"; creates_per_hour = 1; }
 );
 expiry = { default = "7d"; max = "30d"; grace = "1h"; };

@@ -107,8 +107,13 @@ static void print_templates(const struct session *s, json_t *data, const void *c
     snprintf(b, sizeof(b), "%lld containers", (long long)n);
     json_int_t rate = json_integer_value(json_object_get(quota, "creates_per_hour"));
     snprintf(c, sizeof(c), "%lld creates per hour", (long long)rate);
-    printf("Your quota: %s, %s memory in total, %s\n", n > 0 ? b : "any number of containers",
+    json_int_t snaps = json_integer_value(json_object_get(quota, "snapshots"));
+    printf("Your quota: %s, %s memory in total, %s", n > 0 ? b : "any number of containers",
            str_or(quota, "memory", f, sizeof(f), "any"), rate > 0 ? c : "any number of creates");
+    if (snaps > 0) {
+        printf(", %lld snapshots", (long long)snaps);
+    }
+    putchar('\n');
 }
 
 const struct cmd_entry cmd_templates_entry = {

@@ -105,6 +105,13 @@ struct backend_file {
 typedef void (*backend_say_fn)(void *ctx, const char *name, bool ok, const char *detail,
                                const char *fix);
 
+/* One snapshot of an instance, as snapshot_list reports it. */
+struct backend_snapshot {
+    char name[CT_SNAPSHOT_MAX + 1];
+    char created[40]; /* RFC 3339, as the backend says */
+};
+#define BACKEND_SNAPSHOTS_MAX 1000
+
 /* An image as image_info and import_image report it. */
 struct backend_image {
     char fingerprint[72];
@@ -210,6 +217,21 @@ struct backend_ops {
      * managed network) and say each finding.  NULL: nothing to check.
      */
     void (*doctor)(void *h, backend_say_fn say, void *ctx);
+    /*
+     * Snapshots of an instance's filesystem (not its memory).  create:
+     * CT_ERR_EXISTS when one of that name exists; list: *out a new array
+     * (free()), oldest first, at most BACKEND_SNAPSHOTS_MAX; restore: the
+     * instance must be stopped, CT_ERR_NOT_FOUND when there is no such one.
+     */
+    enum ct_err (*snapshot_create)(void *h, const char *name, const char *snap,
+                                   struct ct_error *err);
+    enum ct_err (*snapshot_list)(void *h, const char *name, struct backend_snapshot **out,
+                                 size_t *n, struct ct_error *err);
+    enum ct_err (*snapshot_restore)(void *h, const char *name, const char *snap,
+                                    struct ct_error *err);
+    /* CT_ERR_NOT_FOUND when there is no such snapshot. */
+    enum ct_err (*snapshot_delete)(void *h, const char *name, const char *snap,
+                                   struct ct_error *err);
 };
 
 /* The backend called name in the table, or NULL. */

@@ -18,6 +18,7 @@
 #include "lxd-doctor.h"
 #include "lxd-image.h"
 #include "lxd-network.h"
+#include "lxd-snapshot.h"
 #include "strcopy.h"
 #include "units.h"
 
@@ -188,6 +189,35 @@ static void lxd_backend_doctor(void *h, backend_say_fn say, void *ctx)
 {
     struct lxd_backend *b = h;
     lxd_doctor(&b->lxd, b->settings, say, ctx);
+}
+
+static enum ct_err lxd_backend_snapshot_create(void *h, const char *name, const char *snap,
+                                               struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_snapshot_create(&b->lxd, name, snap, err);
+}
+
+static enum ct_err lxd_backend_snapshot_list(void *h, const char *name,
+                                             struct backend_snapshot **out, size_t *n,
+                                             struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_snapshot_list(&b->lxd, name, out, n, err);
+}
+
+static enum ct_err lxd_backend_snapshot_restore(void *h, const char *name, const char *snap,
+                                                struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_snapshot_restore(&b->lxd, name, snap, err);
+}
+
+static enum ct_err lxd_backend_snapshot_delete(void *h, const char *name, const char *snap,
+                                               struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_snapshot_delete(&b->lxd, name, snap, err);
 }
 
 static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **state, long *status,
@@ -689,4 +719,8 @@ const struct backend_ops backend_lxd = {
     .image_info = lxd_backend_image_info,
     .import_image = lxd_backend_import_image,
     .doctor = lxd_backend_doctor,
+    .snapshot_create = lxd_backend_snapshot_create,
+    .snapshot_list = lxd_backend_snapshot_list,
+    .snapshot_restore = lxd_backend_snapshot_restore,
+    .snapshot_delete = lxd_backend_snapshot_delete,
 };

@@ -8,7 +8,11 @@
  * an address that is refused leaves it running but unpublished, with the
  * reason in the error.  An expired container is not started again (by
  * anyone, admins too): the reaper stopped it and deletes it after the grace.
+ * restore NAME SNAP is the same walk: a running container is unpublished and
+ * stopped, rolled back to the snapshot, started again and published at the
+ * address it then holds; a stopped one is only rolled back.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +31,7 @@ struct power_ctx {
     const struct backend_instance *inst;
     const char *action;
     char ipv4[48];
+    const char *snapshot; /* restore: the one rolled back to */
 };
 
 static enum ct_err step_power(void *p, struct ct_error *err)
@@ -114,7 +119,7 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
                      struct ct_error *err)
 {
     struct backend_instance inst;
-    struct power_ctx w = {ctx, req, &inst, request_op_name(req->op), ""};
+    struct power_ctx w = {ctx, req, &inst, request_op_name(req->op), "", NULL};
     enum ct_err rc = ops_get_own(ctx, req, &inst, err);
     if (rc != CT_OK) {
         return rc;
@@ -161,5 +166,79 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
         }
     }
     *data = ops_instance_json(&inst);
+    return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+}
+
+static enum ct_err step_halt(void *p, struct ct_error *err)
+{
+    struct power_ctx *w = p;
+    return w->agent->backend->set_state(w->agent->handle, w->req->hostname, "stop", err);
+}
+
+static enum ct_err step_rollback(void *p, struct ct_error *err)
+{
+    struct power_ctx *w = p;
+    return w->agent->backend->snapshot_restore(w->agent->handle, w->req->hostname, w->snapshot,
+                                               err);
+}
+
+static enum ct_err step_boot(void *p, struct ct_error *err)
+{
+    struct power_ctx *w = p;
+    return w->agent->backend->set_state(w->agent->handle, w->req->hostname, "start", err);
+}
+
+/* Whether NAME has the snapshot (CT_ERR_NOT_FOUND, the user's to see, when not). */
+static enum ct_err has_snapshot(struct agent_ctx *ctx, const char *name, const char *snap,
+                                struct ct_error *err)
+{
+    struct backend_snapshot *snaps = NULL;
+    size_t n = 0;
+    enum ct_err rc = ctx->backend->snapshot_list(ctx->handle, name, &snaps, &n, err);
+    bool found = false;
+    for (size_t i = 0; rc == CT_OK && i < n; i++) {
+        found = found || strcmp(snaps[i].name, snap) == 0;
+    }
+    free(snaps);
+    if (rc == CT_OK && !found) {
+        ct_error_set(err, CT_ERR_NOT_FOUND, "%s has no snapshot %s (snapshots %s lists them)", name,
+                     snap, name);
+        err->detail_public = true;
+        return CT_ERR_NOT_FOUND;
+    }
+    return rc;
+}
+
+enum ct_err op_restore(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                       struct ct_error *err)
+{
+    struct backend_instance inst;
+    struct power_ctx w = {ctx, req, &inst, "restore", "", req->snapshot};
+    enum ct_err rc = ops_get_own(ctx, req, &inst, err);
+    if (rc != CT_OK || (rc = has_snapshot(ctx, req->hostname, req->snapshot, err)) != CT_OK) {
+        return rc;
+    }
+    const struct step running_steps[] = {
+        {"unpublish", step_unpublish, NULL}, {"stop", step_halt, NULL},
+        {"restore", step_rollback, NULL},    {"start", step_boot, NULL},
+        {"network", step_network, NULL},     {"publish", step_publish, NULL},
+    };
+    const struct step stopped_steps[] = {{"restore", step_rollback, NULL}};
+    if (strcmp(inst.state, "Stopped") == 0) {
+        rc = ops_run_steps(ctx, stopped_steps, 1, &w, err);
+    } else {
+        rc = ops_run_steps(ctx, running_steps, sizeof(running_steps) / sizeof(running_steps[0]),
+                           &w, err);
+    }
+    if (rc != CT_OK || (rc = ops_get_own(ctx, req, &inst, err)) != CT_OK) {
+        return rc;
+    }
+    if (w.ipv4[0] != '\0') {
+        str_copy(inst.ipv4, sizeof(inst.ipv4), w.ipv4);
+    }
+    *data = ops_instance_json(&inst);
+    if (*data != NULL) {
+        json_object_set_new(*data, "snapshot", json_string(req->snapshot));
+    }
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }

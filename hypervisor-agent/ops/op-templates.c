@@ -106,7 +106,7 @@ enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_
     }
     struct quota q = policy_quota(p, req->caller.uid,
                                   request_caller_in_group(req, cfg->admin_group));
-    *data = json_pack("{s:o, s:o, s:o, s:{s:i}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}",
+    *data = json_pack("{s:o, s:o, s:o, s:{s:i}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}}",
                       "templates", templates, "sizes", sizes, "protocols", protocols, "http",
                       "default_port", cfg->publish.http_port != 0 ? cfg->publish.http_port : 80,
                       "expiry", "default", seconds_or_null(p->expiry_default_s), "max",
@@ -114,6 +114,7 @@ enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_
                       "quota", "containers",
                       q.containers != 0 ? json_integer(q.containers) : json_null(), "memory",
                       size_or_null(q.memory_bytes), "creates_per_hour",
-                      q.creates_per_hour != 0 ? json_integer(q.creates_per_hour) : json_null());
+                      q.creates_per_hour != 0 ? json_integer(q.creates_per_hour) : json_null(),
+                      "snapshots", q.snapshots != 0 ? json_integer(q.snapshots) : json_null());
     return *data != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }

@@ -46,6 +46,14 @@ enum ct_err op_check(struct agent_ctx *ctx, const struct request *req, json_t **
 /* start, stop and restart (op-power.c). */
 enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **data,
                      struct ct_error *err);
+/* restore NAME SNAP (op-power.c): stopped, rolled back, started again when it ran. */
+enum ct_err op_restore(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                       struct ct_error *err);
+/* snapshot NAME [SNAP] and snapshots NAME (op-snapshot.c). */
+enum ct_err op_snapshot(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                        struct ct_error *err);
+enum ct_err op_snapshots(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                         struct ct_error *err);
 enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_t **data,
                          struct ct_error *err);
 /* The caller's own audit records (op-history.c). */

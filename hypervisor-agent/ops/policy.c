@@ -126,8 +126,16 @@ static enum ct_err read_quota(const config_setting_t *group, struct quota *q, st
                                 config_setting_source_line(group), RATELIMIT_PER_HOUR_MAX);
         }
     }
+    int snapshots = 0;
+    if (config_setting_lookup_int(group, "snapshots", &snapshots) == CONFIG_TRUE) {
+        if (snapshots < 0 || snapshots > 100000) {
+            return ct_error_set(err, CT_ERR_CONFIG, "line %d: snapshots must be 0..100000",
+                                config_setting_source_line(group));
+        }
+    }
     q->containers = containers;
     q->creates_per_hour = per_hour;
+    q->snapshots = snapshots;
     return read_amount(group, "memory", false, &q->memory_bytes, err);
 }
 
@@ -399,7 +407,7 @@ enum ct_err policy_resolve_expiry(const struct policy_config *p, bool given, lon
 
 struct quota policy_quota(const struct policy_config *p, const char *uid, bool admin)
 {
-    struct quota none = {0, 0, 0};
+    struct quota none = {0, 0, 0, 0};
     if (admin) {
         return none;
     }

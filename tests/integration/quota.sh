@@ -29,9 +29,9 @@ check "--json: quota_exceeded, at reserve" jq_true '.error.code == "quota_exceed
 check_eq "nothing created" 404 "$(lxd_status_code "/1.0/instances/$e3")"
 check_not "nothing reserved" registry_has "$e3"
 as_erin "$TMP/t" templates --json
-check "templates tells erin her quota" jq_true '.data.quota == {"containers":2,"memory":"256MiB","creates_per_hour":8}' "$TMP/t.out"
+check "templates tells erin her quota" jq_true '.data.quota == {"containers":2,"memory":"256MiB","creates_per_hour":8,"snapshots":2}' "$TMP/t.out"
 as_erin "$TMP/tt" templates
-check "as text" grep -qx "Your quota: 2 containers, 256MiB memory in total, 8 creates per hour" "$TMP/tt.out"
+check "as text" grep -qx "Your quota: 2 containers, 256MiB memory in total, 8 creates per hour, 2 snapshots" "$TMP/tt.out"
 as_erin "$TMP/del" delete "$e1" --yes
 rid=erin-$RUN_ID-e3b
 as_erin "$TMP/e3b" create --hostname "$e3" --request-id "$rid"
@@ -69,5 +69,5 @@ as_dave "$TMP/d2" create --hostname "$d2" --size medium
 check_eq "dave's first" 0 "$(cat "$TMP/d1.rc")"
 check_eq "dave's second, past the 1 container and 128MiB of his entry" 0 "$(cat "$TMP/d2.rc")"
 as_dave "$TMP/dt" templates --json
-check "templates: no quota for an admin" jq_true '.data.quota == {"containers":null,"memory":null,"creates_per_hour":null}' "$TMP/dt.out"
+check "templates: no quota for an admin" jq_true '.data.quota == {"containers":null,"memory":null,"creates_per_hour":null,"snapshots":null}' "$TMP/dt.out"
 check_not "nor a count of his creates (2 in this hour, 1 in his entry)" test -e "$CTGATE_AGENT_STATE/rate/dave"

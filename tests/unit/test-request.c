@@ -8,6 +8,7 @@
 
 #include "proto.h"
 #include "request.h"
+#include "validate.h"
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPzX7bNNHnMg/PTz8Wg4RmmB9tiauoEc2fC/SPgHm9EX k"
 #define CALLER "\"caller\":{\"uid\":\"alice\",\"uid_number\":10001,\"groups\":[\"ctgate-users\"]}"
@@ -125,6 +126,57 @@ static void test_create_policy_fields(void **state)
     request_free(&req);
 }
 
+/* snapshot, snapshots, restore: the snapshot's name is checked; only they take it. */
+static void test_snapshots(void **state)
+{
+    (void)state;
+    struct request req;
+    struct ct_error err = {0};
+    const char *ok = "{\"v\":1,\"op\":\"restore\"," CALLER ",\"hostname\":\"web1\","
+                     "\"snapshot\":\"before-upgrade\"}";
+    assert_int_equal(parse(ok, &req, &err), CT_OK);
+    assert_int_equal(req.op, OP_RESTORE);
+    assert_string_equal(req.snapshot, "before-upgrade");
+    assert_false(req.snapshot_delete);
+    request_free(&req);
+    const char *del = "{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\","
+                      "\"snapshot\":\"s1\",\"delete\":true}";
+    assert_int_equal(parse(del, &req, &err), CT_OK);
+    assert_true(req.snapshot_delete);
+    json_t *audit = request_params_json(&req);
+    assert_string_equal(json_string_value(json_object_get(audit, "snapshot")), "s1");
+    assert_true(json_is_true(json_object_get(audit, "delete")));
+    json_decref(audit);
+    request_free(&req);
+    /* A snapshot without a name: the agent makes one. */
+    expect("{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\"}", CT_OK);
+    expect("{\"v\":1,\"op\":\"snapshots\"," CALLER ",\"hostname\":\"web1\"}", CT_OK);
+    /* restore needs one; names are labels of at most 32; only these operations take them. */
+    expect("{\"v\":1,\"op\":\"restore\"," CALLER ",\"hostname\":\"web1\"}", CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"restore\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":\"a/b\"}",
+           CT_ERR_BAD_VALUE);
+    expect("{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":\"-a\"}",
+           CT_ERR_BAD_VALUE);
+    expect("{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\","
+           "\"snapshot\":\"abcdefghijabcdefghijabcdefghijabc\"}",
+           CT_ERR_BAD_VALUE);
+    expect("{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":7}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"snapshot\"," CALLER ",\"hostname\":\"web1\",\"delete\":\"yes\"}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"snapshots\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":\"s\"}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"info\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":\"s\"}",
+           CT_ERR_BAD_REQUEST);
+    expect("{\"v\":1,\"op\":\"restore\"," CALLER ",\"hostname\":\"web1\",\"snapshot\":\"s\","
+           "\"delete\":true}",
+           CT_ERR_BAD_REQUEST);
+    assert_true(validate_snapshot_name("abcdefghijabcdefghijabcdefghijab"));
+    assert_false(validate_snapshot_name(""));
+    assert_false(validate_snapshot_name("a-"));
+    assert_false(validate_snapshot_name("A"));
+}
+
 static void test_size_limit(void **state)
 {
     (void)state;
@@ -141,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_create_policy_fields),
         cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_snapshots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
