@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,85 +29,53 @@
 
 #include "agent-link.h"
 #include "buf.h"
+#include "doctor-report.h"
 #include "gw-config.h"
-#include "json-secure.h"
 #include "ldap-dir.h"
 
-#define DETAIL_MAX (PATH_MAX + 2048)
 #define SSHD_T_MAX ((size_t)256 * 1024)
 
 extern char **environ;
 
-struct doctor {
-    bool json;
-    json_t *checks;
-    int failed;
-};
-
-static void sayf(struct doctor *d, const char *name, bool ok, const char *fix, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void sayf(struct doctor *d, const char *name, bool ok, const char *fix, const char *fmt, ...)
-{
-    char detail[DETAIL_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    if (!ok) {
-        d->failed++;
-    }
-    if (d->json) {
-        json_t *one = json_pack("{s:s, s:b, s:s}", "name", name, "ok", ok, "detail", detail);
-        if (one != NULL && !ok && fix != NULL) {
-            json_object_set_new(one, "fix", json_string(fix));
-        }
-        json_array_append_new(d->checks, one);
-        return;
-    }
-    printf("%-4s %-18s %s\n", ok ? "ok" : "FAIL", name, detail);
-    if (!ok && fix != NULL) {
-        printf("     %-18s -> %s\n", "", fix);
-    }
-}
-
-static void check_ldap(struct doctor *d, const struct gw_config *cfg)
+static void check_ldap(struct doctor_report *d, const struct gw_config *cfg)
 {
     struct ldap_dir *dir = NULL;
     struct ct_error err = {0};
     enum ct_err rc = ldap_dir_open(cfg, &dir, &err);
     ldap_dir_close(dir);
     /* ldap_dir_open logged the library's own words; they are for the admin here too. */
-    sayf(d, "ldap", rc == CT_OK,
-         "check ldap.uri, that the server's certificate is signed by ldap.ca_file and names the "
-         "host in the URI, and ldap.bind_dn/bind_password_file (syslog has the library's words)",
-         "%s%s: %s", cfg->ldap_uri, strncmp(cfg->ldap_uri, "ldap://", 7) == 0 ? " (StartTLS)" : "",
-         rc == CT_OK ? "TLS verified against ldap.ca_file, connected" : err.detail);
+    doctor_sayf(
+        d, "ldap", rc == CT_OK,
+        "check ldap.uri, that the server's certificate is signed by ldap.ca_file and names the "
+        "host in the URI, and ldap.bind_dn/bind_password_file (syslog has the library's words)",
+        "%s%s: %s", cfg->ldap_uri, strncmp(cfg->ldap_uri, "ldap://", 7) == 0 ? " (StartTLS)" : "",
+        rc == CT_OK ? "TLS verified against ldap.ca_file, connected" : err.detail);
 }
 
-static void check_private_file(struct doctor *d, const char *name, const char *path,
+static void check_private_file(struct doctor_report *d, const char *name, const char *path,
                                const char *fix)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        sayf(d, name, false, fix, "%s: %s", path, strerror(errno));
+        doctor_sayf(d, name, false, fix, "%s: %s", path, strerror(errno));
         return;
     }
     bool ok = S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 && access(path, R_OK) == 0;
-    sayf(d, name, ok, fix, "%s: mode %04o%s", path, (unsigned)(st.st_mode & 07777),
-         access(path, R_OK) == 0 ? "" : ", not readable by this account");
+    doctor_sayf(d, name, ok, fix, "%s: mode %04o%s", path, (unsigned)(st.st_mode & 07777),
+                access(path, R_OK) == 0 ? "" : ", not readable by this account");
 }
 
-static void check_agent(struct doctor *d, const struct gw_config *cfg)
+static void check_agent(struct doctor_report *d, const struct gw_config *cfg)
 {
     struct stat st;
-    char fix[DETAIL_MAX];
+    char fix[DOCTOR_DETAIL_MAX];
     snprintf(fix, sizeof(fix),
              "pin the agent's host key: ssh-keyscan -p %d %s > %s (check its fingerprint on the "
              "hypervisor first)",
              cfg->agent_port, cfg->agent_host, cfg->agent_known_hosts);
     bool pinned = stat(cfg->agent_known_hosts, &st) == 0 && st.st_size > 0;
-    sayf(d, "agent host key", pinned, fix, "%s%s", cfg->agent_known_hosts,
-         pinned ? "" : ": missing or empty (no trust on first use: every request fails)");
+    doctor_sayf(d, "agent host key", pinned, fix, "%s%s", cfg->agent_known_hosts,
+                pinned ? "" : ": missing or empty (no trust on first use: every request fails)");
     if (!pinned) {
         return;
     }
@@ -116,28 +83,28 @@ static void check_agent(struct doctor *d, const struct gw_config *cfg)
     struct ct_error err = {0};
     enum ct_err rc = agent_link_open(cfg, &link, &err);
     agent_link_close(link); /* nothing was sent */
-    sayf(d, "agent", rc == CT_OK,
-         "the agent's sshd must answer, show the pinned host key, and take agent.key for "
-         "agent.user (its authorized_keys line: conf/authorized_keys.agent)",
-         "%s@%s:%d: %s", cfg->agent_user, cfg->agent_host, cfg->agent_port,
-         rc == CT_OK ? "reached under the pinned host key, key accepted" : err.detail);
+    doctor_sayf(d, "agent", rc == CT_OK,
+                "the agent's sshd must answer, show the pinned host key, and take agent.key for "
+                "agent.user (its authorized_keys line: conf/authorized_keys.agent)",
+                "%s@%s:%d: %s", cfg->agent_user, cfg->agent_host, cfg->agent_port,
+                rc == CT_OK ? "reached under the pinned host key, key accepted" : err.detail);
 }
 
-static void check_throttle(struct doctor *d, const struct gw_config *cfg)
+static void check_throttle(struct doctor_report *d, const struct gw_config *cfg)
 {
     const char *dir = cfg->throttle.dir;
     if (dir[0] == '\0') {
-        sayf(d, "throttle", true, NULL, "off (throttle.dir is empty)");
+        doctor_sayf(d, "throttle", true, NULL, "off (throttle.dir is empty)");
         return;
     }
     bool ok = access(dir, W_OK | X_OK) == 0;
-    sayf(d, "throttle", ok, "install -d -m 0700 -o GATEWAY_ACCOUNT DIR", "%s%s", dir,
-         ok ? ": writable" : ": missing or not writable by this account (logins fail)");
+    doctor_sayf(d, "throttle", ok, "install -d -m 0700 -o GATEWAY_ACCOUNT DIR", "%s%s", dir,
+                ok ? ": writable" : ": missing or not writable by this account (logins fail)");
 }
 
 /* sshd -T's effective settings for the account, into out; false when sshd cannot say. */
-static bool sshd_settings(const char *sshd_config, const char *account, struct buf *out,
-                          char *why, size_t why_len)
+static bool sshd_settings(const char *sshd_config, const char *account, struct buf *out, char *why,
+                          size_t why_len)
 {
     char spec[160];
     snprintf(spec, sizeof(spec), "user=%s,host=ctgate-doctor,addr=127.0.0.1", account);
@@ -193,17 +160,17 @@ static void sshd_value(const char *text, const char *key, char *val, size_t len)
     }
 }
 
-static void check_sshd(struct doctor *d, const char *config_path, const char *sshd_config,
+static void check_sshd(struct doctor_report *d, const char *config_path, const char *sshd_config,
                        const char *account)
 {
     struct buf out;
-    char why[DETAIL_MAX], force[PATH_MAX + 64], expose[16];
+    char why[DOCTOR_DETAIL_MAX], force[PATH_MAX + 64], expose[16];
     buf_init(&out, SSHD_T_MAX);
     const char *fix = "install the snippet (conf/sshd-gateway.conf, docs/install.md) where sshd "
                       "reads it, for this account, then reload sshd; doctor must run as root to "
                       "let sshd -T read its host keys";
     if (!sshd_settings(sshd_config, account, &out, why, sizeof(why))) {
-        sayf(d, "sshd", false, fix, "%s (user %s): %s", sshd_config, account, why);
+        doctor_sayf(d, "sshd", false, fix, "%s (user %s): %s", sshd_config, account, why);
         buf_free(&out);
         return;
     }
@@ -212,9 +179,10 @@ static void check_sshd(struct doctor *d, const char *config_path, const char *ss
     buf_free(&out);
     bool forced = strstr(force, "ctgate") != NULL && strstr(force, config_path) != NULL;
     bool exposed = strcmp(expose, "yes") == 0;
-    sayf(d, "sshd", forced && exposed, fix, "%s, user %s: ForceCommand %s; ExposeAuthInfo %s%s",
-         sshd_config, account, force[0] ? force : "(none)", expose[0] ? expose : "(unset)",
-         forced ? "" : " (it must run ctgate with this configuration)");
+    doctor_sayf(d, "sshd", forced && exposed, fix,
+                "%s, user %s: ForceCommand %s; ExposeAuthInfo %s%s", sshd_config, account,
+                force[0] ? force : "(none)", expose[0] ? expose : "(unset)",
+                forced ? "" : " (it must run ctgate with this configuration)");
 }
 
 static int usage(void)
@@ -226,7 +194,8 @@ static int usage(void)
 
 int gw_doctor_main(const char *config_path, int argc, char **argv)
 {
-    struct doctor d = {.checks = json_array()};
+    struct doctor_report d;
+    doctor_report_init(&d, false);
     const char *sshd_config = "/etc/ssh/sshd_config";
     const char *account = "create-container";
     for (int i = 0; i < argc; i++) {
@@ -244,10 +213,11 @@ int gw_doctor_main(const char *config_path, int argc, char **argv)
     struct gw_config cfg;
     struct ct_error err = {0};
     if (gwconf_load(config_path, &cfg, &err) != CT_OK) {
-        sayf(&d, "configuration", false, "fix what it names; nothing else can be checked before",
-             "%s: %s", config_path, err.detail);
+        doctor_sayf(&d, "configuration", false,
+                    "fix what it names; nothing else can be checked before", "%s: %s", config_path,
+                    err.detail);
     } else {
-        sayf(&d, "configuration", true, NULL, "%s loads", config_path);
+        doctor_sayf(&d, "configuration", true, NULL, "%s loads", config_path);
         check_ldap(&d, &cfg);
         check_private_file(&d, "agent key", cfg.agent_key,
                            "the key for the agent must be readable by the gateway's account "
@@ -256,24 +226,10 @@ int gw_doctor_main(const char *config_path, int argc, char **argv)
         check_throttle(&d, &cfg);
         if (cfg.repo.enabled && cfg.repo.ca_file[0] != '\0') {
             bool ok = access(cfg.repo.ca_file, R_OK) == 0;
-            sayf(&d, "repository CA", ok, "repo.ca_file must be a readable PEM file", "%s%s",
-                 cfg.repo.ca_file, ok ? "" : ": not readable");
+            doctor_sayf(&d, "repository CA", ok, "repo.ca_file must be a readable PEM file", "%s%s",
+                        cfg.repo.ca_file, ok ? "" : ": not readable");
         }
         check_sshd(&d, config_path, sshd_config, account);
     }
-    if (d.json) {
-        json_t *doc = json_pack("{s:b, s:O}", "ok", d.failed == 0, "checks", d.checks);
-        char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-        if (text != NULL) {
-            printf("%s\n", text);
-        }
-        json_secure_free_text(text);
-        json_decref(doc);
-    } else {
-        printf("%s\n", d.failed == 0 ? "all checks passed"
-                                     : "some checks failed: see the lines marked FAIL");
-    }
-    json_decref(d.checks);
-    fflush(stdout);
-    return d.failed == 0 ? CT_EXIT_OK : CT_EXIT_BACKEND;
+    return doctor_report_finish(&d);
 }
