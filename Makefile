@@ -5,6 +5,7 @@
 #   make check SANITIZE=1     the same with an ASan+UBSan build
 #   make valgrind             unit tests under valgrind (leak check)
 #   make install              honours DESTDIR and PREFIX
+#   make deb                  build/deb/ctgate-{gateway,agent}_*.deb (debian/, dpkg-buildpackage)
 #   make demo                 bring up the rig and print the ssh line to try
 #   make fuzz FUZZ_SECONDS=N  build the libFuzzer harnesses (clang) and run each for N seconds
 #   make lint                 clang-tidy and cppcheck with the checked-in configuration
@@ -63,7 +64,7 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 GW_OBJ     := $(GW_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration valgrind install clean demo format fuzz lint bench
+.PHONY: all check unit integration valgrind install deb clean demo format fuzz lint bench
 
 all: $(BUILD)/ctgate $(BUILD)/ctgate-keys $(BUILD)/ctgate-agent
 
@@ -125,6 +126,9 @@ install: all
 	sed 's|/usr/local/|$(PREFIX)/|' conf/ctgate-reap.service \
 	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/ctgate-reap.service
 	install -m 0644 conf/ctgate-reap.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -d $(DESTDIR)$(PREFIX)/share/ctgate
+	for f in sshd-gateway.conf sshd-ctgate-keys.conf sshd-agent.conf authorized_keys.agent; do \
+	  sed 's|/usr/local/|$(PREFIX)/|' conf/$$f > $(DESTDIR)$(PREFIX)/share/ctgate/$$f; done
 	test -e $(DESTDIR)/etc/ctgate/agent.conf || \
 	  install -m 0644 conf/agent.conf $(DESTDIR)/etc/ctgate/agent.conf
 	test -e $(DESTDIR)/etc/ctgate/gateway.conf || \
@@ -135,6 +139,26 @@ install: all
 	  install -m 0644 conf/services.conf $(DESTDIR)/etc/ctgate/services.conf
 	@echo "ctgate: now make the audit signing key (the agent refuses every request without it):"
 	@echo "  runuser -u ctgate -- $(PREFIX)/libexec/ctgate/ctgate-agent audit keygen   (docs/install.md)"
+
+# The Debian packages ctgate-gateway and ctgate-agent (debian/: debhelper builds them with
+# this Makefile into build/debian).  The .deb, .buildinfo and .changes files land in build/deb;
+# debian/rules clean afterwards leaves the tree as it was.  DEB_BUILD_OPTIONS=nocheck skips
+# the unit tests the package build runs otherwise.  This make's own variables and -j do not
+# reach the package build (it is always a release build, with Debian's build flags).
+DEB_DIR := build/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -SVersion)
+DEB_CHANGES = $(DEB_DIR)/ctgate_$(DEB_VERSION)_$(shell dpkg-architecture -qDEB_HOST_ARCH)
+
+deb:
+	@case "$(DEB_VERSION)" in $(VERSION)-*) ;; \
+	  *) echo "debian/changelog's $(DEB_VERSION) is not VERSION $(VERSION)-N" >&2; exit 1 ;; esac
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL CTGATE_DEB_DIR=$(DEB_DIR) \
+	  dpkg-buildpackage -us -uc -b -Jauto \
+	  --buildinfo-option=-u$(DEB_DIR) --changes-option=-u$(DEB_DIR) \
+	  --buildinfo-file=$(DEB_CHANGES).buildinfo --changes-file=$(DEB_CHANGES).changes
+	debian/rules clean
+	@ls -1 $(DEB_DIR)
 
 demo: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/demo.sh
