@@ -116,6 +116,9 @@ static enum ct_err confirm(struct session *s, const struct cmd_args *args, const
                            struct ct_error *err)
 {
     char answer[PROMPT_LINE_MAX + 1];
+    if (snap == NULL) { /* snapshot_word() required it: never here */
+        return ct_error_set(err, CT_ERR_BAD_REQUEST, "which snapshot?");
+    }
     if (args_switch(s, args->cmd, args, "yes")) {
         return CT_OK;
     }
