@@ -74,10 +74,11 @@ static void check_audit_chain(struct doctor_report *d, const char *dir)
     }
     int rc = audit_verify(dir, NULL, out);
     fclose(out);
-    char *line = text != NULL ? text : "";
-    line[strcspn(line, "\n")] = '\0';
+    if (text != NULL) {
+        text[strcspn(text, "\n")] = '\0';
+    }
     doctor_say(
-        d, "audit chain", rc == 0, line[0] != '\0' ? line : "verified",
+        d, "audit chain", rc == 0, text != NULL && text[0] != '\0' ? text : "verified",
         "ctgate-agent audit verify names the first bad record: the log was changed or cut; keep "
         "it as evidence and compare with the copy shipped off the host (docs/audit.md)");
     free(text);

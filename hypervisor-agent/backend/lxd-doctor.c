@@ -31,9 +31,9 @@ static const char *profile_network(json_t *profile)
 {
     json_t *devices = json_object_get(profile, "devices");
     json_t *nic = json_object_get(devices, "eth0");
-    const char *key;
-    json_t *dev;
     if (strcmp(member(nic, "type"), "nic") != 0) {
+        const char *key;
+        json_t *dev;
         nic = NULL;
         json_object_foreach (devices, key, dev) {
             if (strcmp(member(dev, "type"), "nic") == 0) {
