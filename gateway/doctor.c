@@ -14,6 +14,7 @@
 #include "doctor.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -52,17 +53,26 @@ static void check_ldap(struct doctor_report *d, const struct gw_config *cfg)
         rc == CT_OK ? "TLS verified against ldap.ca_file, connected" : err.detail);
 }
 
+/* The account the gateway runs as (doctor itself runs as root): its uid, or -1. */
+static long long account_uid(const char *account)
+{
+    const struct passwd *pw = getpwnam(account);
+    return pw != NULL ? (long long)pw->pw_uid : -1;
+}
+
+/* A file only the gateway's account reads: a regular file of its, no group or other bits. */
 static void check_private_file(struct doctor_report *d, const char *name, const char *path,
-                               const char *fix)
+                               long long owner, const char *fix)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
         doctor_sayf(d, name, false, fix, "%s: %s", path, strerror(errno));
         return;
     }
-    bool ok = S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 && access(path, R_OK) == 0;
-    doctor_sayf(d, name, ok, fix, "%s: mode %04o%s", path, (unsigned)(st.st_mode & 07777),
-                access(path, R_OK) == 0 ? "" : ", not readable by this account");
+    bool ours = (long long)st.st_uid == owner;
+    bool ok = S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 && (st.st_mode & 0400) != 0 && ours;
+    doctor_sayf(d, name, ok, fix, "%s: mode %04o, %s", path, (unsigned)(st.st_mode & 07777),
+                ours ? "the gateway account's" : "NOT the gateway account's");
 }
 
 static void check_agent(struct doctor_report *d, const struct gw_config *cfg)
@@ -90,16 +100,19 @@ static void check_agent(struct doctor_report *d, const struct gw_config *cfg)
                 rc == CT_OK ? "reached under the pinned host key, key accepted" : err.detail);
 }
 
-static void check_throttle(struct doctor_report *d, const struct gw_config *cfg)
+static void check_throttle(struct doctor_report *d, const struct gw_config *cfg, long long owner)
 {
     const char *dir = cfg->throttle.dir;
+    struct stat st;
     if (dir[0] == '\0') {
         doctor_sayf(d, "throttle", true, NULL, "off (throttle.dir is empty)");
         return;
     }
-    bool ok = access(dir, W_OK | X_OK) == 0;
+    bool ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (long long)st.st_uid == owner &&
+              (st.st_mode & 0300) == 0300;
     doctor_sayf(d, "throttle", ok, "install -d -m 0700 -o GATEWAY_ACCOUNT DIR", "%s%s", dir,
-                ok ? ": writable" : ": missing or not writable by this account (logins fail)");
+                ok ? ": the gateway account's, writable"
+                   : ": missing, or not the gateway account's to write (logins fail)");
 }
 
 /* sshd -T's effective settings for the account, into out; false when sshd cannot say. */
@@ -177,7 +190,10 @@ static void check_sshd(struct doctor_report *d, const char *config_path, const c
     sshd_value(out.data, "forcecommand", force, sizeof(force));
     sshd_value(out.data, "exposeauthinfo", expose, sizeof(expose));
     buf_free(&out);
-    bool forced = strstr(force, "ctgate") != NULL && strstr(force, config_path) != NULL;
+    /* It names this configuration, or this is the default one and it names none. */
+    bool forced = strstr(force, "ctgate") != NULL &&
+                  (strstr(force, config_path) != NULL ||
+                   (strstr(force, "--config") == NULL && strcmp(config_path, GW_CONFIG_DEFAULT) == 0));
     bool exposed = strcmp(expose, "yes") == 0;
     doctor_sayf(d, "sshd", forced && exposed, fix,
                 "%s, user %s: ForceCommand %s; ExposeAuthInfo %s%s", sshd_config, account,
@@ -218,12 +234,15 @@ int gw_doctor_main(const char *config_path, int argc, char **argv)
                     err.detail);
     } else {
         doctor_sayf(&d, "configuration", true, NULL, "%s loads", config_path);
+        long long owner = account_uid(account);
+        doctor_sayf(&d, "account", owner >= 0, "create it (docs/install.md), or name it: --account",
+                    "%s%s", account, owner >= 0 ? "" : ": no such account");
         check_ldap(&d, &cfg);
-        check_private_file(&d, "agent key", cfg.agent_key,
+        check_private_file(&d, "agent key", cfg.agent_key, owner,
                            "the key for the agent must be readable by the gateway's account "
                            "only: chmod 0600, chown to it");
         check_agent(&d, &cfg);
-        check_throttle(&d, &cfg);
+        check_throttle(&d, &cfg, owner);
         if (cfg.repo.enabled && cfg.repo.ca_file[0] != '\0') {
             bool ok = access(cfg.repo.ca_file, R_OK) == 0;
             doctor_sayf(&d, "repository CA", ok, "repo.ca_file must be a readable PEM file", "%s%s",

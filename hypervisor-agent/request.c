@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy.h"
 #include "proto.h"
@@ -304,6 +305,13 @@ enum ct_err request_parse(const char *text, size_t len, struct request *out, str
         goto out;
     }
     out->snapshot_delete = json_is_true(del);
+    if (out->op == OP_SNAPSHOT && out->snapshot[0] == '\0' && !out->snapshot_delete) {
+        /* Named now, so that the audit record made from the request names it too. */
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(out->snapshot, sizeof(out->snapshot), "snap-%Y%m%d-%H%M%S", &tm);
+    }
     if (out->op == OP_RESTORE && out->snapshot[0] == '\0') {
         rc = bad(err, "missing field", "snapshot");
         goto out;

@@ -150,6 +150,19 @@ static void print_restored(const struct session *s, json_t *data, const void *ct
            output_clean(json_string_value(json_object_get(data, "state")), state, sizeof(state)));
 }
 
+static bool has_snapshot(json_t *data, const char *snap)
+{
+    size_t i;
+    json_t *one;
+    json_array_foreach (json_object_get(data, "snapshots"), i, one) {
+        const char *name = json_string_value(json_object_get(one, "name"));
+        if (name != NULL && strcmp(name, snap) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int restore_exec(struct session *s, const struct cmd_args *args)
 {
     struct ct_error err = {0};
@@ -169,6 +182,12 @@ static int restore_exec(struct session *s, const struct cmd_args *args)
         goto out;
     }
     if ((code = output_agent_result(s, result, &data)) != 0) {
+        goto out;
+    }
+    if (!has_snapshot(data, snap)) {
+        ct_error_set(&err, CT_ERR_NOT_FOUND, "%s has no snapshot %s (snapshots %s lists them)",
+                     args->name, snap, args->name);
+        code = output_error(s, &err);
         goto out;
     }
     if (confirm(s, args, snap, &err) != CT_OK) {

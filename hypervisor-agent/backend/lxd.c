@@ -118,7 +118,7 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
         json_object_set_new(config, "user.ctgate.description", json_string(a->description));
     }
     add_limits(config, a->limits);
-    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:o*}}", "name", a->name,
+    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:o}}", "name", a->name,
                              "type", "container", "source", "type", "image", "alias",
                              a->tmpl->image, "profiles", cfg->profile, "config", config, "devices",
                              "root", root_device(cfg, a->limits));

@@ -175,6 +175,26 @@ static enum ct_err step_halt(void *p, struct ct_error *err)
     return w->agent->backend->set_state(w->agent->handle, w->req->hostname, "stop", err);
 }
 
+/*
+ * restore's stop undone: when the rollback (or what follows it) fails, the
+ * container that ran is started again and published where it then is, so a
+ * refused restore never leaves it down.
+ */
+static void undo_halt(void *p)
+{
+    struct power_ctx *w = p;
+    struct ct_error why = {0};
+    if (w->agent->backend->set_state(w->agent->handle, w->req->hostname, "start", &why) ==
+            CT_OK &&
+        step_network(w, &why) == CT_OK) {
+        step_publish(w, &why);
+    }
+    if (why.code != CT_OK) {
+        log_warn("restore %s: starting it again after the failure: %s", w->req->hostname,
+                 why.detail);
+    }
+}
+
 static enum ct_err step_rollback(void *p, struct ct_error *err)
 {
     struct power_ctx *w = p;
@@ -218,13 +238,17 @@ enum ct_err op_restore(struct agent_ctx *ctx, const struct request *req, json_t 
     if (rc != CT_OK || (rc = has_snapshot(ctx, req->hostname, req->snapshot, err)) != CT_OK) {
         return rc;
     }
+    bool stopped = strcmp(inst.state, "Stopped") == 0;
+    if (!stopped && (rc = refuse_expired(ctx, &inst, err)) != CT_OK) {
+        return rc; /* it would be started again after the rollback */
+    }
     const struct step running_steps[] = {
-        {"unpublish", step_unpublish, NULL}, {"stop", step_halt, NULL},
+        {"unpublish", step_unpublish, NULL}, {"stop", step_halt, undo_halt},
         {"restore", step_rollback, NULL},    {"start", step_boot, NULL},
         {"network", step_network, NULL},     {"publish", step_publish, NULL},
     };
     const struct step stopped_steps[] = {{"restore", step_rollback, NULL}};
-    if (strcmp(inst.state, "Stopped") == 0) {
+    if (stopped) {
         rc = ops_run_steps(ctx, stopped_steps, 1, &w, err);
     } else {
         rc = ops_run_steps(ctx, running_steps, sizeof(running_steps) / sizeof(running_steps[0]),

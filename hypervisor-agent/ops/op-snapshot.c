@@ -8,13 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lockfile.h"
 #include "ops.h"
 #include "policy.h"
-#include "strcopy.h"
 
 #define SNAPSHOT_LOCK_WAIT_MS 10000
 
@@ -41,15 +39,6 @@ static enum ct_err count_snapshots(struct agent_ctx *ctx, const char *owner, int
     }
     free(all);
     return rc;
-}
-
-/* "snap-20261201-044500": a name for a snapshot the owner did not name. */
-static void default_name(char *out, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, len, "snap-%Y%m%d-%H%M%S", &tm);
 }
 
 static enum ct_err take(struct agent_ctx *ctx, const struct request *req, const char *snap,
@@ -88,13 +77,10 @@ enum ct_err op_snapshot(struct agent_ctx *ctx, const struct request *req, json_t
     if (rc != CT_OK) {
         return rc;
     }
-    char snap[CT_SNAPSHOT_MAX + 1];
-    if (req->snapshot[0] != '\0') {
-        str_copy(snap, sizeof(snap), req->snapshot);
-    } else if (req->snapshot_delete) {
+    /* request_parse() named an unnamed one (snap-YYYYMMDD-HHMMSS), so the audit has it. */
+    const char *snap = req->snapshot;
+    if (snap[0] == '\0') {
         return ct_error_set(err, CT_ERR_BAD_REQUEST, "--delete needs the snapshot's name");
-    } else {
-        default_name(snap, sizeof(snap));
     }
     if (req->snapshot_delete) {
         rc = ctx->backend->snapshot_delete(ctx->handle, req->hostname, snap, err);

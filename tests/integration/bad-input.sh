@@ -81,8 +81,9 @@ run_case() {
         check "$name: output matches /$output_re/" grep -qE -- "${output_re//\$CT/$CT}" <(tr -d '\r' <"$base.out"; cat "$base.err")
     fi
     if [ -n "$absent_re" ]; then
-        check_not "$name: output never matches /$absent_re/" \
-            env LC_ALL=C grep -qaP -- "$absent_re" <(cat "$base.out" "$base.err")
+        # A count, so that grep failing (exit 2: a bad pattern, no PCRE) fails the check too.
+        check_eq "$name: output never matches /$absent_re/" 0 \
+            "$(cat "$base.out" "$base.err" | env LC_ALL=C grep -caP -- "$absent_re"; [ "${PIPESTATUS[1]}" -le 1 ] || echo grep-failed)"
     fi
     if [ -n "$unrouted" ]; then
         unrouted=$(expand "$unrouted")

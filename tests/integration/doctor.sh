@@ -116,6 +116,13 @@ gw_failing "LDAP's certificate not signed by ldap.ca_file" badca ldap
 : >"$TMP/empty_known_hosts"
 gconf unpinned "s|^  known_hosts = .*|  known_hosts = \"$TMP/empty_known_hosts\";|"
 gw_failing "the agent's host key not pinned" unpinned "agent host key"
+# Doctor runs as root: what it checks is the gateway account's ownership, not its own access.
+install -m 0600 -o root "$CTGATE_RIG_DIR/keys/gateway_key" "$TMP/root_key"
+gconf rootkey "s|^  key = .*|  key = \"$TMP/root_key\";|"
+gw_failing "the agent key owned by root, not the gateway's account" rootkey "agent key"
+install -d -m 0700 -o root "$TMP/root-throttle"
+gconf rootthrottle "s|dir = \"$CTGATE_RIG_DIR/gateway-throttle\";|dir = \"$TMP/root-throttle\";|"
+gw_failing "a throttle directory the gateway's account cannot write" rootthrottle throttle
 awk '/^Match User create-container/ { skip = 1; next } /^Match / { skip = 0 } !skip' "$sshd_conf" >"$TMP/sshd_config"
 gconf same ""
 gw_failing "the sshd snippet missing for the account" same sshd "$TMP/sshd_config"

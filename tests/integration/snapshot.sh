@@ -71,12 +71,15 @@ done
 check_eq "bob made no snapshot" 2 "$(lxd_get "/1.0/instances/$n/snapshots" | jq '.metadata | length')"
 
 echo "-- a stopped container is rolled back and stays stopped"
+inside "$n" 'echo changed-again > /root/kept'
 gw_run "$TMP/st" alice -T -- stop "$n"
-inside_stopped_ok=$(lxd_state "$n")
-check_eq "stopped" Stopped "$inside_stopped_ok"
+check_eq "stopped" Stopped "$(lxd_state "$n")"
 gw_run "$TMP/r3" alice -T -- restore "$n" before --yes
 check_eq "restore of a stopped one: exit 0" 0 "$(cat "$TMP/r3.rc")"
 check_eq "still stopped" Stopped "$(lxd_state "$n")"
+gw_run "$TMP/st2" alice -T -- start "$n"
+check_eq "started again" Running "$(lxd_state "$n")"
+check_eq "the file is the snapshot's" original "$(inside "$n" 'cat /root/kept')"
 
 echo "-- the snapshot quota (erin: 2)"
 as_erin() { local p=$1; shift; password_of erin >"$p.in"; gw_run "$p" erin -T -- "$@" --user erin --password-stdin; }
