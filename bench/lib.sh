@@ -23,7 +23,7 @@ raw_create() { # name
     op=$(api -X PUT -H 'Content-Type: application/json' "http://lxd/1.0/instances/$1/state" \
         -d '{"action":"start","timeout":30}' | jq -r .operation)
     wait_op "$op"
-    for _ in $(seq 300); do
+    for _ in $(seq 1200); do # up to a minute: 32 at once take LXD a while
         api "http://lxd/1.0/instances/$1/state" |
             jq -e '[.metadata.network.eth0.addresses[]? | select(.family=="inet")] | length > 0' >/dev/null && return 0
         sleep 0.05

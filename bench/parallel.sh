@@ -11,7 +11,13 @@ source "$(dirname "$0")/lib.sh"
 n=${1:-16}
 
 answers=$(mktemp -d)
-trap 'rm -rf "$answers"' EXIT
+# Whatever a failed run left (a create that failed midway stops the script): removed on exit.
+leftovers() {
+    rm -rf "$answers"
+    LXD_DIR=$CTGATE_LXD_DIR lxc list -c n --format csv 2>/dev/null | grep -E "^bp[spr]$run-" |
+        while read -r name; do raw_delete "$name" 2>/dev/null || true; done
+}
+trap leftovers EXIT
 gw_create() {
     ssh_as alice "$CTGATE_GATEWAY_USER" create --hostname "$1" --json >"$answers/$1.json"
     jq -e .ok "$answers/$1.json" >/dev/null
