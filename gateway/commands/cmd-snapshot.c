@@ -156,7 +156,7 @@ static bool has_snapshot(json_t *data, const char *snap)
     json_t *one;
     json_array_foreach (json_object_get(data, "snapshots"), i, one) {
         const char *name = json_string_value(json_object_get(one, "name"));
-        if (name != NULL && strcmp(name, snap) == 0) {
+        if (name != NULL && snap != NULL && strcmp(name, snap) == 0) {
             return true;
         }
     }
