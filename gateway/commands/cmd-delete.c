@@ -4,36 +4,11 @@
 
 #include "command.h"
 #include "output.h"
-#include "prompt.h"
 
 static const struct flag_def delete_flags[] = {
     {"yes", "CT_YES", NULL, "do not ask for confirmation (needed without a terminal)", false},
     {NULL, NULL, NULL, NULL, false},
 };
-
-/* On a terminal the person types the name; without one, --yes is required. */
-static enum ct_err confirm(struct session *s, const struct cmd_args *args, const char *name,
-                           struct ct_error *err)
-{
-    char answer[PROMPT_LINE_MAX + 1];
-    if (args_switch(s, &cmd_delete_entry, args, "yes")) {
-        return CT_OK;
-    }
-    if (!s->tty_in || s->json) {
-        return ct_error_set(err, CT_ERR_BAD_REQUEST,
-                            "deleting %s needs confirmation: add --yes (or CT_YES=1)", name);
-    }
-    fprintf(stderr, "This destroys %s and everything in it.\n", name);
-    enum ct_err rc = prompt_ask("Type its name to confirm: ", true, s->cfg.prompt_timeout_s,
-                                answer, sizeof(answer), err);
-    if (rc != CT_OK) {
-        return rc;
-    }
-    if (strcmp(answer, name) != 0) {
-        return ct_error_set(err, CT_ERR_BAD_REQUEST, "not confirmed; %s was not deleted", name);
-    }
-    return CT_OK;
-}
 
 static void print_deleted(const struct session *s, json_t *data, const void *ctx)
 {
@@ -62,7 +37,10 @@ static int delete_exec(struct session *s, const struct cmd_args *args)
     if ((code = output_agent_result(s, result, &data)) != 0) {
         goto out;
     }
-    if (confirm(s, args, args->name, &err) != CT_OK) {
+    char warning[CT_HOSTNAME_MAX + 64];
+    snprintf(warning, sizeof(warning), "This destroys %s and everything in it.\n", args->name);
+    if (cmd_confirm(s, args, "deleting", warning, "its name", args->name, "deleted", &err) !=
+        CT_OK) {
         code = output_error(s, &err);
         goto out;
     }

@@ -11,7 +11,6 @@
 
 #include "command.h"
 #include "output.h"
-#include "prompt.h"
 
 static const struct flag_def snapshot_flags[] = {
     {"delete", NULL, NULL, "remove the snapshot SNAP instead of taking one", false},
@@ -111,34 +110,6 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
     }
 }
 
-/* On a terminal the person types the snapshot's name; without one, --yes is required. */
-static enum ct_err confirm(struct session *s, const struct cmd_args *args, const char *snap,
-                           struct ct_error *err)
-{
-    char answer[PROMPT_LINE_MAX + 1];
-    if (snap == NULL) { /* snapshot_word() required it: never here */
-        return ct_error_set(err, CT_ERR_BAD_REQUEST, "which snapshot?");
-    }
-    if (args_switch(s, args->cmd, args, "yes")) {
-        return CT_OK;
-    }
-    if (!s->tty_in || s->json) {
-        return ct_error_set(err, CT_ERR_BAD_REQUEST,
-                            "restoring %s needs confirmation: add --yes (or CT_YES=1)", args->name);
-    }
-    fprintf(stderr,
-            "This rolls %s back to snapshot %s: everything written since is lost, and a running\n"
-            "container is restarted.\n",
-            args->name, snap);
-    enum ct_err rc = prompt_ask("Type the snapshot's name to confirm: ", true,
-                                s->cfg.prompt_timeout_s, answer, sizeof(answer), err);
-    if (rc == CT_OK && strcmp(answer, snap) != 0) {
-        rc = ct_error_set(err, CT_ERR_BAD_REQUEST, "not confirmed; %s was not restored",
-                          args->name);
-    }
-    return rc;
-}
-
 static void print_restored(const struct session *s, json_t *data, const void *ctx)
 {
     (void)s;
@@ -172,7 +143,7 @@ static int restore_exec(struct session *s, const struct cmd_args *args)
     json_t *data = NULL;
     json_t *req = NULL;
     int code;
-    if (snapshot_word(args, true, &snap, &err) != CT_OK) {
+    if (snapshot_word(args, true, &snap, &err) != CT_OK || snap == NULL) {
         return output_error(s, &err);
     }
     /* Ownership (and the snapshot) first, so nobody is asked to confirm what they cannot do. */
@@ -190,7 +161,13 @@ static int restore_exec(struct session *s, const struct cmd_args *args)
         code = output_error(s, &err);
         goto out;
     }
-    if (confirm(s, args, snap, &err) != CT_OK) {
+    char warning[CT_HOSTNAME_MAX + CT_SNAPSHOT_MAX + 128];
+    snprintf(warning, sizeof(warning),
+             "This rolls %s back to snapshot %s: everything written since is lost, and a "
+             "running\ncontainer is restarted.\n",
+             args->name, snap);
+    if (cmd_confirm(s, args, "restoring", warning, "the snapshot's name", snap, "restored",
+                    &err) != CT_OK) {
         code = output_error(s, &err);
         goto out;
     }

@@ -131,6 +131,16 @@ bool args_switch(const struct session *s, const struct cmd_entry *cmd,
  * Errors are printed (output_error).  Returns the exit code.
  */
 int cmd_exec(const struct cmd_entry *cmd, struct session *s, struct cmd_args *args);
+/*
+ * What cannot be undone is confirmed: --yes (CT_YES) passes; on a terminal the
+ * person reads warning and types expected at the prompt "Type QUESTION to
+ * confirm: "; otherwise, or with --json, CT_ERR_BAD_REQUEST "VERB NAME needs
+ * confirmation".  A wrong answer is CT_ERR_BAD_REQUEST "not confirmed; NAME was
+ * not DONE".  (delete, restore)
+ */
+enum ct_err cmd_confirm(struct session *s, const struct cmd_args *args, const char *verb,
+                        const char *warning, const char *question, const char *expected,
+                        const char *done, struct ct_error *err);
 /* Log in with the command's --user / --password-stdin (session_authenticate), once. */
 enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const struct cmd_args *args,
                       struct ct_error *err);

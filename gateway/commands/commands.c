@@ -6,6 +6,7 @@
 #include "command.h"
 #include "output.h"
 #include "progress.h"
+#include "prompt.h"
 #include "validate.h"
 
 const struct cmd_entry *const commands[] = {
@@ -50,6 +51,30 @@ enum ct_err cmd_login(struct session *s, const struct cmd_entry *cmd, const stru
     s->agent_early = !cmd->no_agent;
     return session_authenticate(s, args_flag(args, "user"),
                                 args_switch(s, cmd, args, "password-stdin"), err);
+}
+
+enum ct_err cmd_confirm(struct session *s, const struct cmd_args *args, const char *verb,
+                        const char *warning, const char *question, const char *expected,
+                        const char *done, struct ct_error *err)
+{
+    char answer[PROMPT_LINE_MAX + 1];
+    char prompt[64];
+    if (args_switch(s, args->cmd, args, "yes")) {
+        return CT_OK;
+    }
+    if (!s->tty_in || s->json) {
+        return ct_error_set(err, CT_ERR_BAD_REQUEST,
+                            "%s %s needs confirmation: add --yes (or CT_YES=1)", verb, args->name);
+    }
+    fputs(warning, stderr);
+    snprintf(prompt, sizeof(prompt), "Type %s to confirm: ", question);
+    enum ct_err rc =
+        prompt_ask(prompt, true, s->cfg.prompt_timeout_s, answer, sizeof(answer), err);
+    if (rc == CT_OK && strcmp(answer, expected) != 0) {
+        rc = ct_error_set(err, CT_ERR_BAD_REQUEST, "not confirmed; %s was not %s", args->name,
+                          done);
+    }
+    return rc;
 }
 
 /* NAME into args->name, lower-cased; CT_ERR_BAD_HOSTNAME when it cannot be a container's. */

@@ -116,6 +116,25 @@ check "Enter takes the default answer, yes" wait_for '^Create with these setting
 type_line ""
 check "created" wait_for '^EXIT=0' 60
 tmux kill-session -t "$session"
+# restore asks the same way as delete: the snapshot's name typed, a wrong one changes nothing.
+gw_run "$TMP/snap" alice -T -- snapshot "$n-2" first
+check_eq "a snapshot to restore" 0 "$(cat "$TMP/snap.rc")"
+for answer in wrong first; do
+    tmux new-session -d -s "$session" -x 160 -y 60 \
+        "ssh -tt -i $CTGATE_KEY_alice -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null \
+         -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS -p $CTGATE_SSH_PORT \
+         $CTGATE_GATEWAY_USER@$CTGATE_SSH_HOST restore $n-2 first; echo EXIT=\$?; sleep 60"
+    check "restore asks to type the snapshot's name" wait_for "^Type the snapshot's name to confirm:"
+    type_line "$answer"
+    if [ "$answer" = wrong ]; then
+        check "a wrong answer restores nothing: exit 2" wait_for '^EXIT=2'
+        check "and says so" wait_for "not confirmed; $n-2 was not restored"
+    else
+        check "the snapshot's name restores it: exit 0" wait_for '^EXIT=0' 60
+        check "back at the snapshot" wait_for "is back at snapshot first and Running"
+    fi
+    tmux kill-session -t "$session"
+done
 tmux new-session -d -s "$session" -x 160 -y 60 \
     "ssh -tt -i $CTGATE_KEY_alice -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null \
      -o UserKnownHostsFile=$CTGATE_KNOWN_HOSTS -p $CTGATE_SSH_PORT \
