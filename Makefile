@@ -123,9 +123,10 @@ install: all
 	  $(DESTDIR)$(PREFIX)/libexec/ctgate/
 	install -m 0644 docs/ctgate.8 docs/ctgate-keys.8 docs/ctgate-agent.8 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8/
-	sed 's|/usr/local/|$(PREFIX)/|' conf/ctgate-reap.service \
-	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/ctgate-reap.service
-	install -m 0644 conf/ctgate-reap.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	for u in ctgate-reap ctgate-backup; do \
+	  sed 's|/usr/local/|$(PREFIX)/|' conf/$$u.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+	  install -m 0644 conf/$$u.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/; done
 	install -d $(DESTDIR)$(PREFIX)/share/ctgate
 	for f in sshd-gateway.conf sshd-ctgate-keys.conf sshd-agent.conf authorized_keys.agent; do \
 	  sed 's|/usr/local/|$(PREFIX)/|' conf/$$f > $(DESTDIR)$(PREFIX)/share/ctgate/$$f; done

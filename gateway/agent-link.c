@@ -116,6 +116,23 @@ void agent_link_close(struct agent_link *link)
     }
 }
 
+/* A data line's bytes to the caller, who asked for them (export) or did not (an error). */
+static enum ct_err pass_data(json_t *line, const struct agent_events *ev, struct ct_error *err)
+{
+    unsigned char bytes[PROTO_DATA_CHUNK];
+    size_t len = 0;
+    if (ev == NULL || ev->data == NULL || proto_data_decode(line, bytes, &len) != 0) {
+        return ct_error_set(err, CT_ERR_BACKEND, "the agent sent something that is not "
+                                                 "the protocol");
+    }
+    if (!ev->data(ev->ctx, bytes, len)) {
+        ct_error_set(err, CT_ERR_INTERNAL, "cannot write the data (was the output closed?)");
+        err->detail_public = true;
+        return CT_ERR_INTERNAL;
+    }
+    return CT_OK;
+}
+
 /* Complete lines of *pending are parsed; the last (partial) one stays. */
 static enum ct_err take_lines(struct buf *pending, const struct agent_events *ev, json_t **result,
                               struct ct_error *err)
@@ -132,7 +149,13 @@ static enum ct_err take_lines(struct buf *pending, const struct agent_events *ev
             return ct_error_set(err, CT_ERR_BACKEND, "the agent sent something that is not "
                                                      "the protocol");
         }
-        if (kind == PROTO_LINE_PROGRESS) {
+        if (kind == PROTO_LINE_DATA) {
+            enum ct_err rc = pass_data(line, ev, err);
+            json_decref(line);
+            if (rc != CT_OK) {
+                return rc;
+            }
+        } else if (kind == PROTO_LINE_PROGRESS) {
             if (ev != NULL && ev->progress != NULL) {
                 ev->progress(ev->ctx, line);
             }

@@ -13,6 +13,8 @@
 #define CTGATE_AGENT_LINK_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "gw-config.h"
@@ -30,6 +32,12 @@ struct agent_link; /* opaque */
 struct agent_events {
     /* One progress object ({"step","state","ms","msg"?}); borrowed. */
     void (*progress)(void *ctx, json_t *line);
+    /*
+     * The bytes of one "data" line (export), in order; false stops the call
+     * (CT_ERR_INTERNAL "cannot write the data").  NULL: a data line is a
+     * protocol error.
+     */
+    bool (*data)(void *ctx, const unsigned char *bytes, size_t len);
     /* Called about ten times a second while waiting (spinners); may be NULL. */
     void (*tick)(void *ctx);
     void *ctx;

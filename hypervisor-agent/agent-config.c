@@ -414,6 +414,27 @@ static enum ct_err load_cooldown(const config_t *conf, struct agent_config *cfg,
     return CT_OK;
 }
 
+#define EXPORT_MAX_SIZE_DEFAULT "4G"
+
+static enum ct_err load_export(const config_t *conf, struct export_config *x, struct ct_error *err)
+{
+    char size[32];
+    enum ct_err rc;
+    if ((rc = cfgread_string(conf, "export.max_size", size, sizeof(size), EXPORT_MAX_SIZE_DEFAULT,
+                             err)) != CT_OK ||
+        (rc = cfgread_seconds(conf, "export.timeout", 1800, &x->timeout_s, err)) != CT_OK ||
+        (rc = cfgread_int(conf, "backup.keep", 1, 1000, 7, &x->keep, err)) != CT_OK) {
+        return rc;
+    }
+    if (strcmp(size, "none") == 0) {
+        x->max_bytes = 0;
+    } else if (!units_parse_size(size, &x->max_bytes) || x->max_bytes <= 0) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "export.max_size must be a size like \"4G\" or \"none\"");
+    }
+    return CT_OK;
+}
+
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -475,7 +496,8 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
         (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK ||
-        (rc = deploy_config_load(&conf, &cfg->deploy, err)) != CT_OK) {
+        (rc = deploy_config_load(&conf, &cfg->deploy, err)) != CT_OK ||
+        (rc = load_export(&conf, &cfg->export, err)) != CT_OK) {
         goto out;
     }
 out:

@@ -145,6 +145,17 @@ struct directory_config {
     char ca_file[PATH_MAX]; /* on the hypervisor: the CA that signed the directory's cert */
 };
 
+/*
+ * `export = { max_size; timeout; }` and `backup = { keep; }`: a user's
+ * export NAME and an admin's ctgate-agent backup --all (op-export.c,
+ * admin/backup.c).
+ */
+struct export_config {
+    long long max_bytes; /* the largest backup streamed or kept; 0: no limit */
+    int timeout_s;       /* to pack one, and again to stream it */
+    int keep;            /* backup --all: the newest this many per container stay */
+};
+
 struct backend_ops;
 
 struct agent_config {
@@ -173,6 +184,7 @@ struct agent_config {
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
     struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
     struct deploy_config deploy; /* `deploy` (deploy-config.h): create --repo */
+    struct export_config export; /* `export` and `backup` */
 };
 
 #define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600

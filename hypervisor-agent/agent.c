@@ -35,6 +35,7 @@ static const op_fn op_table[OP__COUNT] = {
     [OP_SNAPSHOT] = op_snapshot,
     [OP_SNAPSHOTS] = op_snapshots,
     [OP_RESTORE] = op_restore,
+    [OP_EXPORT] = op_export,
 };
 
 /* Operations that change something: their audit record is written before they run (audit.h). */
@@ -42,6 +43,8 @@ static const bool op_changes[OP__COUNT] = {
     [OP_CREATE] = true, [OP_DELETE] = true,  [OP_START] = true,
     [OP_STOP] = true,   [OP_RESTART] = true, [OP_REDEPLOY] = true,
     [OP_SNAPSHOT] = true, [OP_RESTORE] = true,
+    /* Changes nothing, but a copy of everything leaves: on record before a byte does. */
+    [OP_EXPORT] = true,
 };
 
 /* What a caller is told when the audit trail cannot be written (the log says why). */

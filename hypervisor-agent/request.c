@@ -18,7 +18,8 @@ static const char *const envelope[] = {"v", "op", "caller"};
 
 #define NAMED                                                                                      \
     (BIT(OP_INFO) | BIT(OP_DELETE) | BIT(OP_START) | BIT(OP_STOP) | BIT(OP_RESTART) |          \
-     BIT(OP_LOGS) | BIT(OP_REDEPLOY) | BIT(OP_SNAPSHOT) | BIT(OP_SNAPSHOTS) | BIT(OP_RESTORE))
+     BIT(OP_LOGS) | BIT(OP_REDEPLOY) | BIT(OP_SNAPSHOT) | BIT(OP_SNAPSHOTS) | BIT(OP_RESTORE) |   \
+     BIT(OP_EXPORT))
 
 /*
  * Parameters other operations take besides create (which takes every row of
@@ -51,6 +52,7 @@ static const char *const op_names[OP__COUNT] = {
     [OP_SNAPSHOT] = "snapshot",
     [OP_SNAPSHOTS] = "snapshots",
     [OP_RESTORE] = "restore",
+    [OP_EXPORT] = "export",
 };
 
 const char *request_op_name(enum request_op op)

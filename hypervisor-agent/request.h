@@ -38,6 +38,7 @@ enum request_op {
     OP_SNAPSHOT,
     OP_SNAPSHOTS,
     OP_RESTORE,
+    OP_EXPORT,
     OP__COUNT
 };
 

@@ -63,6 +63,40 @@ void proto_result_error(FILE *out, const struct ct_error *err, const char *ref)
                              "error", error));
 }
 
+int proto_data(FILE *out, const void *bytes, size_t len)
+{
+    static const char head[] = "{\"v\":1,\"type\":\"data\",\"b64\":\"";
+    static const char tail[] = "\"}\n";
+    char b64[sodium_base64_ENCODED_LEN(PROTO_DATA_CHUNK, sodium_base64_VARIANT_ORIGINAL)];
+    if (len > PROTO_DATA_CHUNK) {
+        return -1;
+    }
+    sodium_bin2base64(b64, sizeof(b64), bytes, len, sodium_base64_VARIANT_ORIGINAL);
+    if (fputs(head, out) == EOF || fputs(b64, out) == EOF || fputs(tail, out) == EOF ||
+        fflush(out) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int proto_data_decode(json_t *line, unsigned char *out, size_t *len)
+{
+    const char *b64 = json_string_value(json_object_get(line, "b64"));
+    const char *end = NULL;
+    *len = 0;
+    if (b64 == NULL) {
+        return -1;
+    }
+    size_t n = strlen(b64);
+    if (sodium_base642bin(out, PROTO_DATA_CHUNK, b64, n, NULL, len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != b64 + n) {
+        *len = 0;
+        return -1;
+    }
+    return 0;
+}
+
 static bool optional_string(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
@@ -95,6 +129,13 @@ static enum proto_line classify(json_t *line)
         return json_is_false(ok) && json_is_string(json_object_get(e, "code")) &&
                        json_is_string(json_object_get(e, "message")) && optional_string(e, "step")
                    ? PROTO_LINE_RESULT
+                   : PROTO_LINE_INVALID;
+    }
+    if (strcmp(type, "data") == 0) {
+        const char *b64 = json_string_value(json_object_get(line, "b64"));
+        return b64 != NULL && strlen(b64) <= sodium_base64_ENCODED_LEN(
+                                                 PROTO_DATA_CHUNK, sodium_base64_VARIANT_ORIGINAL)
+                   ? PROTO_LINE_DATA
                    : PROTO_LINE_INVALID;
     }
     return PROTO_LINE_INVALID;

@@ -131,13 +131,18 @@ has /usr/libexec/ctgate/ctgate-keys 755 root
 has /usr/share/ctgate/sshd-ctgate-keys.conf 644 root
 has /usr/share/ctgate/sshd-agent.conf 644 root
 has /lib/systemd/system/ctgate-reap.timer 644 root
+has /lib/systemd/system/ctgate-backup.timer 644 root
 grep -q '^ExecStart=/usr/libexec/ctgate/ctgate-agent .* reap$' "$root/lib/systemd/system/ctgate-reap.service" ||
     fail "ctgate-reap.service does not run /usr/libexec/ctgate/ctgate-agent"
+grep -q '^ExecStart=/usr/libexec/ctgate/ctgate-agent .* backup --all /var/backups/ctgate$' \
+    "$root/lib/systemd/system/ctgate-backup.service" ||
+    fail "ctgate-backup.service does not run /usr/libexec/ctgate/ctgate-agent backup --all"
 grep -q '/usr/libexec/ctgate/ctgate-keys --config' "$root/usr/share/ctgate/sshd-ctgate-keys.conf" ||
     fail "sshd-ctgate-keys.conf does not name /usr/libexec/ctgate/ctgate-keys"
 # Enabling is the administrator's: no snippet in sshd's directory, the timer not enabled.
 gone /etc/ssh/sshd_config.d/ctgate-gateway.conf /etc/ssh/sshd_config.d/ctgate-agent.conf \
-    /etc/systemd/system/timers.target.wants/ctgate-reap.timer
+    /etc/systemd/system/timers.target.wants/ctgate-reap.timer \
+    /etc/systemd/system/timers.target.wants/ctgate-backup.timer
 in_root /usr/libexec/ctgate/ctgate --version
 in_root /usr/libexec/ctgate/ctgate-agent --version
 in_root runuser -u ctgate -- /usr/libexec/ctgate/ctgate-agent check-config

@@ -92,6 +92,7 @@ extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_snapshot_entry;
 extern const struct cmd_entry cmd_snapshots_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_templates_entry;
 extern const struct cmd_entry cmd_protocols_entry;

@@ -13,7 +13,7 @@ const struct cmd_entry *const commands[] = {
     &cmd_create_entry,    &cmd_list_entry,      &cmd_info_entry,   &cmd_delete_entry,
     &cmd_start_entry,     &cmd_stop_entry,      &cmd_restart_entry, &cmd_templates_entry,
     &cmd_logs_entry,      &cmd_redeploy_entry,  &cmd_protocols_entry, &cmd_history_entry,
-    &cmd_snapshot_entry,  &cmd_snapshots_entry, &cmd_restore_entry,
+    &cmd_snapshot_entry,  &cmd_snapshots_entry, &cmd_restore_entry, &cmd_export_entry,
     &cmd_whoami_entry,    &cmd_help_entry,      &cmd_version_entry,
     NULL,
 };

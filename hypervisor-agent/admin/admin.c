@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "audit-cmd.h"
+#include "backup.h"
 #include "doctor.h"
 #include "json-secure.h"
 #include "log.h"
@@ -66,6 +67,13 @@ static const struct admin_opt doctor_options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
+static const struct admin_opt backup_options[] = {
+    {"all", 0, NULL, "every ctgate container (needed)", NULL, NULL},
+    {"keep", 0, "N", "keep the newest N backups of each container (default\nbackup.keep, 7)",
+     backup_keep_valid, "ctgate-agent backup: --keep takes a count, 1 to 1000"},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
 static const struct admin_opt template_build_options[] = {
     {"force", 0, NULL, "build even when the inputs are unchanged", NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL},
@@ -85,6 +93,10 @@ const struct admin_cmd admin_commands[] = {
      "expiry.grace has passed too, and remove create records older\n"
      "than requests.keep (for a timer or cron)",
      ADMIN_NEED_BACKEND, reap_options, reap_run, reap_failed, NULL},
+    {"backup",
+     "write a backup of every container to DIR/NAME/ (what export\n"
+     "streams), keeping the newest --keep of each (for a timer)",
+     ADMIN_NEED_BACKEND, backup_options, backup_run, backup_failed, "DIR"},
     {"audit keygen",
      "make the audit trail's signing key (at install; every operation\n"
      "is refused until it exists)",

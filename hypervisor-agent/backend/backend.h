@@ -112,6 +112,20 @@ struct backend_snapshot {
 };
 #define BACKEND_SNAPSHOTS_MAX 1000
 
+/*
+ * What export_backup streams to, and how long it may take.  write gets the
+ * backup's bytes in order (false stops the export: the call then fails);
+ * tick is called every few seconds while the backend packs (so the agent
+ * can tell the gateway it is alive).  format says what the bytes are.
+ */
+struct backend_export {
+    int timeout_s; /* for packing, and again for streaming */
+    bool (*write)(void *ctx, const void *bytes, size_t len);
+    void (*tick)(void *ctx);
+    void *ctx;
+    char format[48]; /* out: e.g. "lxd-backup, gzip (lxc import)" */
+};
+
 /* An image as image_info and import_image report it. */
 struct backend_image {
     char fingerprint[72];
@@ -232,6 +246,15 @@ struct backend_ops {
     /* CT_ERR_NOT_FOUND when there is no such snapshot. */
     enum ct_err (*snapshot_delete)(void *h, const char *name, const char *snap,
                                    struct ct_error *err);
+    /*
+     * A compressed backup of the instance (files and configuration, no
+     * snapshots), in the backend's own import format, streamed to ex->write.
+     * Nothing of it stays on the host afterwards, on success or failure
+     * (LXD: the backup carries an expiry, so even a killed agent's is
+     * removed).  NULL: the backend cannot export.
+     */
+    enum ct_err (*export_backup)(void *h, const char *name, struct backend_export *ex,
+                                 struct ct_error *err);
 };
 
 /* The backend called name in the table, or NULL. */

@@ -49,7 +49,15 @@ struct body {
     const void *data;
     size_t len;
     FILE *file; /* when not NULL: streamed, len bytes */
+    /* When not NULL: a successful answer's body goes here, not to reply (an HTTP error fails). */
+    const struct lxd_sink *sink;
 };
+
+static size_t on_sink(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    const struct lxd_sink *sink = userdata;
+    return sink->write(sink->ctx, data, size * nmemb) ? size * nmemb : 0;
+}
 
 static enum ct_err perform_body(struct lxd *lxd, const char *method, const char *path,
                                 struct curl_slist *headers, const struct body *body, long timeout_s,
@@ -71,8 +79,17 @@ static enum ct_err perform_body(struct lxd *lxd, const char *method, const char 
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    if (body->sink != NULL) {
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sink);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, body->sink);
+        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+        /* A stream that stalls for a minute is dead, whatever the overall timeout. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    }
     if (body->file != NULL) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_READDATA, body->file);
@@ -88,6 +105,9 @@ static enum ct_err perform_body(struct lxd *lxd, const char *method, const char 
         return ct_error_set(err, CT_ERR_TIMEOUT, "LXD did not answer %s %s within %lds", method,
                             path, timeout_s);
     }
+    if (cc == CURLE_WRITE_ERROR && body->sink != NULL) {
+        return ct_error_set(err, CT_ERR_BACKEND, "LXD %s %s: stopped by its reader", method, path);
+    }
     if (cc != CURLE_OK) {
         return ct_error_set(err, CT_ERR_BACKEND, "LXD %s %s: %s", method, path,
                             curl_easy_strerror(cc));
@@ -100,7 +120,7 @@ static enum ct_err perform(struct lxd *lxd, const char *method, const char *path
                            struct curl_slist *headers, const void *body, size_t len, long timeout_s,
                            struct buf *reply, long *status, struct ct_error *err)
 {
-    struct body b = {body, len, NULL};
+    struct body b = {body, len, NULL, NULL};
     return perform_body(lxd, method, path, headers, &b, timeout_s, reply, status, err);
 }
 
@@ -215,7 +235,7 @@ enum ct_err lxd_upload_wait(struct lxd *lxd, const char *path, struct curl_slist
         }
         goto out;
     }
-    struct body b = {NULL, (size_t)st.st_size, f};
+    struct body b = {NULL, (size_t)st.st_size, f, NULL};
     buf_init(&raw, LXD_REPLY_MAX);
     rc = perform_body(lxd, "POST", path, headers, &b, timeout_s, &raw, &http, err);
     if (rc == CT_OK) {
@@ -246,6 +266,14 @@ enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, stru
         rc = ct_error_set(err, CT_ERR_BACKEND, "LXD GET %s: HTTP %ld", path, http);
     }
     return rc;
+}
+
+enum ct_err lxd_get_stream(struct lxd *lxd, const char *path, int timeout_s,
+                           const struct lxd_sink *sink, struct ct_error *err)
+{
+    struct body b = {NULL, 0, NULL, sink};
+    long http = 0;
+    return perform_body(lxd, "GET", path, NULL, &b, timeout_s, NULL, &http, err);
 }
 
 /* Whether the reply names an operation path we may poll ("/1.0/operations/ID"). */
@@ -293,7 +321,9 @@ static enum ct_err wait_operation(struct lxd *lxd, const char *op, int timeout_s
         json_t *meta = json_object_get(reply, "metadata");
         json_int_t code = json_integer_value(json_object_get(meta, "status_code"));
         if (code == 200) {
-            *operation = json_incref(meta);
+            if (operation != NULL) {
+                *operation = json_incref(meta);
+            }
             json_decref(reply);
             return CT_OK;
         }

@@ -65,9 +65,25 @@ enum ct_err lxd_upload_wait(struct lxd *lxd, const char *path, struct curl_slist
 /* GET a raw (non-JSON) resource into out; CT_ERR_NOT_FOUND on HTTP 404. */
 enum ct_err lxd_get_raw(struct lxd *lxd, const char *path, struct buf *out, struct ct_error *err);
 
+/* Where a streamed answer goes: each piece in order; false stops the transfer. */
+struct lxd_sink {
+    bool (*write)(void *ctx, const void *bytes, size_t len);
+    void *ctx;
+};
+
+/*
+ * GET path and hand its body to sink as it arrives (a backup's export), for
+ * at most timeout_s seconds (and no more than a minute without a byte).  An
+ * HTTP error fails before any byte reaches the sink (CT_ERR_BACKEND); a sink
+ * that says stop makes it CT_ERR_BACKEND "stopped by its reader".
+ */
+enum ct_err lxd_get_stream(struct lxd *lxd, const char *path, int timeout_s,
+                           const struct lxd_sink *sink, struct ct_error *err);
+
 /*
  * Wait for the operation named by an "async" reply.  On success *operation
- * is the finished operation object (metadata of the wait reply).  A failed
+ * is the finished operation object (metadata of the wait reply; operation
+ * may be NULL when it is not wanted).  A failed
  * operation gives CT_ERR_BACKEND with its "err" text; a deadline passed
  * gives CT_ERR_TIMEOUT.
  */

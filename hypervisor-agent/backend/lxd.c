@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "clock.h"
+#include "lxd-backup.h"
 #include "lxd-client.h"
 #include "lxd-config.h"
 #include "lxd-doctor.h"
@@ -218,6 +219,13 @@ static enum ct_err lxd_backend_snapshot_delete(void *h, const char *name, const 
 {
     struct lxd_backend *b = h;
     return lxd_snapshot_delete(&b->lxd, name, snap, err);
+}
+
+static enum ct_err lxd_backend_export(void *h, const char *name, struct backend_export *ex,
+                                     struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    return lxd_backup_export(&b->lxd, name, ex, err);
 }
 
 static enum ct_err get_state(struct lxd_backend *b, const char *name, json_t **state, long *status,
@@ -723,4 +731,5 @@ const struct backend_ops backend_lxd = {
     .snapshot_list = lxd_backend_snapshot_list,
     .snapshot_restore = lxd_backend_snapshot_restore,
     .snapshot_delete = lxd_backend_snapshot_delete,
+    .export_backup = lxd_backend_export,
 };

@@ -54,6 +54,9 @@ enum ct_err op_snapshot(struct agent_ctx *ctx, const struct request *req, json_t
                         struct ct_error *err);
 enum ct_err op_snapshots(struct agent_ctx *ctx, const struct request *req, json_t **data,
                          struct ct_error *err);
+/* A backup of the caller's container streamed as data lines (op-export.c). */
+enum ct_err op_export(struct agent_ctx *ctx, const struct request *req, json_t **data,
+                      struct ct_error *err);
 enum ct_err op_templates(struct agent_ctx *ctx, const struct request *req, json_t **data,
                          struct ct_error *err);
 /* The caller's own audit records (op-history.c). */
