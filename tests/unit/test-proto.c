@@ -39,6 +39,50 @@ static void test_progress(void **state)
             "\"msg\":\"it \\\"broke\\\"\\n\"}\n");
 }
 
+/* A data line: its exact shape, and the bytes come back whole through the parser. */
+static void test_data_lines(void **state)
+{
+    (void)state;
+    FILE *f = capture();
+    assert_int_equal(proto_data(f, "\x00\xff ok", 5), 0);
+    done(f, "{\"v\":1,\"type\":\"data\",\"b64\":\"AP8gb2s=\"}\n");
+
+    static unsigned char big[PROTO_DATA_CHUNK], back[PROTO_DATA_CHUNK];
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = (unsigned char)(i * 7 + 3);
+    }
+    f = capture();
+    assert_int_equal(proto_data(f, big, sizeof(big)), 0);
+    assert_int_equal(proto_data(f, big, sizeof(big) + 1), -1); /* never more than a chunk */
+    fclose(f);
+    json_t *line = NULL;
+    size_t len = 0;
+    assert_int_equal(proto_parse_line(capture_text, capture_len - 1, &line), PROTO_LINE_DATA);
+    assert_int_equal(proto_data_decode(line, back, &len), 0);
+    assert_int_equal(len, sizeof(big));
+    assert_memory_equal(back, big, sizeof(big));
+    json_decref(line);
+    free(capture_text);
+    capture_text = NULL;
+
+    /* Not base64, or longer than a chunk's encoding: not the protocol. */
+    const char *bad = "{\"v\":1,\"type\":\"data\",\"b64\":\"AP8*\"}";
+    assert_int_equal(proto_parse_line(bad, strlen(bad), &line), PROTO_LINE_DATA);
+    assert_int_equal(proto_data_decode(line, back, &len), -1);
+    json_decref(line);
+    const char *no_b64 = "{\"v\":1,\"type\":\"data\",\"b64\":7}";
+    assert_int_equal(proto_parse_line(no_b64, strlen(no_b64), &line), PROTO_LINE_INVALID);
+    assert_null(line);
+    size_t huge_len = PROTO_DATA_CHUNK / 3 * 4 + 64;
+    char *huge = malloc(huge_len + 64);
+    assert_non_null(huge);
+    int at = snprintf(huge, 64, "{\"v\":1,\"type\":\"data\",\"b64\":\"");
+    memset(huge + at, 'A', huge_len);
+    memcpy(huge + at + huge_len, "\"}", 3);
+    assert_int_equal(proto_parse_line(huge, strlen(huge), &line), PROTO_LINE_INVALID);
+    free(huge);
+}
+
 static void test_results(void **state)
 {
     (void)state;
@@ -154,6 +198,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_results),
+        cmocka_unit_test(test_data_lines),
         cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_public_messages),
     };
