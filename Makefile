@@ -64,7 +64,7 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 GW_OBJ     := $(GW_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration valgrind install deb clean demo format fuzz lint bench
+.PHONY: all check unit pve-sim-selftest integration valgrind install deb clean demo format fuzz lint bench
 
 all: $(BUILD)/ctgate $(BUILD)/ctgate-keys $(BUILD)/ctgate-agent
 
@@ -100,7 +100,12 @@ bench: all $(BUILD)/ctgrig-enrol
 
 check:
 	$(MAKE) FAULT_INJECTION=1 unit
+	$(MAKE) pve-sim-selftest
 	$(MAKE) FAULT_INJECTION=1 integration
+
+# The Proxmox VE API double's own checks (tests/pve-sim/README.md), in memory.
+pve-sim-selftest:
+	python3 tests/pve-sim/selftest.py
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done

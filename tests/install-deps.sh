@@ -11,5 +11,5 @@ apt-get install -y \
     openssh-server openssh-client slapd ldap-utils openssl \
     lxd lxd-client btrfs-progs iptables dnsmasq-base \
     nginx libnginx-mod-stream fcgiwrap git tmux busybox-static \
-    curl jq ca-certificates procps iproute2 mmdebstrap debhelper lintian \
+    python3 curl jq ca-certificates procps iproute2 mmdebstrap debhelper lintian \
     clang libclang-rt-14-dev clang-tidy cppcheck

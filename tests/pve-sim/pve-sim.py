@@ -296,12 +296,15 @@ class LxdStore:
     kind = "lxd"
 
     def __init__(self, socket_path: str, profile: str, pool: str | None, prefix: str,
-                 timeout: int = 300):
+                 timeout: int = 300, by_hostname: bool = False):
         self.socket_path = socket_path
         self.profile = profile
         self.pool = pool
         self.prefix = prefix
         self.timeout = timeout
+        # Name each instance after its CT's hostname (so a test reaches it by the name the
+        # user chose, as on the LXD backend); PREFIX+vmid when it has none.
+        self.by_hostname = by_hostname
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 60) -> dict:
         conn = UnixHTTPConnection(self.socket_path, timeout)
@@ -342,8 +345,11 @@ class LxdStore:
     def name(self, vmid: int) -> str:
         return f"{self.prefix}{vmid}"
 
-    def create(self, vmid: int, alias: str, cores: int, memory_mb: int) -> str:
+    def create(self, vmid: int, alias: str, cores: int, memory_mb: int,
+               hostname: str | None = None) -> str:
         name = self.name(vmid)
+        if self.by_hostname and hostname and re.fullmatch(r"[a-z][a-z0-9-]{0,62}", hostname):
+            name = hostname
         body: dict[str, Any] = {
             "name": name, "type": "container",
             "source": {"type": "image", "alias": alias},
@@ -416,7 +422,7 @@ class LxdStore:
         """Instances a previous run of the sim left behind (they carry user.pve-sim.vmid)."""
         reply = self.call("GET", "/1.0/instances?recursion=1")
         return [i["name"] for i in reply.get("metadata") or []
-                if i.get("name", "").startswith(self.prefix) and
+                if (self.by_hostname or i.get("name", "").startswith(self.prefix)) and
                 "user.pve-sim.vmid" in (i.get("config") or {})]
 
 
@@ -431,7 +437,8 @@ class MemoryStore:
     def name(self, vmid: int) -> str:
         return f"mem-{vmid}"
 
-    def create(self, vmid: int, alias: str, cores: int, memory_mb: int) -> str:
+    def create(self, vmid: int, alias: str, cores: int, memory_mb: int,
+               hostname: str | None = None) -> str:
         return self.name(vmid)
 
     def start(self, name: str) -> None:
@@ -831,7 +838,7 @@ class Sim:
                 raise TaskFail("clone failed: source has no image (clone of a clone is not "
                                "simulated)")
             name = self.store.create(newid, alias, int(cfg.get("cores", 1)),
-                                     int(cfg.get("memory", 512)))
+                                     int(cfg.get("memory", 512)), cfg.get("hostname"))
             with self.lock:
                 self.cts[newid].instance = name
             task.log.append(f"cloned into {name}")
@@ -1656,6 +1663,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--lxd-profile", default="default")
     ap.add_argument("--lxd-pool", default=None)
     ap.add_argument("--lxd-prefix", default="pve-", help="instance name = PREFIX + vmid")
+    ap.add_argument("--lxd-name", choices=("vmid", "hostname"), default="vmid",
+                    help="name instances PREFIX+vmid, or after the CT's hostname (the rig)")
     ap.add_argument("--state", metavar="DIR", help="write DIR/state.json after each change")
     ap.add_argument("--auth-delay", type=float, default=3.0, help="seconds before a 401")
     ap.add_argument("--task-delay", action="append", type=parse_delay, default=[],
@@ -1675,7 +1684,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def make_store(a: argparse.Namespace) -> Any:
     if a.store == "memory":
         return MemoryStore(a.dhcp_delay)
-    store = LxdStore(a.lxd_socket, a.lxd_profile, a.lxd_pool, a.lxd_prefix)
+    store = LxdStore(a.lxd_socket, a.lxd_profile, a.lxd_pool, a.lxd_prefix,
+                     by_hostname=a.lxd_name == "hostname")
     for name in store.orphans():
         sys.stderr.write(f"pve-sim: deleting {name}, left by an earlier run\n")
         store.delete(name)
