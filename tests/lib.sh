@@ -142,8 +142,22 @@ lxd_instance_count() { # PREFIX -> number of instances whose name starts with it
     lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" '[.metadata[] | select(startswith($p))] | length'
 }
 lxd_config() { # NAME KEY -> the instance's config value ("null" when unset)
+    if [ "${CTGATE_BACKEND:-lxd}" = proxmox ] && [[ $2 == user.ctgate.* ]]; then
+        pve_meta "$1" "${2#user.ctgate.}" # ctgate's metadata is in the CT's description there
+        return
+    fi
     lxd_get "/1.0/instances/$1" | jq -r --arg k "$2" '.metadata.config[$k]'
 }
+# On the proxmox backend (the rig's pve-sim): KEY of the ctgate-metadata block in the description
+# of the CT whose hostname is NAME ("null" when unset), as the driver wrote it (pve-meta.h).
+pve_meta() { # NAME KEY
+    jq -r --arg h "$1" --arg k "$2" '
+        [.cts[] | select(.hostname == $h and .template == 0)][0].config.description // ""
+        | split("\n") | map(select(startswith($k + "="))) | .[0] // null
+        | if . == null then null else sub("^[^=]*="; "") end' "$CTGATE_PVE_STATE/state.json"
+}
+# The CTID of NAME on the proxmox backend ("null" when none).
+pve_ctid() { jq -r --arg h "$1" '[.cts[] | select(.hostname == $h and .template == 0)][0].vmid // null' "$CTGATE_PVE_STATE/state.json"; }
 lxd_state() { lxd_get "/1.0/instances/$1" | jq -r .metadata.status; } # NAME -> Running, Stopped, …
 # The agent's own commands (reconcile, reap, check-config) as its account runs them from cron.
 agent_cmd() { runuser -u "$CTGATE_AGENT_USER" -- "$CTGATE_RIG_DIR/bin/ctgate-agent" --config "$CTGATE_AGENT_CONF" "$@"; }

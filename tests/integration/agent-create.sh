@@ -25,12 +25,12 @@ check_eq "LXD says it runs" Running "$(jq -r .metadata.status <<<"$state")"
 ip=$(jq -r '[.metadata.network.eth0.addresses[] | select(.family=="inet")][0].address' <<<"$state")
 check "it has an IPv4 address on the rig's bridge" grep -q '^10\.213\.77\.' <<<"$ip"
 check_eq "the result reports that address" "$ip" "$(result_field "$TMP/c" .data.ipv4)"
-check_eq "owner stored as metadata" alice "$(jq -r '.metadata.config["user.ctgate.owner"]' <<<"$inst")"
+check_eq "owner stored as metadata" alice "$(lxd_config "$name" user.ctgate.owner)"
 check_eq "request id stored as metadata" "$(result_field "$TMP/c" .data.request_id)" \
-    "$(jq -r '.metadata.config["user.ctgate.request_id"]' <<<"$inst")"
-check_eq "template stored as metadata" busybox "$(jq -r '.metadata.config["user.ctgate.template"]' <<<"$inst")"
+    "$(lxd_config "$name" user.ctgate.request_id)"
+check_eq "template stored as metadata" busybox "$(lxd_config "$name" user.ctgate.template)"
 check "created time stored as metadata" grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T' \
-    <<<"$(jq -r '.metadata.config["user.ctgate.created"]' <<<"$inst")"
+    <<<"$(lxd_config "$name" user.ctgate.created)"
 check_eq "template limits applied" "1/128MiB" \
     "$(jq -r '.metadata.config["limits.cpu"] + "/" + .metadata.config["limits.memory"]' <<<"$inst")"
 check_not "no secret in the instance's config" grep -qF -- "$password" <<<"$inst"
@@ -59,7 +59,7 @@ create bob "$name" "$TMP/dup"
 check_eq "gives hostname_taken" hostname_taken "$(result_field "$TMP/dup" .error.code)"
 check_eq "exit code 5 (conflict)" 5 "$(cat "$TMP/dup.rc")"
 check_eq "alice's container is untouched" alice \
-    "$(lxd_get "/1.0/instances/$name" | jq -r '.metadata.config["user.ctgate.owner"]')"
+    "$(lxd_config "$name" user.ctgate.owner)"
 
 echo "delete $name"
 agent_send "$(req_named delete alice "$name")" "$TMP/d"

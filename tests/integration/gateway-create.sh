@@ -17,7 +17,7 @@ check "one plain line per step, no spinner" grep -qE '^  done   install your SSH
 check_not "no terminal control codes without a tty" grep -q $'\r\|\033' "$TMP/c1.out"
 check_eq "root password shown once" 1 "$(grep -cE '^  root password +[A-Za-z0-9]{20}$' "$TMP/c1.out")"
 check_eq "LXD: instance exists and runs" Running "$(lxd_get "/1.0/instances/$n1" | jq -r .metadata.status)"
-check_eq "LXD: owner is alice" alice "$(lxd_get "/1.0/instances/$n1" | jq -r '.metadata.config["user.ctgate.owner"]')"
+check_eq "LXD: owner is alice" alice "$(lxd_config "$n1" user.ctgate.owner)"
 ak=$(lxd_file "$n1" /home/alice/.ssh/authorized_keys)
 check "login key is in alice's authorized_keys inside" grep -qF "$alice_key" <<<"$ak"
 ip=$(lxd_get "/1.0/instances/$n1/state" | jq -r '.metadata.network.eth0.addresses[] | select(.family=="inet") | .address')
@@ -35,7 +35,7 @@ check_eq "stdout is exactly one JSON document" 1 "$(jq -c . "$TMP/c2.out" 2>/dev
 check_eq "json: ok" true "$(jq -r .ok "$TMP/c2.out")"
 check_eq "json: name" "$n2" "$(jq -r .data.name "$TMP/c2.out")"
 check "json: root password present" test -n "$(jq -r '.data.root_password // empty' "$TMP/c2.out")"
-check_eq "LXD: owner is bob" bob "$(lxd_get "/1.0/instances/$n2" | jq -r '.metadata.config["user.ctgate.owner"]')"
+check_eq "LXD: owner is bob" bob "$(lxd_config "$n2" user.ctgate.owner)"
 ak=$(lxd_file "$n2" /home/bob/.ssh/authorized_keys)
 check "--pubkey is the key installed" grep -qF "$alice_key bob-uses-this@laptop" <<<"$ak"
 check_not "the login key is not" grep -qF "$bob_key" <<<"$ak"
@@ -78,7 +78,7 @@ password_of bob > "$TMP/t2.in"
 gw_run "$TMP/t2" bob -T -- create --user bob --password-stdin --hostname "$n1"
 check_eq "hostname_taken: exit 5" 5 "$(cat "$TMP/t2.rc")"
 check "says the name is taken" grep -q "already taken" "$TMP/t2.err"
-check_eq "alice's container is untouched" alice "$(lxd_get "/1.0/instances/$n1" | jq -r '.metadata.config["user.ctgate.owner"]')"
+check_eq "alice's container is untouched" alice "$(lxd_config "$n1" user.ctgate.owner)"
 
 echo "-- list, info, delete: own containers only"
 gw_run "$TMP/l1" alice -T -- list --json
