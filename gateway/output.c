@@ -129,6 +129,16 @@ void output_limits(json_t *data)
     }
 }
 
+void output_ctid(json_t *data)
+{
+    json_int_t ctid = json_integer_value(json_object_get(data, "ctid"));
+    if (ctid > 0) {
+        char line[24];
+        snprintf(line, sizeof(line), "%lld", (long long)ctid);
+        output_field("ctid", line);
+    }
+}
+
 void output_instance(json_t *inst)
 {
     static const char *const keys[][2] = {
@@ -138,6 +148,9 @@ void output_instance(json_t *inst)
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         output_field(keys[i][1], json_string_value(json_object_get(inst, keys[i][0])));
+        if (i == 0) {
+            output_ctid(inst);
+        }
     }
     output_limits(inst);
     json_int_t port = json_integer_value(json_object_get(inst, "ssh_port"));

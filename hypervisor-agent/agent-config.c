@@ -414,6 +414,31 @@ static enum ct_err load_cooldown(const config_t *conf, struct agent_config *cfg,
     return CT_OK;
 }
 
+/* `ctids = [ MIN, MAX ]`: 100 <= MIN <= MAX <= 999999999 (Proxmox's vmid range). */
+static enum ct_err load_ctids(const config_t *conf, struct agent_config *cfg, struct ct_error *err)
+{
+    const config_setting_t *s = config_lookup(conf, "ctids");
+    cfg->ctid_min = AGENT_CTID_MIN_DEFAULT;
+    cfg->ctid_max = AGENT_CTID_MAX_DEFAULT;
+    if (s == NULL) {
+        return CT_OK;
+    }
+    const config_setting_t *lo = config_setting_get_elem(s, 0);
+    const config_setting_t *hi = config_setting_get_elem(s, 1);
+    if (!config_setting_is_array(s) || config_setting_length(s) != 2 || lo == NULL || hi == NULL ||
+        config_setting_type(lo) != CONFIG_TYPE_INT || config_setting_type(hi) != CONFIG_TYPE_INT ||
+        config_setting_get_int(lo) < 100 || config_setting_get_int(hi) > 999999999 ||
+        config_setting_get_int(lo) > config_setting_get_int(hi)) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "line %d: 'ctids' must be [ MIN, MAX ] with 100 <= MIN <= MAX <= "
+                            "999999999",
+                            config_setting_source_line(s));
+    }
+    cfg->ctid_min = config_setting_get_int(lo);
+    cfg->ctid_max = config_setting_get_int(hi);
+    return CT_OK;
+}
+
 #define EXPORT_MAX_SIZE_DEFAULT "4G"
 
 static enum ct_err load_export(const config_t *conf, struct export_config *x, struct ct_error *err)
@@ -489,6 +514,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     }
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
         (rc = load_cooldown(&conf, cfg, err)) != CT_OK ||
+        (rc = load_ctids(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_services(&conf, cfg, err)) != CT_OK ||

@@ -182,12 +182,18 @@ struct agent_config {
     struct policy_config policy;
     struct directory_config directory; /* identity.c loads it */
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
+    long long ctid_min; /* `ctids = [ MIN, MAX ]`: the numbers containers get (registry.h) */
+    long long ctid_max;
     struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
     struct deploy_config deploy; /* `deploy` (deploy-config.h): create --repo */
     struct export_config export; /* `export` and `backup` */
 };
 
 #define AGENT_REUSE_COOLDOWN_DEFAULT_S 3600
+/* Proxmox VE's own next-id range is 100 ... 999999999; ctgate's default keeps clear of the low ids
+   people give by hand. */
+#define AGENT_CTID_MIN_DEFAULT 10000
+#define AGENT_CTID_MAX_DEFAULT 999999
 
 enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct ct_error *err);
 void agent_config_free(struct agent_config *cfg);

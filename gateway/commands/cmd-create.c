@@ -56,6 +56,7 @@ static void print_summary(const struct session *s, json_t *data, const void *ctx
            repeated ? " (made by the first create with this request id; nothing new was made)"
                     : "");
     output_field("name", name);
+    output_ctid(data);
     output_field("address", ip);
     output_field("login", ssh[0] ? ssh : NULL);
     output_field("host key", json_string_value(json_object_get(data, "ssh_host_key")));

@@ -46,15 +46,19 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
         printf("You have no containers.  Create one with: ssh -t create-container@GATEWAY\n");
         return;
     }
-    printf("%-24s %-8s %-15s %-22s %-12s %-20s %s\n", "NAME", "STATE", "ADDRESS", "PORTS",
-           "TEMPLATE", "CREATED", "EXPIRES");
+    printf("%-24s %-9s %-8s %-15s %-22s %-12s %-20s %s\n", "NAME", "CTID", "STATE", "ADDRESS",
+           "PORTS", "TEMPLATE", "CREATED", "EXPIRES");
     size_t i;
     json_t *c;
     json_array_foreach (list, i, c) {
-        char n[64], st[16], ip[48], t[40], cr[40], ex[40], ports[160];
+        char n[64], id[24] = "-", st[16], ip[48], t[40], cr[40], ex[40], ports[160];
+        json_int_t ctid = json_integer_value(json_object_get(c, "ctid"));
+        if (ctid > 0) {
+            snprintf(id, sizeof(id), "%lld", (long long)ctid);
+        }
         ports_of(c, ports, sizeof(ports));
-        printf("%-24s %-8s %-15s %-22s %-12s %-20s %s\n",
-               output_clean(field(c, "name"), n, sizeof(n)),
+        printf("%-24s %-9s %-8s %-15s %-22s %-12s %-20s %s\n",
+               output_clean(field(c, "name"), n, sizeof(n)), id,
                output_clean(field(c, "state"), st, sizeof(st)),
                output_clean(field(c, "ipv4"), ip, sizeof(ip)), ports,
                output_clean(field(c, "template"), t, sizeof(t)),
@@ -66,7 +70,7 @@ static void print_list(const struct session *s, json_t *data, const void *ctx)
 const struct cmd_entry cmd_list_entry = {
     .name = "list",
     .args_usage = "",
-    .summary = "list your containers: state, address, ports, template, created, expires",
+    .summary = "list your containers: CTID, state, address, ports, template, created, expires",
     .max_args = 0,
     .needs_auth = true,
     .print = print_list,

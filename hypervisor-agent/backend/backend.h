@@ -42,6 +42,7 @@ struct backend_instance {
     char memory[24];
     char disk[24];
     char description[CT_DESCRIPTION_MAX + 1]; /* create --description, "" when none */
+    long long ctid; /* its number on the site (backend_create.ctid); 0: none */
     bool managed; /* carries ctgate metadata */
 };
 
@@ -59,6 +60,14 @@ struct backend_create {
      * said yes.  NULL: none.
      */
     const struct size_spec *limits;
+    /*
+     * The CTID the registry reserved with the name (0: none), kept with the
+     * instance (LXD: in its metadata; Proxmox: it is the vmid).  A backend
+     * that must use another number (the id was taken outside ctgate) says
+     * which in *ctid_out; otherwise it leaves *ctid_out alone.
+     */
+    long long ctid;
+    long long *ctid_out;
 };
 
 struct backend_exec {

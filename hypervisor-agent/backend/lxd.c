@@ -118,6 +118,11 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (a->description != NULL) {
         json_object_set_new(config, "user.ctgate.description", json_string(a->description));
     }
+    if (a->ctid > 0) {
+        char ctid[24];
+        snprintf(ctid, sizeof(ctid), "%lld", a->ctid);
+        json_object_set_new(config, "user.ctgate.ctid", json_string(ctid));
+    }
     add_limits(config, a->limits);
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:o}}", "name", a->name,
                              "type", "container", "source", "type", "image", "alias",
@@ -590,6 +595,12 @@ static void instance_from_json(json_t *inst, struct backend_instance *out)
         if (v != NULL) {
             str_copy(map[i].dst, map[i].len, v);
         }
+    }
+    /* Set through LXD's API by ctgate alone: digits, or it reads as none. */
+    const char *ctid = json_string_value(json_object_get(config, "user.ctgate.ctid"));
+    if (ctid != NULL && ctid[0] != '\0' && strlen(ctid) <= 9 &&
+        strspn(ctid, "0123456789") == strlen(ctid)) {
+        out->ctid = strtoll(ctid, NULL, 10);
     }
     const char *disk = json_string_value(
         json_object_get(json_object_get(json_object_get(inst, "expanded_devices"), "root"), "size"));

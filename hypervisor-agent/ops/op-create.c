@@ -42,6 +42,7 @@ struct create_ctx {
     char home[CT_UID_MAX + 16];
     char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
     struct reserve_claim ports; /* external ports asked for and (after reserve) given */
+    long long ctid;             /* the CTID the backend gave it (the reserved one, mostly) */
     struct size_spec limits;    /* resolved by policy_resolve_size */
     char expires[32];           /* RFC 3339, "" for never */
     int http_port;              /* the app's port inside */
@@ -119,8 +120,16 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .expires = c->expires[0] != '\0' ? c->expires : NULL,
         .description = c->req->param[CT_P_DESCRIPTION].text,
         .limits = &c->limits,
+        .ctid = c->ports.ctid,
+        .ctid_out = &c->ctid,
     };
-    return a->backend->create(a->handle, &args, err);
+    c->ctid = c->ports.ctid;
+    enum ct_err rc = a->backend->create(a->handle, &args, err);
+    if (rc == CT_OK && c->ctid != c->ports.ctid) {
+        /* The backend had to give it another number (a Proxmox id taken meanwhile). */
+        rc = registry_set_ctid(a->cfg->state_dir, c->req->hostname, c->request_id, c->ctid, err);
+    }
+    return rc;
 }
 
 static void undo_clone(void *p)
@@ -592,6 +601,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.quota_containers = quota.containers;
     c.ports.quota_memory_bytes = quota.memory_bytes;
     c.ports.reuse_cooldown_s = ctx->cfg->reuse_cooldown_s;
+    c.ports.ctid_min = ctx->cfg->ctid_min;
+    c.ports.ctid_max = ctx->cfg->ctid_max;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
     const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];
@@ -656,6 +667,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
             rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
         } else {
             add_limits(*data, &c);
+            if (c.ctid != 0) {
+                json_object_set_new(*data, "ctid", json_integer(c.ctid));
+            }
             if (req->param[CT_P_DESCRIPTION].set) {
                 json_object_set_new(*data, "description",
                                     json_string(req->param[CT_P_DESCRIPTION].text));

@@ -91,11 +91,15 @@ static const char *or_null(const char *s)
 
 json_t *ops_instance_json(const struct backend_instance *inst)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:{s:s?, s:s?, s:s?}, s:s*}",
+    json_t *obj = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:{s:s?, s:s?, s:s?}, s:s*}",
                      "name", inst->name, "state", inst->state, "ipv4", or_null(inst->ipv4),
                      "owner", inst->owner, "template", inst->template_name, "created",
                      inst->created, "request_id", inst->request_id, "expires",
                      or_null(inst->expires), "limits", "cpu", or_null(inst->cpu), "memory",
                      or_null(inst->memory), "disk", or_null(inst->disk), "description",
                      or_null(inst->description));
+    if (obj != NULL && inst->ctid > 0) {
+        json_object_set_new(obj, "ctid", json_integer(inst->ctid));
+    }
+    return obj;
 }

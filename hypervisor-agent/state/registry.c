@@ -143,6 +143,7 @@ struct reservation {
     struct reserve_claim *claim;    /* reserve only; may be NULL */
     const char *ipv4;               /* set_address only */
     int http_port;
+    long long ctid; /* set_ctid only */
     const struct procid *worker; /* mark_deleting only */
 };
 
@@ -235,6 +236,7 @@ static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
     string_of(json_object_get(e, "reserved"), out->reserved, sizeof(out->reserved));
     out->memory_bytes = memory_of(e);
     out->ssh_port = int_of(json_object_get(e, "ssh_port"));
+    out->ctid = json_integer_value(json_object_get(e, "ctid"));
     string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
     out->http_port = int_of(json_object_get(e, "http_port"));
     protocols_of(json_object_get(e, "protocols"), out);
@@ -427,6 +429,46 @@ static enum ct_err choose_ports(json_t *names, json_t *cooling, const char *owne
     return CT_OK;
 }
 
+static bool ctid_held(json_t *names, long long ctid)
+{
+    const char *name;
+    json_t *entry;
+    json_object_foreach (names, name, entry) {
+        if (json_integer_value(json_object_get(entry, "ctid")) == ctid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The claim's CTID: from the document's next_ctid (kept in the file, so
+ * numbers are not reused while the range lasts) up, then from the range's
+ * start; the first no entry holds.
+ */
+static enum ct_err choose_ctid(json_t *doc, json_t *names, struct reserve_claim *c,
+                               struct ct_error *err)
+{
+    c->ctid = 0;
+    if (c->ctid_min <= 0 || c->ctid_max < c->ctid_min) {
+        return CT_OK;
+    }
+    long long next = json_integer_value(json_object_get(doc, "next_ctid"));
+    if (next < c->ctid_min || next > c->ctid_max) {
+        next = c->ctid_min;
+    }
+    long long span = c->ctid_max - c->ctid_min + 1;
+    for (long long i = 0; i < span; i++) {
+        long long id = c->ctid_min + (next - c->ctid_min + i) % span;
+        if (!ctid_held(names, id)) {
+            c->ctid = id;
+            return CT_OK;
+        }
+    }
+    return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free CTID in %lld-%lld", c->ctid_min,
+                        c->ctid_max);
+}
+
 /* Would one more entry of owner with this memory stay within the claim's quota? */
 static enum ct_err check_quota(json_t *names, const char *owner, const struct reserve_claim *c,
                                struct ct_error *err)
@@ -501,7 +543,8 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
     }
     if (r->claim != NULL &&
         (check_quota(names, r->owner, r->claim, err) != CT_OK ||
-         choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK)) {
+         choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK ||
+         choose_ctid(doc, names, r->claim, err) != CT_OK)) {
         return err->code;
     }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
@@ -509,6 +552,10 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
     if (entry != NULL && r->claim != NULL) {
         if (r->claim->ssh_port != 0) {
             json_object_set_new(entry, "ssh_port", json_integer(r->claim->ssh_port));
+        }
+        if (r->claim->ctid != 0) {
+            json_object_set_new(entry, "ctid", json_integer(r->claim->ctid));
+            json_object_set_new(doc, "next_ctid", json_integer(r->claim->ctid + 1));
         }
         if (r->claim->memory_bytes != 0) {
             json_object_set_new(entry, "memory_bytes", json_integer(r->claim->memory_bytes));
@@ -613,6 +660,31 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
     }
     *changed = true;
     return CT_OK;
+}
+
+static enum ct_err set_ctid(json_t *names, const void *arg, bool *changed, struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = held_entry(names, r, err);
+    if (entry == NULL) {
+        return err->code;
+    }
+    if (json_integer_value(json_object_get(entry, "ctid")) == r->ctid) {
+        return CT_OK;
+    }
+    if (ctid_held(names, r->ctid)) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "CTID %lld is another container's", r->ctid);
+    }
+    json_object_set_new(entry, "ctid", json_integer(r->ctid));
+    *changed = true;
+    return CT_OK;
+}
+
+enum ct_err registry_set_ctid(const char *dir, const char *hostname, const char *request_id,
+                              long long ctid, struct ct_error *err)
+{
+    struct reservation r = {.hostname = hostname, .request_id = request_id, .ctid = ctid};
+    return registry_update(dir, set_ctid, &r, err);
 }
 
 enum ct_err registry_set_address(const char *dir, const char *hostname, const char *request_id,

@@ -36,8 +36,19 @@ struct port_range {
 
 #define REGISTRY_PROTOCOLS_MAX PROTOCOLS_PER_CREATE_MAX
 
-/* What one create claims: its external ports (and, out, what it got) and memory under a quota. */
+/*
+ * What one create claims: its CTID, its external ports (and, out, what it
+ * got) and memory under a quota.
+ */
 struct reserve_claim {
+    /*
+     * The CTID range (min == 0: none).  The next number after the last one
+     * given that no entry holds, wrapping once: a freed CTID comes back only
+     * after the whole range has been used.
+     */
+    long long ctid_min;
+    long long ctid_max;
+    long long ctid; /* out, 0 when none */
     struct port_range ssh;   /* ssh.min == 0: no SSH port */
     struct port_range proto; /* range for the protocols below */
     size_t nproto;
@@ -90,6 +101,7 @@ struct registry_entry {
     char reserved[32];    /* RFC 3339 time of the reservation */
     long long memory_bytes; /* counted by quotas; 0: none */
     int ssh_port;         /* external SSH port; 0: none */
+    long long ctid;       /* the container's number on the site; 0: none (made before CTIDs) */
     char ipv4[48];        /* where it answers; "" until published */
     int http_port;        /* the app's port inside, with ipv4 */
     size_t nprotocols;
@@ -130,6 +142,13 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,
                                  const char *request_id, const char *ipv4, int http_port,
                                  struct ct_error *err);
+/*
+ * The backend gave the container another CTID than the one reserved (a
+ * Proxmox id taken meanwhile by somebody else): record it.  Only the holder
+ * (request_id) may; CT_ERR_INTERNAL when another entry holds ctid.
+ */
+enum ct_err registry_set_ctid(const char *state_dir, const char *hostname, const char *request_id,
+                              long long ctid, struct ct_error *err);
 /* Mark the entry of hostname as being deleted by worker (so a crash can be told apart). */
 enum ct_err registry_mark_deleting(const char *state_dir, const char *hostname,
                                    const struct procid *worker, struct ct_error *err);

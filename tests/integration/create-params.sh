@@ -116,7 +116,7 @@ check "as text" grep -qE "sizes +small, medium \(default small\)" "$TMP/tt.out"
 gw_run "$TMP/p" alice -T -- protocols --json
 check "protocols lists the catalogue" jq_true '.data.protocols == [{"name":"echo","port":7,"transport":"tcp"},{"name":"echo-udp","port":7,"transport":"udp"}]' "$TMP/p.out"
 gw_run "$TMP/l" alice -T -- list
-check "list shows ports and expiry" grep -qE "^$b +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/l.out"
+check "list shows ports and expiry" grep -qE "^$b +[0-9]+ +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/l.out"
 
 echo "-- --description: stored on the instance, shown by info and list --json; its rules at the gateway"
 d=$(name_for pd)
@@ -134,7 +134,7 @@ gw_run "$TMP/dl" alice -T -- list --json
 check "list --json shows it" jq_true --arg n "$d" --arg d "$desc" '.data.containers[] | select(.name == $n) | .description == $d' "$TMP/dl.out"
 check "list --json: none where none was given" jq_true --arg n "$b" '.data.containers[] | select(.name == $n) | has("description") | not' "$TMP/dl.out"
 gw_run "$TMP/dlt" alice -T -- list
-check "the list table is as before" grep -qE "^$d +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/dlt.out"
+check "the list table is as before" grep -qE "^$d +[0-9]+ +Running +[0-9.]+ +ssh:[0-9]+ +busybox +[0-9TZ:-]+ +[0-9TZ:-]+$" "$TMP/dlt.out"
 e=$(name_for pe)
 created "$e"
 CT_DESCRIPTION="from the variable" gw_run "$TMP/e" alice -T -o SendEnv=CT_DESCRIPTION -- create --hostname "$e" --json

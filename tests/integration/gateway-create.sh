@@ -41,6 +41,24 @@ check "--pubkey is the key installed" grep -qF "$alice_key bob-uses-this@laptop"
 check_not "the login key is not" grep -qF "$bob_key" <<<"$ak"
 check_not "the password never reaches the output" grep -qF "$(password_of bob)" "$TMP/c2.out" "$TMP/c2.err"
 
+echo "-- every container has a CTID: in the summary, info, list, --json, the registry and LXD"
+ctid1=$(sed -nE 's/^  ctid +([0-9]+)$/\1/p' "$TMP/c1.out")
+ctid2=$(jq -r .data.ctid "$TMP/c2.out")
+check "the summary shows alice's CTID" test -n "$ctid1"
+check "bob's --json has his, another number" test "$ctid2" -gt 0 -a "$ctid2" != "$ctid1"
+check_eq "the registry holds it with the name" "$ctid2" "$(jq -r --arg h "$n2" '.hostnames[$h].ctid' "$CTGATE_AGENT_STATE/registry.json")"
+if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
+    check_eq "it is the Proxmox vmid" "$ctid2" "$(pve_ctid "$n2")"
+else
+    check_eq "LXD keeps it in the instance's metadata" "$ctid1" "$(lxd_config "$n1" user.ctgate.ctid)"
+fi
+gw_run "$TMP/ci" alice -T -- info "$n1"
+check "info shows it" grep -qE "^  ctid +$ctid1$" "$TMP/ci.out"
+gw_run "$TMP/cl" alice -T -- list --json
+check_eq "list --json has it" "$ctid1" "$(jq -r --arg n "$n1" '.data.containers[] | select(.name == $n) | .ctid' "$TMP/cl.out")"
+gw_run "$TMP/clt" alice -T -- list
+check "the list table has a CTID column" grep -qE "^$n1 +$ctid1 +Running " "$TMP/clt.out"
+
 echo "-- flag beats variable; upper case is lowered"
 n3=$(name_for prec)
 CREATED_NAMES+=("$n3")

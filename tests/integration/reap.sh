@@ -38,7 +38,7 @@ check_eq "the other one is untouched" Running "$(lxd_state "$b")"
 agent_cmd reap >"$TMP/r1b.out" 2>&1
 check_not "a stopped one is not stopped again" grep -q "$a" "$TMP/r1b.out"
 gw_run "$TMP/l" alice -T -- list
-check "its owner sees it stopped, with its expiry" grep -qE "^$a +Stopped .* $(lxd_config "$a" user.ctgate.expires)$" "$TMP/l.out"
+check "its owner sees it stopped, with its expiry" grep -qE "^$a +[0-9]+ +Stopped .* $(lxd_config "$a" user.ctgate.expires)$" "$TMP/l.out"
 
 echo "-- expired 2 hours ago (past the 1h grace): deleted"
 set_expires "$a" "$(ago '2 hours')"

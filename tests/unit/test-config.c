@@ -97,6 +97,15 @@ static void test_bad_configs(void **state)
     assert_int_equal(load_text("reuse_cooldown = \"soon\";" T1, &err), CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "reuse_cooldown"));
     assert_int_equal(load_text("reuse_cooldown = -1;" T1, &err), CT_ERR_CONFIG);
+    /* ctids: [ MIN, MAX ] inside Proxmox's vmid range, MIN <= MAX */
+    assert_int_equal(load_text("ctids = [ 99, 1000 ];" T1, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "'ctids' must be [ MIN, MAX ]"));
+    assert_int_equal(load_text("ctids = [ 2000, 1000 ];" T1, &err), CT_ERR_CONFIG);
+    assert_int_equal(load_text("ctids = [ 1000 ];" T1, &err), CT_ERR_CONFIG);
+    assert_int_equal(load_text("ctids = [ 100, 1000000000 ];" T1, &err), CT_ERR_CONFIG);
+    assert_int_equal(load_text("export = { max_size = \"lots\"; };" T1, &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "export.max_size"));
+    assert_int_equal(load_text("backup = { keep = 0; };" T1, &err), CT_ERR_CONFIG);
     struct agent_config cfg;
     assert_int_equal(agent_config_load("/nonexistent/agent.conf", &cfg, &err), CT_ERR_CONFIG);
 }

@@ -321,6 +321,46 @@ static void test_cooldown(void **state)
 }
 
 /* Values that do not fit read as empty; a name that could never be reserved is left out. */
+/* CTIDs: distinct, not reused while the range lasts, wrapping to a free one, a full range refused. */
+static void test_ctids(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    const char *t = "2026-01-01T00:00:00Z";
+    struct reserve_claim a = {.ctid_min = 100, .ctid_max = 102};
+    struct reserve_claim b = a, c = a, d = a, e = a;
+    assert_int_equal(registry_reserve(dir, "a", "alice", "req-0000a", t, &a, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "b", "alice", "req-0000b", t, &b, &err), CT_OK);
+    assert_int_equal(a.ctid, 100);
+    assert_int_equal(b.ctid, 101);
+    assert_int_equal(registry_release(dir, "a", NULL, &err), CT_OK);
+    /* 100 is free again, but the next number is 102: freed ones wait for the wrap. */
+    assert_int_equal(registry_reserve(dir, "c", "alice", "req-0000c", t, &c, &err), CT_OK);
+    assert_int_equal(c.ctid, 102);
+    assert_int_equal(registry_reserve(dir, "d", "alice", "req-0000d", t, &d, &err), CT_OK);
+    assert_int_equal(d.ctid, 100);
+    assert_int_equal(registry_reserve(dir, "e", "alice", "req-0000e", t, &e, &err),
+                     CT_ERR_NOT_ALLOWED);
+    assert_non_null(strstr(err.detail, "no free CTID in 100-102"));
+    struct registry_entry entry;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "c", &entry, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(entry.ctid, 102);
+    /* The backend gave c another number: only its holder may record it, and not a taken one. */
+    assert_int_equal(registry_set_ctid(dir, "c", "req-0000c", 101, &err), CT_ERR_INTERNAL);
+    assert_int_equal(registry_set_ctid(dir, "c", "req-other", 150, &err), CT_ERR_INTERNAL);
+    assert_int_equal(registry_set_ctid(dir, "c", "req-0000c", 150, &err), CT_OK);
+    assert_int_equal(registry_lookup(dir, "c", &entry, &found, &err), CT_OK);
+    assert_int_equal(entry.ctid, 150);
+    /* Without a range: no CTID. */
+    assert_int_equal(registry_reserve(dir, "f", "alice", "req-0000f", t, &(struct reserve_claim){0},
+                                      &err),
+                     CT_OK);
+    assert_int_equal(registry_lookup(dir, "f", &entry, &found, &err), CT_OK);
+    assert_int_equal(entry.ctid, 0);
+}
+
 static void test_parse_odd_values(void **state)
 {
     (void)state;
@@ -385,6 +425,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_and_settle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cooldown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ctids, setup, teardown),
         cmocka_unit_test(test_parse_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
