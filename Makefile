@@ -110,8 +110,11 @@ pve-sim-selftest:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
 
+# Every suite on LXD, then the backend-independent ones (and proxmox.sh) on the proxmox
+# backend against tests/pve-sim; the rig is left on LXD by the next plain `tests/rig.sh up`.
 integration: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
+	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) CTGATE_BACKEND=proxmox tests/run-integration.sh
 
 valgrind:
 	$(MAKE) FAULT_INJECTION=1 SANITIZE=0 valgrind-unit
