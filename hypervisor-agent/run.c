@@ -256,7 +256,7 @@ enum ct_err run_argv_io(char *const argv[], struct run_io *io, struct ct_error *
         nanosleep(&pause, NULL);
     }
     finish_excerpt(io);
-    if (io->overflow) {
+    if (io->overflow && io->out != NULL) {
         rc = ct_error_set(err, CT_ERR_BACKEND, "%s: its output is larger than %zu bytes", argv[0],
                           io->out->max);
     } else if (killed) {

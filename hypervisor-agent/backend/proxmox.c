@@ -573,17 +573,17 @@ static enum ct_err backend_exec(void *h, const char *name, struct backend_exec *
     struct pve_backend *b = h;
     struct pve_ct ct;
     const char **args = NULL;
-    char strings[96];
+    char strings[96]; /* args points into it until pve_pct_run returns */
 
     ex->exit_status = -1;
     ex->stderr_excerpt[0] = '\0';
     ex->timed_out = false;
     ex->still_running = false;
     enum ct_err rc = pve_find_ct(b, name, &ct, err);
-    if (rc == CT_OK) {
-        rc = exec_args(&ct, ex, strings, sizeof(strings), &args, err);
-    }
     if (rc != CT_OK) {
+        return rc;
+    }
+    if ((rc = exec_args(&ct, ex, strings, sizeof(strings), &args, err)) != CT_OK) {
         return rc;
     }
     struct run_io io = {

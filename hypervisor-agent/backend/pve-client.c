@@ -71,8 +71,11 @@ static void printable(const char *text, size_t n, char *out, size_t len)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && text[i] != '\n' && text[i] != '\r' && o + 1 < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        out[o++] = (c < ' ' || c > '~') ? '?' : (char)c;
+        char c = text[i];
+        if (c < ' ' || c > '~') {
+            c = '?';
+        }
+        out[o++] = c;
     }
     while (o > 0 && out[o - 1] == ' ') {
         o--;
@@ -298,7 +301,7 @@ enum ct_err pve_call(struct pve *p, const char *method, const char *path,
     }
     p->message[0] = '\0';
     p->reason[0] = '\0';
-    buf_init(&form, 512 * 1024);
+    buf_init(&form, (size_t)512 * 1024);
     buf_init(&raw, PVE_REPLY_MAX);
     if ((rc = encode_params(p, params, nparams, &form, err)) != CT_OK) {
         goto out;
@@ -427,9 +430,8 @@ enum ct_err pve_task_wait(struct pve *p, const char *upid, int timeout_s, struct
         json_t *data = NULL;
         long status = 0;
         rc = pve_call(p, "GET", path, NULL, 0, &data, &status, err);
-        if (rc == CT_ERR_BACKEND && status == 400 && early++ < TASK_EARLY_400_MAX) {
-            rc = CT_OK; /* a task just started may not be known yet */
-        } else if (rc != CT_OK) {
+        bool too_early = rc == CT_ERR_BACKEND && status == 400 && early++ < TASK_EARLY_400_MAX;
+        if (rc != CT_OK && !too_early) { /* a task just started may not be known yet */
             break;
         } else {
             const char *s = json_string_value(json_object_get(data, "status"));

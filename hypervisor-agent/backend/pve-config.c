@@ -31,8 +31,9 @@ static bool url_ok(const char *url)
     }
     if (*host == ':') {
         size_t digits = strspn(host + 1, "0123456789");
-        return digits >= 1 && digits <= 5 && host[1 + digits] == '\0' && atoi(host + 1) > 0 &&
-               atoi(host + 1) < 65536;
+        long port = strtol(host + 1, NULL, 10);
+        return digits >= 1 && digits <= 5 && host[1 + digits] == '\0' && port > 0 &&
+               port < 65536;
     }
     return *host == '\0' && url[8] != '\0' && url[8] != '.' && url[8] != '-';
 }

@@ -16,7 +16,7 @@ void pve_tag_normalise(const char *in, char *out, size_t len)
     for (size_t i = 0; in[i] != '\0' && o + 1 < len; i++) {
         char c = in[i];
         if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a');
+            c = (char)(c | 0x20);
         }
         bool first_ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
         bool ok = first_ok || c == '-' || c == '+' || c == '.';
@@ -29,7 +29,10 @@ void pve_tag_normalise(const char *in, char *out, size_t len)
                 break;
             }
         }
-        out[o++] = ok ? c : '_';
+        if (!ok) {
+            c = '_';
+        }
+        out[o++] = c;
     }
     if (len > 0) {
         out[o] = '\0';
@@ -44,7 +47,7 @@ static int by_string(const void *a, const void *b)
 void pve_tags_make(const char *owner, const char *template_name, char *out, size_t len)
 {
     char t[3][80];
-    const char *sorted[3];
+    const char *sorted[3] = {NULL, NULL, NULL};
     size_t n = 0;
     pve_tag_normalise(PVE_TAG, t[0], sizeof(t[0]));
     pve_tag_normalise(owner, t[1], sizeof(t[1]));

@@ -51,11 +51,11 @@ bool pve_net0_parse(const char *net0, struct pve_net0 *out)
 static size_t held_addresses(json_t *iface, char held[HELD_MAX][48], bool *bad)
 {
     size_t n = 0;
-    size_t i;
-    json_t *a;
     json_t *list = json_object_get(iface, "ip-addresses");
     *bad = false;
     if (json_is_array(list)) {
+        size_t i;
+        json_t *a;
         json_array_foreach (list, i, a) {
             const char *type = json_string_value(json_object_get(a, "ip-address-type"));
             const char *ip = json_string_value(json_object_get(a, "ip-address"));

@@ -42,15 +42,17 @@ enum ct_err pve_snapshot_list(struct pve_backend *b, const char *name,
     *out = NULL;
     *n = 0;
     enum ct_err rc = pve_find_ct(b, name, &ct, err);
-    if (rc == CT_OK) {
-        pve_ct_path(&ct, "/snapshot", path, sizeof(path));
-        rc = pve_call(&b->pve, "GET", path, NULL, 0, &list, NULL, err);
-    }
     if (rc != CT_OK) {
         return rc;
     }
+    pve_ct_path(&ct, "/snapshot", path, sizeof(path));
+    if ((rc = pve_call(&b->pve, "GET", path, NULL, 0, &list, NULL, err)) != CT_OK) {
+        return rc;
+    }
     size_t count = json_array_size(list);
-    count = count > BACKEND_SNAPSHOTS_MAX ? BACKEND_SNAPSHOTS_MAX : count;
+    if (count > BACKEND_SNAPSHOTS_MAX) {
+        count = BACKEND_SNAPSHOTS_MAX;
+    }
     *out = calloc(count > 0 ? count : 1, sizeof(**out));
     if (*out == NULL) {
         json_decref(list);

@@ -1,0 +1,119 @@
+/*
+ * drive.c - drive the proxmox backend (hypervisor-agent/backend/proxmox.c)
+ * against tests/pve-sim (another branch's test double; see run.sh):
+ *
+ *   drive CONFIG create NAME       create (clone, config), start, wait for the address, get, list
+ *   drive CONFIG destroy NAME      destroy; then get must say not found
+ *   drive CONFIG get NAME          print state, owner, ctid
+ *   drive CONFIG list              print every ctgate CT
+ *
+ * Exit 0 on success, 1 with the error on stderr.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-config.h"
+#include "backend.h"
+
+static int fail(const char *what, const struct ct_error *err)
+{
+    char text[512];
+    ct_error_format(err, text, sizeof(text));
+    fprintf(stderr, "%s: %s (exit %d)\n", what, text, ct_err_exit(err->code));
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct agent_config cfg;
+    struct ct_error err = {0};
+    void *h = NULL;
+    int rc = 1;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 3) {
+        fprintf(stderr, "usage: drive CONFIG create|destroy|get|list [NAME]\n");
+        return 2;
+    }
+    if (agent_config_load(argv[1], &cfg, &err) != CT_OK) {
+        return fail("config", &err);
+    }
+    const struct backend_ops *ops = cfg.backend_ops;
+    if (ops->open(&cfg, &h, &err) != CT_OK) {
+        rc = fail("open", &err);
+        goto out;
+    }
+    const char *cmd = argv[2];
+    const char *name = argc > 3 ? argv[3] : "";
+    struct backend_instance inst;
+    if (strcmp(cmd, "create") == 0) {
+        struct size_spec limits = {2, 512LL * 1024 * 1024, 0};
+        struct backend_create a = {name, &cfg.templates[0], "alice", "req-drive-0001",
+                                   "2026-12-01T06:00:00Z", NULL, "a test CT", &limits};
+        char ip[48];
+        if (ops->create(h, &a, &err) != CT_OK) {
+            rc = fail("create", &err);
+            goto out;
+        }
+        if (ops->set_state(h, name, "start", &err) != CT_OK) {
+            rc = fail("start", &err);
+            goto out;
+        }
+        if (ops->set_state(h, name, "start", &err) != CT_OK) {
+            rc = fail("start again", &err);
+            goto out;
+        }
+        if (ops->wait_ipv4(h, name, 20, ip, sizeof(ip), &err) != CT_OK) {
+            rc = fail("wait_ipv4", &err);
+            goto out;
+        }
+        printf("address %s\n", ip);
+    } else if (strcmp(cmd, "destroy") == 0) {
+        if (ops->destroy(h, name, &err) != CT_OK) {
+            rc = fail("destroy", &err);
+            goto out;
+        }
+        if (ops->get(h, name, &inst, &err) != CT_ERR_NOT_FOUND) {
+            fprintf(stderr, "destroy: %s still there\n", name);
+            goto out;
+        }
+        if (ops->destroy(h, name, &err) != CT_OK) {
+            rc = fail("destroy again", &err);
+            goto out;
+        }
+        printf("destroyed %s\n", name);
+    } else if (strcmp(cmd, "list") == 0) {
+        struct backend_instance *all = NULL;
+        size_t n = 0;
+        if (ops->list(h, &all, &n, &err) != CT_OK) {
+            rc = fail("list", &err);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            printf("%s ctid=%lld state=%s owner=%s template=%s request=%s cpu=%s memory=%s "
+                   "description=%s\n",
+                   all[i].name, all[i].ctid, all[i].state, all[i].owner, all[i].template_name,
+                   all[i].request_id, all[i].cpu, all[i].memory, all[i].description);
+        }
+        free(all);
+    } else if (strcmp(cmd, "get") == 0) {
+        if (ops->get(h, name, &inst, &err) != CT_OK) {
+            rc = fail("get", &err);
+            goto out;
+        }
+        printf("%s ctid=%lld state=%s owner=%s ipv4=%s created=%s\n", inst.name, inst.ctid,
+               inst.state, inst.owner, inst.ipv4, inst.created);
+    } else {
+        fprintf(stderr, "unknown command %s\n", cmd);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (h != NULL) {
+        ops->close(h);
+    }
+    agent_config_free(&cfg);
+    return rc;
+}
