@@ -6,6 +6,10 @@
  *   drive CONFIG destroy NAME      destroy; then get must say not found
  *   drive CONFIG get NAME          print state, owner, ctid
  *   drive CONFIG list              print every ctgate CT
+ *   drive CONFIG exec NAME ARGV... run ARGV inside (stdin "from-stdin\n", env CTGATE_T=a b'c,
+ *                                  cwd /tmp); print the exit status and the stderr excerpt
+ *   drive CONFIG push NAME PATH TEXT   write TEXT to PATH (mode 0640) inside
+ *   drive CONFIG read NAME PATH    print PATH's content inside (exit 3: not found)
  *
  * Exit 0 on success, 1 with the error on stderr.
  */
@@ -98,6 +102,39 @@ int main(int argc, char **argv)
                    all[i].request_id, all[i].cpu, all[i].memory, all[i].description);
         }
         free(all);
+    } else if (strcmp(cmd, "exec") == 0 && argc > 4) {
+        static const char *const env[] = {"CTGATE_T=a b'c $(x)", NULL};
+        struct backend_exec ex = {.argv = (const char *const *)argv + 4,
+                                  .stdin_file = "from-stdin\n",
+                                  .stdin_len = 11,
+                                  .env = env,
+                                  .timeout_s = 3,
+                                  .cwd = "/tmp"};
+        enum ct_err e = ops->exec(h, name, &ex, &err);
+        printf("exit=%d stderr=%s timed_out=%d\n", ex.exit_status, ex.stderr_excerpt,
+               ex.timed_out);
+        if (e != CT_OK) {
+            rc = fail("exec", &err);
+            goto out;
+        }
+    } else if (strcmp(cmd, "push") == 0 && argc > 5) {
+        struct backend_file f = {argv[4], argv[5], strlen(argv[5]), 0640, 0, 0};
+        if (ops->push_file(h, name, &f, &err) != CT_OK) {
+            rc = fail("push", &err);
+            goto out;
+        }
+    } else if (strcmp(cmd, "read") == 0 && argc > 4) {
+        struct buf text;
+        buf_init(&text, 4096);
+        enum ct_err e = ops->read_file(h, name, argv[4], &text, &err);
+        if (e == CT_OK) {
+            fwrite(text.data != NULL ? text.data : "", 1, text.len, stdout);
+        }
+        buf_free(&text);
+        if (e != CT_OK) {
+            rc = e == CT_ERR_NOT_FOUND ? 3 : fail("read", &err);
+            goto out;
+        }
     } else if (strcmp(cmd, "get") == 0) {
         if (ops->get(h, name, &inst, &err) != CT_OK) {
             rc = fail("get", &err);
