@@ -7,6 +7,7 @@
 /* The first is the default.  A new backend is one file in backend/ and one line here. */
 static const struct backend_ops *const backends[] = {
     &backend_lxd,
+    &backend_proxmox,
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))

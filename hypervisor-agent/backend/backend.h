@@ -44,6 +44,7 @@ struct backend_instance {
     char description[CT_DESCRIPTION_MAX + 1]; /* create --description, "" when none */
     long long ctid; /* its number on the site (backend_create.ctid); 0: none */
     bool managed; /* carries ctgate metadata */
+    long long ctid; /* the backend's own number for it (Proxmox: the vmid); 0 when it has none */
 };
 
 struct backend_create {
@@ -281,5 +282,6 @@ enum ct_err backend_can(const struct backend_ops *ops, void *h, unsigned want, b
 
 /* The drivers (backend/NAME.c); only backend.c's table refers to them. */
 extern const struct backend_ops backend_lxd;
+extern const struct backend_ops backend_proxmox;
 
 #endif

@@ -144,14 +144,18 @@ static void test_backend_names(void **state)
     agent_config_free(&cfg);
     assert_null(cfg.backend_settings);
 
+    assert_int_equal(load_text("backend = \"vmware\";" T1, &err), CT_ERR_CONFIG);
+    assert_string_equal(err.detail, "backend 'vmware' is not supported (use \"lxd\" or \"proxmox\")");
+    /* proxmox is in the table; its section is its own (test-proxmox.c). */
     assert_int_equal(load_text("backend = \"proxmox\";" T1, &err), CT_ERR_CONFIG);
-    assert_string_equal(err.detail, "backend 'proxmox' is not supported (use \"lxd\")");
+    assert_string_equal(err.detail, "missing setting 'proxmox.url'");
     assert_int_equal(load_text("backend = 3;" T1, &err), CT_ERR_CONFIG);
     assert_string_equal(err.detail, "setting 'backend' must be a string");
     assert_null(backend_find("LXD"));
     assert_ptr_equal(backend_find("lxd"), &backend_lxd);
+    assert_ptr_equal(backend_find("proxmox"), &backend_proxmox);
     backend_names(names, sizeof(names));
-    assert_string_equal(names, "\"lxd\"");
+    assert_string_equal(names, "\"lxd\" or \"proxmox\"");
 }
 
 /* The `lxd` section is read and checked by the LXD backend, through agent_config_load and alone. */
