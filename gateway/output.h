@@ -30,9 +30,9 @@ void output_field(const char *label, const char *value);
 void output_protocols(json_t *data);
 /* "limits  2 CPUs, 256MiB memory, 2048MiB disk" from data's "limits" object. */
 void output_limits(json_t *data);
-/* The fields of one container (an agent "info" object), as key/value lines. */
 /* "ctid" (the container's number on the site) as a field, when the data has one. */
 void output_ctid(json_t *data);
+/* The fields of one container (an agent "info" object), as key/value lines. */
 void output_instance(json_t *inst);
 /* Printable text only: control characters become '?'.  Agent text is not trusted blindly. */
 const char *output_clean(const char *text, char *buf, size_t len);

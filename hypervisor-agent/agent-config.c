@@ -11,6 +11,7 @@
 #include "cfgread.h"
 #include "identity.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "units.h"
 #include "validate.h"
 #include "strcopy.h"
@@ -448,6 +449,8 @@ static enum ct_err load_export(const config_t *conf, struct export_config *x, st
     if ((rc = cfgread_string(conf, "export.max_size", size, sizeof(size), EXPORT_MAX_SIZE_DEFAULT,
                              err)) != CT_OK ||
         (rc = cfgread_seconds(conf, "export.timeout", 1800, &x->timeout_s, err)) != CT_OK ||
+        (rc = cfgread_int(conf, "export.per_hour", 0, RATELIMIT_PER_HOUR_MAX, 4, &x->per_hour,
+                          err)) != CT_OK ||
         (rc = cfgread_int(conf, "backup.keep", 1, 1000, 7, &x->keep, err)) != CT_OK) {
         return rc;
     }

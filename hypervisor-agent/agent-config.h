@@ -152,7 +152,8 @@ struct directory_config {
  */
 struct export_config {
     long long max_bytes; /* the largest backup streamed or kept; 0: no limit */
-    int timeout_s;       /* to pack one, and again to stream it */
+    int timeout_s;       /* to pack one (streaming stops only when it stalls) */
+    int per_hour;        /* exports one user may start an hour (admins: any); 0: no limit */
     int keep;            /* backup --all: the newest this many per container stay */
 };
 

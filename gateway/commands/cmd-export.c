@@ -9,9 +9,9 @@
  * wrote and compares both with the agent's result, so a cut or damaged copy
  * is an error, never a silent success; the summary goes to stderr.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "command.h"
 #include "export-count.h"
@@ -67,18 +67,12 @@ static int export_exec(struct session *s, const struct cmd_args *args)
     json_t *data = NULL;
     char hex[EXPORT_SHA256_HEX];
     int code;
-    if (s->json) {
-        ct_error_set(&err, CT_ERR_BAD_REQUEST, "export writes the backup itself to stdout: --json "
-                                               "does not apply");
-        return output_error(s, &err);
-    }
-    if (s->tty_out || isatty(STDOUT_FILENO)) {
-        ct_error_set(&err, CT_ERR_BAD_REQUEST,
-                     "stdout is a terminal: send the backup to a file (ssh ... export %s > "
-                     "%s.tar.gz)",
-                     args->name, args->name);
-        return output_error(s, &err);
-    }
+    /* stdout a terminal and --json were refused before the login (cmd_entry.data_out). */
+    /*
+     * sshd starts us with SIGPIPE at its default: a reader that goes away (`| head`, a lost
+     * connection) must make fwrite fail, so the agent is told and cleans up, not kill us.
+     */
+    signal(SIGPIPE, SIG_IGN);
     export_count_init(&o.count, 0);
     json_t *req = cmd_request(s, "export", args);
     struct agent_events events = {.data = on_data, .ctx = &o};
@@ -132,6 +126,7 @@ const struct cmd_entry cmd_export_entry = {
     .min_args = 1,
     .max_args = 1,
     .needs_auth = true,
+    .data_out = true,
     .target = CMD_TARGET_NAME,
     .exec = export_exec,
 };

@@ -73,6 +73,11 @@ struct cmd_entry {
     size_t max_args;
     bool needs_auth;             /* --user and --password-stdin apply */
     bool no_agent;               /* logs in but never asks the agent (whoami): opens no session */
+    /*
+     * Writes data, not text, to stdout (export): refused before any login when
+     * stdout is a terminal or --json is given.
+     */
+    bool data_out;
     const struct flag_def *flags; /* own flags, NULL-terminated by name, or NULL */
     enum cmd_target target;
     cmd_print_fn print; /* for exec = cmd_agent_exec: how to show the answer */

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "output.h"
@@ -93,6 +94,24 @@ static enum ct_err resolve_name(const char *given, struct cmd_args *args, struct
     return CT_OK;
 }
 
+/* A command that writes data to stdout (export) cannot write it to a terminal, nor as JSON. */
+static bool data_out_refused(const struct session *s, const struct cmd_entry *cmd,
+                             const struct cmd_args *args, struct ct_error *err)
+{
+    if (s->json) {
+        ct_error_set(err, CT_ERR_BAD_REQUEST, "%s writes its data itself to stdout: --json does "
+                     "not apply", cmd->name);
+        return true;
+    }
+    if (s->tty_out || isatty(STDOUT_FILENO)) {
+        ct_error_set(err, CT_ERR_BAD_REQUEST,
+                     "stdout is a terminal: send the backup to a file (ssh ... %s %s > %s.tar.gz)",
+                     cmd->name, args->name, args->name);
+        return true;
+    }
+    return false;
+}
+
 int cmd_exec(const struct cmd_entry *cmd, struct session *s, struct cmd_args *args)
 {
     struct ct_error err = {0};
@@ -100,6 +119,9 @@ int cmd_exec(const struct cmd_entry *cmd, struct session *s, struct cmd_args *ar
     args->name[0] = '\0';
     if (cmd->target != CMD_TARGET_NONE) {
         if (args->npositional > 0 && resolve_name(args->positional[0], args, &err) != CT_OK) {
+            return output_error(s, &err);
+        }
+        if (cmd->data_out && data_out_refused(s, cmd, args, &err)) {
             return output_error(s, &err);
         }
         if (cmd->needs_auth && cmd_login(s, cmd, args, &err) != CT_OK) {

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "atomicfile.h"
 #include "audit.h"
 #include "export-count.h"
+#include "lockfile.h"
 #include "log.h"
 #include "units.h"
 
@@ -48,6 +50,7 @@ int backup_failed(const char *step, const char *subject, const struct ct_error *
 /* Where the bytes go: the partial file, counted and hashed as they are written. */
 struct backup_file {
     int fd;
+    bool created; /* this run made the partial file (only then does it remove it) */
     struct export_count count;
     int write_errno; /* 0 unless a write failed */
 };
@@ -74,19 +77,6 @@ static bool on_bytes(void *p, const void *bytes, size_t len)
     return true;
 }
 
-/* Write all of text to a new file name in dir (0600), synced. */
-static int write_small(int dir, const char *name, const char *text)
-{
-    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return -1;
-    }
-    size_t len = strlen(text);
-    int rc = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : -1;
-    close(fd);
-    return rc;
-}
-
 /* The container's own directory under DIR, made when missing; -1 with err set. */
 static int container_dir(int top, const char *name, struct ct_error *err)
 {
@@ -109,6 +99,7 @@ static enum ct_err stream_to(struct agent_ctx *ctx, const char *name, int dir, c
         return ct_error_set(err, CT_ERR_INTERNAL, "cannot create %s: %s", partial,
                             strerror(errno));
     }
+    f->created = true;
     struct backend_export ex = {.timeout_s = ctx->cfg->export.timeout_s, .write = on_bytes,
                                 .ctx = f};
     enum ct_err rc = ctx->backend->export_backup(ctx->handle, name, &ex, err);
@@ -128,9 +119,9 @@ static enum ct_err stream_to(struct agent_ctx *ctx, const char *name, int dir, c
 }
 
 /* One container's backup into its directory; the final name in file. */
-static enum ct_err backup_one(struct agent_ctx *ctx, int top, const char *name, const char *stamp,
-                              char *file, size_t filelen, struct backup_file *f,
-                              struct ct_error *err)
+static enum ct_err backup_one(struct agent_ctx *ctx, int top, const char *top_path,
+                              const char *name, const char *stamp, char *file, size_t filelen,
+                              struct backup_file *f, struct ct_error *err)
 {
     char partial[CT_HOSTNAME_MAX * 2 + 96], sums[CT_HOSTNAME_MAX * 2 + 96];
     char line[EXPORT_SHA256_HEX + CT_HOSTNAME_MAX * 2 + 96], hex[EXPORT_SHA256_HEX];
@@ -150,14 +141,22 @@ static enum ct_err backup_one(struct agent_ctx *ctx, int top, const char *name, 
         rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot rename %s: %s", partial, strerror(errno));
     }
     if (rc != CT_OK) {
-        unlinkat(dir, partial, 0); /* a failure leaves no partial file */
+        if (f->created) {
+            unlinkat(dir, partial, 0); /* a failure leaves no partial file */
+        }
         close(dir);
         return rc;
     }
     export_count_sha256(&f->count, hex);
     snprintf(line, sizeof(line), "%s  %s\n", hex, file);
-    if (write_small(dir, sums, line) != 0 || fsync(dir) != 0) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot write %s: %s", sums, strerror(errno));
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", top_path, name, sums) >= sizeof(path)) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "%s/%s: path too long", top_path, name);
+    } else {
+        rc = atomicfile_write(path, line, strlen(line), 0600, err);
+    }
+    if (rc == CT_OK && fsync(dir) != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot sync %s: %s", name, strerror(errno));
     }
     close(dir);
     return rc;
@@ -168,9 +167,38 @@ static int by_name_desc(const void *a, const void *b)
     return strcmp(*(char *const *)b, *(char *const *)a);
 }
 
+/* NAME-YYYYMMDDTHHMMSSZ.tar.gz exactly: a file of ours (another's is never touched). */
+static bool is_backup_of(const char *file, const char *name)
+{
+    size_t prefix = strlen(name);
+    const char *stamp = file + prefix + 1;
+    if (strncmp(file, name, prefix) != 0 || file[prefix] != '-' ||
+        strlen(stamp) != 16 + strlen(BACKUP_SUFFIX) || strcmp(stamp + 16, BACKUP_SUFFIX) != 0 ||
+        stamp[8] != 'T' || stamp[15] != 'Z') {
+        return false;
+    }
+    for (size_t i = 0; i < 15; i++) {
+        if (i != 8 && (stamp[i] < '0' || stamp[i] > '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* .NAME-….tar.gz.partial: what a killed run left (no run holds DIR's lock). */
+static bool is_stale_partial(const char *file, const char *name)
+{
+    static const char tail[] = BACKUP_SUFFIX ".partial";
+    size_t len = strlen(file), prefix = strlen(name);
+    return len > prefix + 2 + strlen(tail) && file[0] == '.' &&
+           strncmp(file + 1, name, prefix) == 0 && file[prefix + 1] == '-' &&
+           strcmp(file + len - strlen(tail), tail) == 0;
+}
+
 /*
  * Keep the newest keep backups of name (their names sort by time), remove
- * the rest and their .sha256; returns how many went.
+ * the rest and their .sha256, and partial files a killed run left; returns
+ * how many backups went.
  */
 static size_t prune(int top, const char *name, int keep)
 {
@@ -178,7 +206,6 @@ static size_t prune(int top, const char *name, int keep)
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     char **files = NULL;
     size_t n = 0, cap = 0, removed = 0;
-    size_t prefix = strlen(name);
     if (d == NULL) {
         if (fd >= 0) {
             close(fd);
@@ -187,10 +214,11 @@ static size_t prune(int top, const char *name, int keep)
     }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len <= prefix + 1 + strlen(BACKUP_SUFFIX) || strncmp(e->d_name, name, prefix) != 0 ||
-            e->d_name[prefix] != '-' ||
-            strcmp(e->d_name + len - strlen(BACKUP_SUFFIX), BACKUP_SUFFIX) != 0) {
+        if (is_stale_partial(e->d_name, name)) {
+            unlinkat(dirfd(d), e->d_name, 0);
+            continue;
+        }
+        if (!is_backup_of(e->d_name, name)) {
             continue;
         }
         if (n == cap) {
@@ -246,7 +274,7 @@ static int backup_each(struct agent_ctx *ctx, int top, const char *dir, int keep
     }
     memset(&f, 0, sizeof(f));
     export_count_init(&f.count, ctx->cfg->export.max_bytes);
-    enum ct_err rc = backup_one(ctx, top, inst->name, stamp, file, sizeof(file), &f, &err);
+    enum ct_err rc = backup_one(ctx, top, dir, inst->name, stamp, file, sizeof(file), &f, &err);
     audit_finish(ctx->cfg->state_dir, seq, &who, "backup", params, rc, &err, NULL, &ignored);
     json_decref(params);
     if (rc != CT_OK) {
@@ -283,8 +311,17 @@ static int open_top(const char *dir, struct ct_error *err)
         return -1;
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
     if (fd < 0) {
         ct_error_set(err, CT_ERR_INTERNAL, "cannot open %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* Backups are every user's data: nobody else may write where they are kept. */
+    if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+        ct_error_set(err, CT_ERR_CONFIG, "%s must be this account's own directory, writable by "
+                     "nobody else (chown, chmod go-w)", dir);
+        close(fd);
+        return -1;
     }
     return fd;
 }
@@ -304,6 +341,17 @@ int backup_run(struct admin_ctx *ctx)
     }
     int top = open_top(dir, &err);
     if (top < 0) {
+        return report(dir, &err);
+    }
+    /* One run into DIR at a time: it may remove what a killed run left. */
+    char lock_path[PATH_MAX];
+    snprintf(lock_path, sizeof(lock_path), "%s/.lock", dir);
+    int lock = lockfile_acquire(lock_path, 0, &err);
+    if (lock < 0) {
+        close(top);
+        if (err.code == CT_ERR_TIMEOUT) {
+            ct_error_set(&err, CT_ERR_RATE_LIMITED, "another backup into %s is running", dir);
+        }
         return report(dir, &err);
     }
     struct backend_instance *all = NULL;
@@ -327,6 +375,7 @@ int backup_run(struct admin_ctx *ctx)
         printf("backup: no containers\n");
     }
     free(all);
+    close(lock);
     close(top);
     return code;
 }

@@ -42,9 +42,8 @@ struct backend_instance {
     char memory[24];
     char disk[24];
     char description[CT_DESCRIPTION_MAX + 1]; /* create --description, "" when none */
-    long long ctid; /* its number on the site (backend_create.ctid); 0: none */
+    long long ctid; /* its number on the site (backend_create.ctid; Proxmox: the vmid); 0: none */
     bool managed; /* carries ctgate metadata */
-    long long ctid; /* the backend's own number for it (Proxmox: the vmid); 0 when it has none */
 };
 
 struct backend_create {
@@ -126,12 +125,14 @@ struct backend_snapshot {
  * What export_backup streams to, and how long it may take.  write gets the
  * backup's bytes in order (false stops the export: the call then fails);
  * tick is called every few seconds while the backend packs (so the agent
- * can tell the gateway it is alive).  format says what the bytes are.
+ * can tell the gateway it is alive; false stops it too).  Streaming has no
+ * overall limit (it goes at the user's pace) but stops after a minute
+ * without a byte.  format says what the bytes are.
  */
 struct backend_export {
-    int timeout_s; /* for packing, and again for streaming */
+    int timeout_s; /* for packing */
     bool (*write)(void *ctx, const void *bytes, size_t len);
-    void (*tick)(void *ctx);
+    bool (*tick)(void *ctx); /* may be NULL */
     void *ctx;
     char format[48]; /* out: e.g. "lxd-backup, gzip (lxc import)" */
 };

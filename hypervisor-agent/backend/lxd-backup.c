@@ -10,8 +10,10 @@
 
 /* How long a wait lasts between two ticks while LXD packs the backup. */
 #define BACKUP_TICK_S 5
-/* LXD removes a backup left behind (a killed agent's) this long after its export's deadline. */
-#define BACKUP_EXPIRY_GRACE_S 600
+/* LXD removes a backup left behind (a killed agent's) this long after packing's deadline. */
+#define BACKUP_EXPIRY_GRACE_S 3600
+/* Streaming goes at the reader's pace: only a stall (a minute without a byte) or a day ends it. */
+#define BACKUP_STREAM_MAX_S 86400
 
 /* LXD backup names: "ctgate-export-" and 16 hex digits, never a user's word. */
 static void backup_name(char *out, size_t len)
@@ -26,7 +28,7 @@ static void backup_name(char *out, size_t len)
 static json_t *backup_body(const char *backup, int timeout_s)
 {
     char expires[32];
-    time_t when = time(NULL) + 2L * timeout_s + BACKUP_EXPIRY_GRACE_S;
+    time_t when = time(NULL) + (long)timeout_s + BACKUP_EXPIRY_GRACE_S;
     struct tm tm;
     gmtime_r(&when, &tm);
     strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -48,8 +50,8 @@ static enum ct_err wait_packed(struct lxd *lxd, json_t *reply, struct backend_ex
         if (rc != CT_ERR_TIMEOUT) {
             return rc;
         }
-        if (ex->tick != NULL) {
-            ex->tick(ex->ctx);
+        if (ex->tick != NULL && !ex->tick(ex->ctx)) {
+            return ct_error_set(err, CT_ERR_BACKEND, "the backup's reader went away");
         }
     }
 }
@@ -88,11 +90,15 @@ enum ct_err lxd_backup_export(struct lxd *lxd, const char *name, struct backend_
         return rc;
     }
     rc = wait_packed(lxd, reply, ex, err);
+    if (rc != CT_OK) {
+        struct ct_error ignored = {0};
+        lxd_cancel(lxd, reply, &ignored); /* LXD may refuse; the delete below or the expiry ends it */
+    }
     json_decref(reply);
     if (rc == CT_OK) {
         snprintf(export_path, sizeof(export_path), "%s/export", path);
         struct lxd_sink sink = {ex->write, ex->ctx};
-        rc = lxd_get_stream(lxd, export_path, ex->timeout_s, &sink, err);
+        rc = lxd_get_stream(lxd, export_path, BACKUP_STREAM_MAX_S, &sink, err);
         snprintf(ex->format, sizeof(ex->format), "lxd-backup, gzip (lxc import)");
     }
     delete_backup(lxd, path, backup);

@@ -232,12 +232,19 @@ static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long t
     int taken = 0;
 
     snprintf(path, sizeof(path), "/nodes/%s/lxc/%lld/clone", node, tvmid);
+    /* First the CTID the registry reserved with the name; once that is taken, nextid's hints. */
+    bool reserved = a->ctid > 0;
     for (;;) {
-        json_t *next = NULL;
         long status = 0;
-        enum ct_err rc = pve_call(&b->pve, "GET", "/cluster/nextid", NULL, 0, &next, NULL, err);
-        *vmid = pve_vmid_value(next);
-        json_decref(next);
+        enum ct_err rc = CT_OK;
+        if (reserved) {
+            *vmid = a->ctid;
+        } else {
+            json_t *next = NULL;
+            rc = pve_call(&b->pve, "GET", "/cluster/nextid", NULL, 0, &next, NULL, err);
+            *vmid = pve_vmid_value(next);
+            json_decref(next);
+        }
         if (rc != CT_OK) {
             return rc;
         }
@@ -259,6 +266,7 @@ static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long t
         }
         if (status == 500 && strstr(b->pve.message, "already exists") != NULL &&
             ++taken < CLONE_ID_RETRIES) {
+            reserved = false; /* a guest ctgate does not know holds it */
             continue;
         }
         if (status == 500 && strstr(b->pve.message, "is locked") != NULL) {
@@ -365,6 +373,9 @@ static enum ct_err backend_create(void *h, const struct backend_create *a, struc
         str_copy(ct.node, sizeof(ct.node), where.node[i]);
         if ((rc = clone_ct(b, where.node[i], tvmid, a, meta, &ct.vmid, err)) != CT_OK) {
             return rc;
+        }
+        if (ct.vmid != a->ctid && a->ctid_out != NULL) {
+            *a->ctid_out = ct.vmid; /* the reserved CTID was another guest's */
         }
         /* From here on the CT exists: findable by name (its description) for destroy. */
         return configure(b, &ct, a, err);

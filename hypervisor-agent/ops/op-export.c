@@ -6,12 +6,17 @@
  * bytes: past it the export stops and fails.  The backend keeps nothing of
  * it (backend.h's export_backup); the agent never writes it to a file.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "export-count.h"
+#include "lockfile.h"
 #include "ops.h"
 #include "proto.h"
+#include "ratelimit.h"
 #include "units.h"
 
 struct export_stream {
@@ -64,12 +69,42 @@ static bool on_bytes(void *p, const void *bytes, size_t len)
 }
 
 /* While the backend packs: a progress line now and then, so the gateway knows we live. */
-static void on_tick(void *p)
+static bool on_tick(void *p)
 {
     struct export_stream *x = p;
-    if (x->ctx->out != NULL) {
-        proto_progress(x->ctx->out, "export", "begin", 0, "packing the backup");
+    if (x->ctx->out == NULL) {
+        return true;
     }
+    proto_progress(x->ctx->out, "export", "begin", 0, "packing the backup");
+    if (ferror(x->ctx->out)) {
+        x->stopped = STREAM_READER_GONE; /* nobody to send it to: stop packing */
+        return false;
+    }
+    return true;
+}
+
+/*
+ * One export of the caller's at a time (a lock held for the whole export)
+ * and at most export.per_hour an hour (admins: no limit): packing costs the
+ * hypervisor's disk and CPU before a byte leaves.  The lock's fd, or -1.
+ */
+static int export_admission(struct agent_ctx *ctx, const struct request *req,
+                            struct ct_error *err)
+{
+    const struct agent_config *cfg = ctx->cfg;
+    bool admin = request_caller_in_group(req, cfg->admin_group);
+    if (!admin && ratelimit_take_what(cfg->state_dir, "export", req->caller.uid,
+                                      cfg->export.per_hour, time(NULL), err) != CT_OK) {
+        return -1;
+    }
+    char path[PATH_MAX + CT_UID_MAX + 16];
+    snprintf(path, sizeof(path), "%s/export.%s.lock", cfg->state_dir, req->caller.uid);
+    int fd = lockfile_acquire(path, 0, err);
+    if (fd < 0 && err->code == CT_ERR_TIMEOUT) {
+        ct_error_set(err, CT_ERR_RATE_LIMITED,
+                     "an export of yours is running already: one at a time");
+    }
+    return fd;
 }
 
 /* Why the stream stopped, in words for the user (the backend's own words are its reader's). */
@@ -110,6 +145,10 @@ enum ct_err op_export(struct agent_ctx *ctx, const struct request *req, json_t *
         err->detail_public = true;
         return CT_ERR_NOT_ALLOWED;
     }
+    int lock = export_admission(ctx, req, err);
+    if (lock < 0) {
+        return err->code;
+    }
     static struct export_stream x; /* 48 KiB: not on the stack; one export per agent run */
     memset(&x, 0, sizeof(x));
     x.ctx = ctx;
@@ -128,6 +167,7 @@ enum ct_err op_export(struct agent_ctx *ctx, const struct request *req, json_t *
     if (x.stopped != STREAM_OK) {
         rc = stopped_error(&x, req->hostname, err);
     }
+    close(lock);
     if (rc != CT_OK) {
         err->step = "export";
         return rc;

@@ -20,6 +20,12 @@
 enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour, time_t now,
                            struct ct_error *err)
 {
+    return ratelimit_take_what(state_dir, "create", uid, per_hour, now, err);
+}
+
+enum ct_err ratelimit_take_what(const char *state_dir, const char *what, const char *uid,
+                                int per_hour, time_t now, struct ct_error *err)
+{
     char path[PATH_MAX];
     if (per_hour <= 0) {
         return CT_OK;
@@ -29,7 +35,11 @@ enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour,
         return ct_error_set(err, CT_ERR_INTERNAL, "cannot create %s: %s", path, strerror(errno));
     }
     /* uid passed validate_uid: no '/' and no dots only */
-    snprintf(path, sizeof(path), "%s/rate/%s", state_dir, uid);
+    if (strcmp(what, "create") == 0) {
+        snprintf(path, sizeof(path), "%s/rate/%s", state_dir, uid);
+    } else {
+        snprintf(path, sizeof(path), "%s/rate/%s.%s", state_dir, what, uid);
+    }
     int fd = lockfile_acquire(path, LOCK_WAIT_MS, err);
     if (fd < 0) {
         return err->code;
@@ -48,14 +58,14 @@ enum ct_err ratelimit_take(const char *state_dir, const char *uid, int per_hour,
         char next[32];
         timefmt_rfc3339((time_t)kept[0] + RATELIMIT_WINDOW_S, next, sizeof(next));
         rc = ct_error_set(err, CT_ERR_RATE_LIMITED,
-                          "you started %zu creates in the last hour, the most allowed is %d; "
+                          "you started %zu %ss in the last hour, the most allowed is %d; "
                           "the next is possible at %s",
-                          n, per_hour, next);
+                          n, what, per_hour, next);
         goto out;
     }
     kept[n++] = (long long)now;
     if (!timelog_write(fd, kept, n)) {
-        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot record the create's time");
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "cannot record the %s's time", what);
     }
 out:
     free(kept);

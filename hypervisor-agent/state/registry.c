@@ -669,6 +669,9 @@ static enum ct_err set_ctid(json_t *names, const void *arg, bool *changed, struc
     if (entry == NULL) {
         return err->code;
     }
+    if (r->ctid <= 0) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "CTID %lld is not a CTID", r->ctid);
+    }
     if (json_integer_value(json_object_get(entry, "ctid")) == r->ctid) {
         return CT_OK;
     }

@@ -9,6 +9,7 @@
 # the same file with a sha256sum line beside it, keeps the newest --keep, and on a failure
 # leaves no partial file.  Every export and backup is in the audit trail.
 source "$(dirname "$0")/../lib.sh"
+umask 077 # $TMP is opened to the agent's account below: passwords in it stay root's
 
 lxc_rig() { LXD_DIR=$CTGATE_LXD_DIR lxc "$@"; }
 inside() { lxc_rig exec "$1" -- sh -c "$2" </dev/null; }
@@ -19,6 +20,7 @@ no_backup_left() {
         [ -z "$(find "$CTGATE_LXD_DIR" -path '*backups*' -name 'ctgate-export-*' 2>/dev/null)" ]
 }
 
+rm -f "$CTGATE_AGENT_STATE/rate/export.alice" # export.per_hour (4) counts from here
 n=$(name_for ex)
 copy=$(name_for exi)
 CREATED_NAMES+=("$n" "$copy")
@@ -37,6 +39,11 @@ check "the SHA-256 it names is the file's" grep -q "sha256 $sum\.$" "$TMP/e1.err
 check "it is a gzip'd LXD backup" sh -c "tar tzf '$TMP/e1.out' | grep -qx 'backup/index.yaml'"
 check "nothing of it stays in LXD" no_backup_left "$n"
 
+password_of alice >"$TMP/pw.in"
+gw_run "$TMP/pw" alice -T -- export "$n" --user alice --password-stdin
+check_eq "with --password-stdin too: exit 0" 0 "$(cat "$TMP/pw.rc")" || sed 's/^/    | /' "$TMP/pw.err"
+check "the same kind of file" sh -c "tar tzf '$TMP/pw.out' | grep -qx 'backup/index.yaml'"
+
 echo "-- LXD imports it as a working container"
 lxc_rig import "$TMP/e1.out" "$copy" >"$TMP/imp.out" 2>&1
 check_eq "lxc import: exit 0" 0 "$?" || sed 's/^/    | /' "$TMP/imp.out"
@@ -49,6 +56,7 @@ echo "-- refusals"
 gw_run "$TMP/t" alice -tt -- export "$n"
 check_eq "stdout a terminal: exit 2" 2 "$(cat "$TMP/t.rc")"
 check "says to redirect it" grep -q "stdout is a terminal: send the backup to a file" "$TMP/t.out"
+check_not "before asking for a password" grep -qi "password" "$TMP/t.out"
 gw_run "$TMP/j" alice -T -- export "$n" --json
 check_eq "--json: exit 2" 2 "$(cat "$TMP/j.rc")"
 password_of bob >"$TMP/b.in"
@@ -60,6 +68,7 @@ check "no backup made for bob" no_backup_left "$n"
 
 echo "-- a stream broken after its first piece (fault injected)"
 echo export >"$CTGATE_AGENT_STATE/fault-inject"
+chmod 0644 "$CTGATE_AGENT_STATE/fault-inject" # umask 077 above
 gw_run "$TMP/f" alice -T -- export "$n"
 rm -f "$CTGATE_AGENT_STATE/fault-inject"
 check_ne "exit is not 0" 0 "$(cat "$TMP/f.rc")"
@@ -67,9 +76,22 @@ check "the user is told the copy is incomplete" grep -q "are an incomplete backu
 check "some bytes had arrived" test "$(stat -c %s "$TMP/f.out")" -gt 0
 check "no backup left in LXD" no_backup_left "$n"
 
+echo "-- the reader goes away mid-stream (| head -c)"
+gw alice -T -- export "$n" 2>"$TMP/h.err" | head -c 1000 >/dev/null
+check_ne "the gateway's exit is not 0" 0 "${PIPESTATUS[0]}"
+check_no_sanitizer_report "$TMP/h.err"
+check "no backup left in LXD" eventually no_backup_left "$n"
+
+echo "-- export.per_hour: alice's fifth export in the hour"
+gw_run "$TMP/r5" alice -T -- export "$n"
+check_eq "exit 4" 4 "$(cat "$TMP/r5.rc")"
+check "says when" grep -q "you started 4 exports in the last hour, the most allowed is 4" "$TMP/r5.err"
+check_eq "not a byte" 0 "$(stat -c %s "$TMP/r5.out")"
+
 echo "-- larger than export.max_size (the agent with a copy of its config)"
 chmod 0755 "$TMP"
-{ cat "$CTGATE_AGENT_CONF"; printf 'export = { max_size = "1M"; };\n'; } >"$TMP/agent.conf"
+{ cat "$CTGATE_AGENT_CONF"; printf 'export = { max_size = "1M"; per_hour = 0; };\n'; } >"$TMP/agent.conf"
+chmod 0644 "$TMP/agent.conf"
 request='{"v":1,"op":"export","caller":{"uid":"alice","uid_number":10001,"groups":[]},"hostname":"'$n'"}'
 echo "$request" | agent_as --config "$TMP/agent.conf" >"$TMP/big.out" 2>"$TMP/big.err"
 check_eq "exit 4 (quota)" 4 "$?"
@@ -99,9 +121,20 @@ check "--keep 1: the older one is removed" grep -q "^backup $n: .*, 1 older remo
 check_eq "one backup and its sum remain" 2 "$(ls "$TMP/bk/$n" | wc -l)"
 check_not "and it is the new one" test -e "$TMP/bk/$n/$first"
 agent_as --config "$TMP/agent.conf" backup --all "$TMP/bk" >"$TMP/bk3.out" 2>&1
-check_eq "larger than export.max_size: exit 4" 4 "$?"
-check "says so" grep -q "^backup $n: FAILED: quota exceeded: larger than export.max_size (1MiB)" "$TMP/bk3.out"
+check_ne "larger than export.max_size: exit not 0" 0 "$?"
+check "says so for $n" grep -q "^backup $n: FAILED: quota exceeded: larger than export.max_size (1MiB)" "$TMP/bk3.out"
 check_eq "no partial file left, the last good one kept" 2 "$(ls -A "$TMP/bk/$n" | wc -l)"
+touch "$TMP/bk/$n/$n-mine.tar.gz" "$TMP/bk/$n/.$n-20200101T000000Z.tar.gz.partial"
+chown "$CTGATE_AGENT_USER" "$TMP/bk/$n/.$n-20200101T000000Z.tar.gz.partial"
+sleep 1
+agent_as --config "$CTGATE_AGENT_CONF" backup --all --keep 1 "$TMP/bk" >"$TMP/bk5.out" 2>&1
+check "a file not named like a backup is never removed" test -e "$TMP/bk/$n/$n-mine.tar.gz"
+check_not "a killed run's partial file is" test -e "$TMP/bk/$n/.$n-20200101T000000Z.tar.gz.partial"
+check_eq "and --keep 1 kept the new one only" 1 "$(ls "$TMP/bk/$n" | grep -cE "^$n-[0-9]{8}T[0-9]{6}Z\.tar\.gz$")"
+chmod 0777 "$TMP/bk"
+agent_as --config "$CTGATE_AGENT_CONF" backup --all "$TMP/bk" >"$TMP/bk6.out" 2>&1
+check_eq "a DIR others may write to: exit 6" 6 "$?"
+check "says why" grep -q "must be this account's own directory" "$TMP/bk6.out"
 check "no backup left in LXD" no_backup_left "$n"
 agent_as --config "$CTGATE_AGENT_CONF" backup "$TMP/bk" >"$TMP/bk4.out" 2>&1
 check_eq "backup without --all: exit 2" 2 "$?"

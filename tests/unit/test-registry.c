@@ -320,7 +320,6 @@ static void test_cooldown(void **state)
     assert_int_equal(registry_reserve(dir, "fail", "dave", "req-d1", "t", NO_PORTS, &err), CT_OK);
 }
 
-/* Values that do not fit read as empty; a name that could never be reserved is left out. */
 /* CTIDs: distinct, not reused while the range lasts, wrapping to a free one, a full range refused. */
 static void test_ctids(void **state)
 {
@@ -361,6 +360,7 @@ static void test_ctids(void **state)
     assert_int_equal(entry.ctid, 0);
 }
 
+/* Values that do not fit read as empty; a name that could never be reserved is left out. */
 static void test_parse_odd_values(void **state)
 {
     (void)state;
