@@ -166,10 +166,31 @@ registry_has() { # HOSTNAME
         jq -e --arg h "$1" '.hostnames | has($h)' "$CTGATE_AGENT_STATE/registry.json" >/dev/null
 }
 
+# On the proxmox backend: remove the CT named NAME through the Proxmox double's API (its LXD
+# instance goes with it), as an admin would in Proxmox's UI.
+pve_destroy() { # NAME
+    local vmid node
+    read -r vmid node < <(jq -r --arg h "$1" \
+        '[.cts[] | select(.hostname == $h and .template == 0)][0] | "\(.vmid) \(.node)"' \
+        "$CTGATE_PVE_STATE/state.json")
+    [ "$vmid" != null ] || return 0
+    curl -s --max-time 60 --cacert "$CTGATE_LDAP_CA" -X DELETE \
+        -H "Authorization: PVEAPIToken=$(cat "$CTGATE_PVE_STATE/tokens")" \
+        "$CTGATE_PVE_URL/api2/json/nodes/$node/lxc/$vmid?force=1&purge=1" >/dev/null
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [ "$(pve_ctid "$1")" = null ] && return 0
+        sleep 0.2
+    done
+}
+
 # Remove, through LXD directly, every instance this test created, then report.
 finish() {
     local n cleaned=0
     for n in "${CREATED_NAMES[@]}"; do
+        if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
+            pve_destroy "$n" || true
+        fi
         if [ "$(lxd_status_code "/1.0/instances/$n")" = 200 ]; then
             LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$n" >/dev/null 2>&1 || true
         fi

@@ -286,6 +286,35 @@ static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long t
     }
 }
 
+/*
+ * The size of the CT's root disk now (its rootfs "size=8G"); 0 when the
+ * config does not say.  Proxmox only grows a disk ("unable to shrink disk
+ * size"): a clone keeps at least its template's.
+ */
+static enum ct_err rootfs_bytes(struct pve_backend *b, const struct pve_ct *ct, long long *bytes,
+                                struct ct_error *err)
+{
+    char path[160], size[32];
+    json_t *config = NULL;
+    *bytes = 0;
+    pve_ct_path(ct, "/config", path, sizeof(path));
+    enum ct_err rc = pve_call(&b->pve, "GET", path, NULL, 0, &config, NULL, err);
+    const char *rootfs = json_string_value(json_object_get(config, "rootfs"));
+    const char *at = rootfs != NULL ? strstr(rootfs, "size=") : NULL;
+    if (rc == CT_OK && at != NULL) {
+        size_t n = strcspn(at + 5, ",");
+        if (n > 0 && n < sizeof(size)) {
+            memcpy(size, at + 5, n);
+            size[n] = '\0';
+            if (!units_parse_size(size, bytes)) {
+                *bytes = 0;
+            }
+        }
+    }
+    json_decref(config);
+    return rc;
+}
+
 /* Cores, memory, tags (and net0 on proxmox.bridge) of the new CT. */
 static enum ct_err configure(struct pve_backend *b, const struct pve_ct *ct,
                              const struct backend_create *a, struct ct_error *err)
@@ -312,7 +341,9 @@ static enum ct_err configure(struct pve_backend *b, const struct pve_ct *ct,
     };
     pve_ct_path(ct, "/config", path, sizeof(path));
     enum ct_err rc = pve_call(&b->pve, "PUT", path, p, sizeof(p) / sizeof(p[0]), NULL, NULL, err);
-    if (rc == CT_OK && l != NULL && l->disk_bytes > 0) {
+    long long now_bytes = 0;
+    if (rc == CT_OK && l != NULL && l->disk_bytes > 0 &&
+        (rc = rootfs_bytes(b, ct, &now_bytes, err)) == CT_OK && l->disk_bytes > now_bytes) {
         char size[32];
         snprintf(size, sizeof(size), "%lldM", (l->disk_bytes + UNITS_MIB - 1) / UNITS_MIB);
         const struct pve_param r[] = {{"disk", "rootfs"}, {"size", size}};

@@ -48,8 +48,14 @@ check_no_sanitizer_report "$TMP/img.err"
 check_eq "result not ok" false "$(result_field "$TMP/img" .ok)"
 check_eq "failed at clone" clone "$(result_field "$TMP/img" .error.step)"
 check_eq "backend_error" backend_error "$(result_field "$TMP/img" .error.code)"
-check "the user sees no LXD words and no path, but a log reference" jq_true '.error.message | (test("LXD|lxd|/") | not) and test("see the agent.s log, reference ")' \
-    <<<"$(result_of "$TMP/img")"
+if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
+    # Proxmox's own words are the user's (issue 18), never a path.
+    check "the user is told which template is missing where, no path" jq_true '.error.message | (test("/") | not) and test("no template CT named ctgrig-no-such-image on pve1, pve2, pve3")' \
+        <<<"$(result_of "$TMP/img")"
+else
+    check "the user sees no LXD words and no path, but a log reference" jq_true '.error.message | (test("LXD|lxd|/") | not) and test("see the agent.s log, reference ")' \
+        <<<"$(result_of "$TMP/img")"
+fi
 check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
 check_not "the registry holds no reservation" registry_has "$name"
 

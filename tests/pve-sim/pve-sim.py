@@ -346,7 +346,7 @@ class LxdStore:
         return f"{self.prefix}{vmid}"
 
     def create(self, vmid: int, alias: str, cores: int, memory_mb: int,
-               hostname: str | None = None) -> str:
+               hostname: str | None = None, hwaddr: str | None = None) -> str:
         name = self.name(vmid)
         if self.by_hostname and hostname and re.fullmatch(r"[a-z][a-z0-9-]{0,62}", hostname):
             name = hostname
@@ -357,6 +357,8 @@ class LxdStore:
             "config": {"limits.cpu": str(cores), "limits.memory": f"{memory_mb}MiB",
                        "user.pve-sim.vmid": str(vmid)},
         }
+        if hwaddr:  # the MAC Proxmox gave net0 is the one the container's eth0 has
+            body["config"]["volatile.eth0.hwaddr"] = hwaddr.lower()
         if self.pool:
             body["devices"] = {"root": {"type": "disk", "path": "/", "pool": self.pool}}
         self.call_wait("POST", "/1.0/instances", body)
@@ -438,7 +440,7 @@ class MemoryStore:
         return f"mem-{vmid}"
 
     def create(self, vmid: int, alias: str, cores: int, memory_mb: int,
-               hostname: str | None = None) -> str:
+               hostname: str | None = None, hwaddr: str | None = None) -> str:
         return self.name(vmid)
 
     def start(self, name: str) -> None:
@@ -838,7 +840,8 @@ class Sim:
                 raise TaskFail("clone failed: source has no image (clone of a clone is not "
                                "simulated)")
             name = self.store.create(newid, alias, int(cfg.get("cores", 1)),
-                                     int(cfg.get("memory", 512)), cfg.get("hostname"))
+                                     int(cfg.get("memory", 512)), cfg.get("hostname"),
+                                     parse_prop_string(cfg.get("net0", "")).get("hwaddr"))
             with self.lock:
                 self.cts[newid].instance = name
             task.log.append(f"cloned into {name}")
