@@ -303,6 +303,12 @@ enum ct_err pve_call(struct pve *p, const char *method, const char *path,
     p->reason[0] = '\0';
     buf_init(&form, (size_t)512 * 1024);
     buf_init(&raw, PVE_REPLY_MAX);
+    if (p->refused) {
+        snprintf(p->message, sizeof(p->message), "%s", p->refused_message);
+        http = 401;
+        rc = fail(p, CT_ERR_BACKEND, err);
+        goto out;
+    }
     if ((rc = encode_params(p, params, nparams, &form, err)) != CT_OK) {
         goto out;
     }
@@ -355,6 +361,8 @@ enum ct_err pve_call(struct pve *p, const char *method, const char *path,
     if (http == 401) {
         /* "Authentication failed!" or "No ticket": the token is wrong, expired or disabled. */
         pve_error_text(NULL, 0, p->reason, http, p->message, sizeof(p->message));
+        p->refused = true;
+        snprintf(p->refused_message, sizeof(p->refused_message), "%s", p->message);
         rc = fail(p, CT_ERR_BACKEND, err);
         size_t used = strlen(err->detail);
         snprintf(err->detail + used, sizeof(err->detail) - used, " (API token %.100s)",

@@ -46,6 +46,12 @@ struct pve {
     int call_timeout_s;
     char reason[PVE_MESSAGE_MAX + 1];  /* the last reply's reason phrase */
     char message[PVE_MESSAGE_MAX + 1]; /* the last failed call's error text, "" after success */
+    /*
+     * The token was refused (401): every later call of this run fails at once
+     * with the same words, not after Proxmox's 3 s anti-brute-force delay again.
+     */
+    bool refused;
+    char refused_message[PVE_MESSAGE_MAX + 1];
 };
 
 /* One urlencoded parameter; a NULL value ends nothing, it is simply skipped. */

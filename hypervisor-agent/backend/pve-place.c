@@ -1,6 +1,8 @@
 /* pve-place.c - see pve-place.h. */
 #include "pve-place.h"
 
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,12 +13,25 @@ struct ranked {
     const char *node;
     double load; /* mem/maxmem; 2 when unknown */
     size_t order; /* position in proxmox.nodes, or in /nodes when it lists none */
+    uint32_t draw; /* least-memory: random, among nodes loaded alike */
 };
+
+/*
+ * Loads this close are alike: among them a random draw decides, so that
+ * creates started at once (each seeing the same loads) spread over the
+ * nodes instead of all cloning on the first.
+ */
+#define PVE_LOAD_ALIKE 0.02
 
 static bool before(const struct ranked *x, const struct ranked *y, enum pve_placement how)
 {
-    if (how == PVE_PLACE_LEAST_MEMORY && x->load != y->load) {
-        return x->load < y->load;
+    if (how == PVE_PLACE_LEAST_MEMORY) {
+        if (x->load < y->load - PVE_LOAD_ALIKE || x->load > y->load + PVE_LOAD_ALIKE) {
+            return x->load < y->load;
+        }
+        if (x->draw != y->draw) {
+            return x->draw < y->draw;
+        }
     }
     return x->order < y->order;
 }
@@ -93,7 +108,7 @@ enum ct_err pve_place(json_t *nodes, const struct pve_config *cfg, long long nee
             load = used / total;
         }
         if (n < PVE_NODES_MAX) {
-            r[n++] = (struct ranked){node, load, order};
+            r[n++] = (struct ranked){node, load, order, randombytes_random()};
         }
     }
     for (size_t k = 0; k < cfg->nnodes; k++) {
