@@ -184,6 +184,39 @@ pve_destroy() { # NAME
     done
 }
 
+# A container removed behind ctgate's back, as an admin would in the backend's own tools.
+remove_behind_back() { # NAME
+    if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
+        pve_destroy "$1"
+    else
+        LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$1" >/dev/null
+    fi
+}
+
+# Set (or with "" remove) KEY of ctgate's metadata behind ctgate's back: LXD's user.ctgate.KEY,
+# or on Proxmox the line in the CT's description block (through the double's API).
+set_meta() { # NAME KEY VALUE
+    if [ "${CTGATE_BACKEND:-lxd}" != proxmox ]; then
+        if [ -n "$3" ]; then
+            LXD_DIR=$CTGATE_LXD_DIR lxc config set "$1" "user.ctgate.$2" "$3"
+        else
+            LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$1" "user.ctgate.$2"
+        fi
+        return
+    fi
+    local vmid node desc
+    read -r vmid node < <(jq -r --arg h "$1" \
+        '[.cts[] | select(.hostname == $h and .template == 0)][0] | "\(.vmid) \(.node)"' \
+        "$CTGATE_PVE_STATE/state.json")
+    desc=$(jq -r --arg h "$1" '[.cts[] | select(.hostname == $h and .template == 0)][0].config.description' \
+        "$CTGATE_PVE_STATE/state.json" |
+        awk -v k="$2" -v v="$3" 'index($0, k "=") == 1 { next }
+            $0 == "ctgate-metadata-end" && v != "" { print k "=" v } { print }')
+    curl -sf --max-time 30 --cacert "$CTGATE_LDAP_CA" -X PUT \
+        -H "Authorization: PVEAPIToken=$(cat "$CTGATE_PVE_STATE/tokens")" \
+        --data-urlencode "description=$desc" "$CTGATE_PVE_URL/api2/json/nodes/$node/lxc/$vmid/config" >/dev/null
+}
+
 # Remove, through LXD directly, every instance this test created, then report.
 finish() {
     local n cleaned=0

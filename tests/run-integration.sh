@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 backend=${CTGATE_BACKEND:-lxd}
 "$here/rig.sh" up || exit 1
 
-PROXMOX_SUITES="agent-create gateway-create power agent-rollback crash idempotency publish proxmox"
+PROXMOX_SUITES="agent-create gateway-create power agent-rollback crash idempotency publish quota reap reconcile proxmox"
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

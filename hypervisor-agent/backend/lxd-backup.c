@@ -40,20 +40,19 @@ static json_t *backup_body(const char *backup, int timeout_s)
 static enum ct_err wait_packed(struct lxd *lxd, json_t *reply, struct backend_export *ex,
                                struct ct_error *err)
 {
-    for (int waited = 0;; waited += BACKUP_TICK_S) {
-        int slice = ex->timeout_s - waited < BACKUP_TICK_S ? ex->timeout_s - waited : BACKUP_TICK_S;
-        if (slice <= 0) {
-            return ct_error_set(err, CT_ERR_TIMEOUT, "the backup was not packed within %ds",
-                                ex->timeout_s);
-        }
+    for (int left = ex->timeout_s; left > 0;) {
+        int slice = left < BACKUP_TICK_S ? left : BACKUP_TICK_S;
         enum ct_err rc = lxd_wait_within(lxd, reply, slice, NULL, err);
         if (rc != CT_ERR_TIMEOUT) {
             return rc;
         }
+        left -= slice;
         if (ex->tick != NULL && !ex->tick(ex->ctx)) {
             return ct_error_set(err, CT_ERR_BACKEND, "the backup's reader went away");
         }
     }
+    return ct_error_set(err, CT_ERR_TIMEOUT, "the backup was not packed within %ds",
+                        ex->timeout_s);
 }
 
 static void delete_backup(struct lxd *lxd, const char *path, const char *backup)
@@ -69,7 +68,7 @@ static void delete_backup(struct lxd *lxd, const char *path, const char *backup)
 enum ct_err lxd_backup_export(struct lxd *lxd, const char *name, struct backend_export *ex,
                               struct ct_error *err)
 {
-    char backup[48], path[192], export_path[224];
+    char backup[48], path[192];
     json_t *reply = NULL;
     long status = 0;
     backup_name(backup, sizeof(backup));
@@ -96,6 +95,7 @@ enum ct_err lxd_backup_export(struct lxd *lxd, const char *name, struct backend_
     }
     json_decref(reply);
     if (rc == CT_OK) {
+        char export_path[224];
         snprintf(export_path, sizeof(export_path), "%s/export", path);
         struct lxd_sink sink = {ex->write, ex->ctx};
         rc = lxd_get_stream(lxd, export_path, BACKUP_STREAM_MAX_S, &sink, err);

@@ -294,7 +294,7 @@ static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long t
 static enum ct_err rootfs_bytes(struct pve_backend *b, const struct pve_ct *ct, long long *bytes,
                                 struct ct_error *err)
 {
-    char path[160], size[32];
+    char path[160];
     json_t *config = NULL;
     *bytes = 0;
     pve_ct_path(ct, "/config", path, sizeof(path));
@@ -302,6 +302,7 @@ static enum ct_err rootfs_bytes(struct pve_backend *b, const struct pve_ct *ct, 
     const char *rootfs = json_string_value(json_object_get(config, "rootfs"));
     const char *at = rootfs != NULL ? strstr(rootfs, "size=") : NULL;
     if (rc == CT_OK && at != NULL) {
+        char size[32];
         size_t n = strcspn(at + 5, ",");
         if (n > 0 && n < sizeof(size)) {
             memcpy(size, at + 5, n);

@@ -4,13 +4,10 @@
 # in the rig) has passed too it is deleted, its name and ports freed and
 # nginx regenerated; containers not yet expired, or without expiry, stay.
 # Records of finished creates older than requests.keep are pruned.
-# Time is moved by rewriting the expiry LXD stores, as if hours had passed.
+# Time is moved by rewriting the expiry the backend stores, as if hours had passed.
 source "$(dirname "$0")/../lib.sh"
 
-set_expires() { # NAME RFC3339
-    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" -X PATCH \
-        -d "{\"config\":{\"user.ctgate.expires\":\"$2\"}}" "http://lxd/1.0/instances/$1" >/dev/null
-}
+set_expires() { set_meta "$1" expires "$2"; } # NAME RFC3339
 ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 
 a=$(name_for xa) b=$(name_for xb)
@@ -59,7 +56,7 @@ agent_cmd audit show --user @reaper >"$TMP/rs.out" 2>&1
 check "audit show --user @reaper lists them" grep -qE " @reaper +reap-stop +$a " "$TMP/rs.out"
 
 echo "-- a container without expiry is never reaped"
-LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$b" user.ctgate.expires
+set_meta "$b" expires ""
 agent_cmd reap >"$TMP/r3.out" 2>&1
 check_not "not mentioned" grep -q "$b" "$TMP/r3.out"
 check_eq "Running" Running "$(lxd_state "$b")"

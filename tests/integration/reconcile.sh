@@ -17,7 +17,7 @@ a=$(name_for ra)
 CREATED_NAMES+=("$a")
 gw_run "$TMP/a" alice -T -- create --hostname "$a" --json
 port=$(jq -r .data.ssh_port "$TMP/a.out")
-LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$a" >/dev/null
+remove_behind_back "$a"
 reconcile >"$TMP/r1.out" 2>&1
 check_eq "reported: exit 5" 5 "$?"
 check "names the reservation without container" grep -q "reservation $a has no container (published" "$TMP/r1.out"
@@ -45,7 +45,7 @@ check_eq "reported and left: exit 5" 5 "$?"
 check "names the container without reservation" grep -q "container $b (owner alice) has no reservation" "$TMP/r4.out"
 check_eq "the container was not touched" Running "$(lxd_get "/1.0/instances/$b" | jq -r .metadata.status)"
 check_not "and nginx no longer routes it (the registry is the source)" grep -q "^# $b\$" "$stream"
-LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$b" >/dev/null
+remove_behind_back "$b"
 
 echo "-- an nginx file edited by hand"
 echo "# edited by hand" >> "$stream"
