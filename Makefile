@@ -103,9 +103,12 @@ check:
 	$(MAKE) pve-sim-selftest
 	$(MAKE) FAULT_INJECTION=1 integration
 
-# The Proxmox VE API double's own checks (tests/pve-sim/README.md), in memory.
+# The Proxmox VE API double's own checks (tests/pve-sim/README.md), in memory; then the
+# proxmox backend driven alone against it (tests/pve/run.sh: also pct through a remote shell,
+# which the rig does not use).
 pve-sim-selftest:
 	python3 tests/pve-sim/selftest.py
+	tests/pve/run.sh tests/pve-sim
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
