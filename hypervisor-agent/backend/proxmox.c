@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "clock.h"
+#include "log.h"
 #include "pve-backend.h"
 #include "pve-meta.h"
 #include "pve-network.h"
@@ -79,11 +80,88 @@ static void backend_close(void *h)
     }
 }
 
-/* GET /cluster/resources?type=vm: every guest of the cluster. */
-static enum ct_err resources(struct pve_backend *b, json_t **list, struct ct_error *err)
+/* Whether node is among the first n of seen. */
+static bool seen_node(const char seen[][64], size_t n, const char *node)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(seen[i], node) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Every guest of the cluster as /cluster/resources?type=vm lists them, but
+ * with each CT's name, status and tags from its own node's list
+ * (GET /nodes/NODE/lxc): /cluster/resources takes name and status from
+ * pvestatd's RRD, up to some 10 s late (a new clone has no name there yet),
+ * while which node holds a vmid is current.  A node that does not answer
+ * keeps the cluster's (maybe late) entries, and is named in unreachable (a
+ * comma-separated list, "" when all answered).  *list is a new array.
+ */
+static enum ct_err resources(struct pve_backend *b, json_t **list, char *unreachable,
+                             size_t len, struct ct_error *err)
 {
     const struct pve_param q[] = {{"type", "vm"}};
-    return pve_call(&b->pve, "GET", "/cluster/resources", q, 1, list, NULL, err);
+    json_t *cluster = NULL;
+    char seen[PVE_NODES_MAX][64];
+    size_t nseen = 0;
+    size_t i;
+    json_t *r;
+    unreachable[0] = '\0';
+    *list = NULL;
+    enum ct_err rc = pve_call(&b->pve, "GET", "/cluster/resources", q, 1, &cluster, NULL, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    json_t *out = json_array();
+    json_array_foreach (cluster, i, r) {
+        const char *type = json_string_value(json_object_get(r, "type"));
+        const char *node = json_string_value(json_object_get(r, "node"));
+        if (type == NULL || strcmp(type, "lxc") != 0 || node == NULL || !validate_hostname(node) ||
+            seen_node(seen, nseen, node) || nseen == PVE_NODES_MAX) {
+            continue;
+        }
+        str_copy(seen[nseen++], sizeof(seen[0]), node);
+        char path[128];
+        json_t *local = NULL;
+        struct ct_error ignored = {0};
+        snprintf(path, sizeof(path), "/nodes/%s/lxc", node);
+        if (pve_call(&b->pve, "GET", path, NULL, 0, &local, NULL, &ignored) != CT_OK ||
+            !json_is_array(local)) {
+            size_t used = strlen(unreachable);
+            snprintf(unreachable + used, len - used, "%s%s", used > 0 ? ", " : "", node);
+            json_decref(local);
+            size_t k;
+            json_t *c;
+            json_array_foreach (cluster, k, c) { /* its guests as the cluster last saw them */
+                const char *n = json_string_value(json_object_get(c, "node"));
+                if (n != NULL && strcmp(n, node) == 0) {
+                    json_array_append(out, c);
+                }
+            }
+            continue;
+        }
+        size_t k;
+        json_t *c;
+        json_array_foreach (local, k, c) {
+            json_t *copy = json_copy(c);
+            json_object_set_new(copy, "node", json_string(node));
+            json_object_set_new(copy, "type", json_string("lxc"));
+            json_array_append_new(out, copy);
+        }
+        json_decref(local);
+    }
+    json_array_foreach (cluster, i, r) { /* QEMU guests: only their names matter (name_taken) */
+        const char *type = json_string_value(json_object_get(r, "type"));
+        if (type != NULL && strcmp(type, "lxc") != 0) {
+            json_array_append(out, r);
+        }
+    }
+    json_decref(cluster);
+    *list = out;
+    return out != NULL ? CT_OK : ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
 }
 
 /* The guest's config (a new reference) into *config. */
@@ -138,7 +216,8 @@ enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *
     json_t *list = NULL;
     size_t found = 0;
     long long other = 0;
-    enum ct_err rc = resources(b, &list, err);
+    char unreachable[256];
+    enum ct_err rc = resources(b, &list, unreachable, sizeof(unreachable), err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -159,6 +238,13 @@ enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *
         }
     }
     json_decref(list);
+    if (found == 0 && unreachable[0] != '\0') {
+        /* It may be on a node that did not answer: "not there" would let a delete succeed. */
+        ct_error_set(err, CT_ERR_BACKEND, "Proxmox node %s did not answer: whether %s is there "
+                     "is not known", unreachable, name);
+        err->detail_public = true;
+        return CT_ERR_BACKEND;
+    }
     if (found == 0) {
         return ct_error_set(err, CT_ERR_NOT_FOUND, "%s", name);
     }
@@ -174,8 +260,9 @@ static enum ct_err name_taken(struct pve_backend *b, const char *name, bool *tak
                               struct ct_error *err)
 {
     json_t *list = NULL;
+    char unreachable[256];
     *taken = false;
-    enum ct_err rc = resources(b, &list, err);
+    enum ct_err rc = resources(b, &list, unreachable, sizeof(unreachable), err);
     size_t i;
     json_t *r;
     json_array_foreach (list, i, r) {
@@ -338,6 +425,8 @@ static enum ct_err configure(struct pve_backend *b, const struct pve_ct *ct,
         {"tags", tags},
         {"cores", cores[0] != '\0' ? cores : NULL},
         {"memory", memory[0] != '\0' ? memory : NULL},
+        /* No swap beside it: the memory limit is what quotas count. */
+        {"swap", memory[0] != '\0' ? "0" : NULL},
         {"net0", net0[0] != '\0' ? net0 : NULL},
     };
     pve_ct_path(ct, "/config", path, sizeof(path));
@@ -649,7 +738,8 @@ static enum ct_err backend_exec(void *h, const char *name, struct backend_exec *
         return rc;
     }
     ex->exit_status = io.exit_status;
-    if (io.exit_status != 0 && strncmp(io.excerpt, "CT ", 3) == 0 &&
+    /* pct's own refusal (its status 255): a command inside could print the same words. */
+    if (io.exit_status == 255 && strncmp(io.excerpt, "CT ", 3) == 0 &&
         strstr(io.excerpt, "not running") != NULL) {
         return ct_error_set(err, CT_ERR_BACKEND, "pct: %s", io.excerpt);
     }
@@ -807,6 +897,9 @@ static enum ct_err backend_get(void *h, const char *name, struct backend_instanc
     enum ct_err rc = pve_find_ct(b, name, &ct, err);
     if (rc == CT_OK) {
         rc = ct_config(b, &ct, &config, err);
+        if (rc == CT_ERR_BACKEND && strstr(b->pve.message, "does not exist") != NULL) {
+            rc = ct_error_set(err, CT_ERR_NOT_FOUND, "%s", name); /* deleted since the list */
+        }
     }
     if (rc != CT_OK) {
         return rc;
@@ -832,9 +925,10 @@ static enum ct_err backend_list(void *h, struct backend_instance **out, size_t *
 {
     struct pve_backend *b = h;
     json_t *list = NULL;
+    char unreachable[256];
     *out = NULL;
     *n = 0;
-    enum ct_err rc = resources(b, &list, err);
+    enum ct_err rc = resources(b, &list, unreachable, sizeof(unreachable), err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -854,10 +948,11 @@ static enum ct_err backend_list(void *h, struct backend_instance **out, size_t *
             continue;
         }
         /* Its config: ctgate's metadata, written through the API (no state of the CT's). */
-        if ((rc = ct_config(b, &ct, &config, err)) != CT_OK) {
-            free(all);
-            json_decref(list);
-            return rc;
+        struct ct_error why = {0};
+        if (ct_config(b, &ct, &config, &why) != CT_OK) {
+            /* Deleted since the list, or its node went away: one CT never fails everybody's. */
+            log_warn("proxmox: list: CT %lld on %s skipped: %s", ct.vmid, ct.node, why.detail);
+            continue;
         }
         instance_from(name, &ct, config, &all[*n]);
         json_decref(config);

@@ -1,6 +1,7 @@
 /* pve-client.c - see pve-client.h. */
 #include "pve-client.h"
 
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "log.h"
 #include "strcopy.h"
 
 /* Task status polls: this often, and a fresh UPID's 400 ("no such task") this many times. */
@@ -96,7 +98,8 @@ bool pve_status_reason(const char *line, size_t len, char *out, size_t outlen)
     }
     size_t rest = len - (size_t)(sp + 1 - line);
     const char *code = sp + 1;
-    if (rest < 3 || strspn(code, "0123456789") < 3) {
+    if (rest < 3 || !isdigit((unsigned char)code[0]) || !isdigit((unsigned char)code[1]) ||
+        !isdigit((unsigned char)code[2])) {
         return false;
     }
     const char *reason = code + 3;
@@ -364,9 +367,7 @@ enum ct_err pve_call(struct pve *p, const char *method, const char *path,
         p->refused = true;
         snprintf(p->refused_message, sizeof(p->refused_message), "%s", p->message);
         rc = fail(p, CT_ERR_BACKEND, err);
-        size_t used = strlen(err->detail);
-        snprintf(err->detail + used, sizeof(err->detail) - used, " (API token %.100s)",
-                 p->token_id);
+        log_error("proxmox: %s %s: %s (API token %.100s)", method, path, p->message, p->token_id);
         goto out;
     }
     if (http < 200 || http >= 300) {
@@ -404,7 +405,10 @@ static void task_log_tail(struct pve *p, const struct pve_upid *u, const char *e
     json_t *lines = NULL;
     struct ct_error ignored = {0};
     const struct pve_param q[] = {{"start", "0"}, {"limit", "500"}};
-    snprintf(path, sizeof(path), "/nodes/%s/tasks/%s/log", u->node, escaped);
+    if ((size_t)snprintf(path, sizeof(path), "/nodes/%s/tasks/%s/log", u->node, escaped) >=
+        sizeof(path)) {
+        return;
+    }
     if (pve_call(p, "GET", path, q, 2, &lines, NULL, &ignored) == CT_OK) {
         size_t i;
         json_t *line;
@@ -432,7 +436,11 @@ enum ct_err pve_task_wait(struct pve *p, const char *upid, int timeout_s, struct
     if (escaped == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    snprintf(path, sizeof(path), "/nodes/%s/tasks/%s/status", u.node, escaped);
+    if ((size_t)snprintf(path, sizeof(path), "/nodes/%s/tasks/%s/status", u.node, escaped) >=
+        sizeof(path)) {
+        curl_free(escaped);
+        return ct_error_set(err, CT_ERR_BACKEND, "Proxmox answered a task id too long");
+    }
     long deadline = clock_now_ms() + (long)timeout_s * 1000;
     for (;;) {
         json_t *data = NULL;

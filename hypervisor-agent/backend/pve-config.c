@@ -67,11 +67,16 @@ static enum ct_err load_nodes(const config_t *conf, struct pve_config *c, struct
     return CT_OK;
 }
 
-static bool is_ssh(const char *prog)
+/*
+ * Whether the prefix may hand its words to a remote shell: anything but pct
+ * itself (ssh, and also timeout ... ssh, sudo, a wrapper script), so that a
+ * prefix nobody thought of is quoted rather than injectable.
+ */
+static bool maybe_remote(const char *prog)
 {
     const char *slash = strrchr(prog, '/');
     const char *base = slash != NULL ? slash + 1 : prog;
-    return strcmp(base, "ssh") == 0;
+    return strcmp(base, "pct") != 0;
 }
 
 static enum ct_err load_pct(const config_t *conf, struct pve_config *c, struct ct_error *err)
@@ -146,8 +151,17 @@ static enum ct_err check(struct pve_config *c, const char *placement, struct ct_
                             "proxmox.storage must be a storage id, and needs full_clone = true "
                             "(Proxmox refuses a storage for linked clones)");
     }
-    if (c->acl_role[0] != '\0' && !pve_id_ok(c->acl_role)) {
-        return ct_error_set(err, CT_ERR_CONFIG, "proxmox.acl_role is not a role name");
+    /*
+     * The owner may only look and power: a role with VM.Config.* would let them
+     * rewrite the description (ctgate's metadata: another owner), the hostname or
+     * net0 (the address checks) through Proxmox's own API.
+     */
+    if (c->acl_role[0] != '\0' && strcmp(c->acl_role, "PVEVMUser") != 0 &&
+        strcmp(c->acl_role, "PVEAuditor") != 0) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "proxmox.acl_role must be \"PVEVMUser\" or \"PVEAuditor\" (a role "
+                            "that may change a CT's config lets its owner rewrite ctgate's "
+                            "metadata)");
     }
     if (!suffix_ok(c->acl_user_suffix)) {
         return ct_error_set(err, CT_ERR_CONFIG,
@@ -194,7 +208,7 @@ enum ct_err pve_config_load(const config_t *conf, void **settings, struct ct_err
         (rc = cfgread_string(conf, "proxmox.subnet", c->subnet, sizeof(c->subnet), "", err)) !=
             CT_OK ||
         (rc = load_nodes(conf, c, err)) != CT_OK || (rc = load_pct(conf, c, err)) != CT_OK ||
-        (rc = cfgread_bool(conf, "proxmox.pct_remote_shell", is_ssh(c->pct[0]),
+        (rc = cfgread_bool(conf, "proxmox.pct_remote_shell", maybe_remote(c->pct[0]),
                            &c->pct_remote_shell, err)) != CT_OK ||
         (rc = check(c, placement, err)) != CT_OK) {
         pve_config_free(c);

@@ -194,11 +194,20 @@ bool pve_meta_parse(const char *text, struct backend_instance *out)
     if (text == NULL) {
         return false;
     }
-    /* Exactly one begin marker, at the start of a line. */
-    const char *begin = strstr(text, BEGIN);
-    if (begin == NULL || strstr(begin + 1, BEGIN) != NULL ||
-        (begin != text && begin[-1] != '\n') || (begin[strlen(BEGIN)] != '\n' &&
-                                                  strncmp(begin + strlen(BEGIN), "\r\n", 2) != 0)) {
+    /*
+     * Exactly one begin marker that is a line of its own.  The marker's words
+     * inside a line (a user's description naming it) are only text: they
+     * neither start a block nor spoil the one ctgate wrote.
+     */
+    const char *begin = NULL;
+    size_t nbegin = 0;
+    for (const char *at = strstr(text, BEGIN); at != NULL; at = strstr(at + 1, BEGIN)) {
+        const char *rest = at + strlen(BEGIN);
+        if ((at == text || at[-1] == '\n') && (*rest == '\n' || strncmp(rest, "\r\n", 2) == 0)) {
+            begin = nbegin++ == 0 ? at : begin;
+        }
+    }
+    if (nbegin != 1) {
         return false;
     }
     const char *body = strchr(begin, '\n') + 1;

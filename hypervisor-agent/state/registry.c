@@ -652,6 +652,20 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
     if (entry == NULL) {
         return err->code;
     }
+    /* One address, one container: routes never move to whoever claims another's address. */
+    const char *other_name;
+    json_t *other;
+    json_object_foreach (names, other_name, other) {
+        const char *ip = json_string_value(json_object_get(other, "ipv4"));
+        if (r->ipv4 != NULL && other != entry && ip != NULL && strcmp(ip, r->ipv4) == 0) {
+            ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                         "the container's address %s is another container's: it is not "
+                         "published",
+                         r->ipv4);
+            err->detail_public = true;
+            return CT_ERR_NOT_ALLOWED;
+        }
+    }
     if (r->ipv4 == NULL) {
         json_object_del(entry, "ipv4"); /* http_port stays: a start publishes it again */
     } else {

@@ -137,7 +137,8 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
  * Record where a reserved name's container answers (set once its address is
  * known; ipv4 NULL clears it, so the name is no longer published, and keeps
  * http_port for when it is published again).  Only the
- * holder (request_id) may change it.
+ * holder (request_id) may change it; an address another entry is published
+ * at is CT_ERR_NOT_ALLOWED (a tenant claiming a neighbour's address).
  */
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,
                                  const char *request_id, const char *ipv4, int http_port,

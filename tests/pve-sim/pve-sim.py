@@ -524,6 +524,11 @@ class CT:
     pinned_lock: bool = False    # a lock set by the control API: clones never clear it
     pool: str | None = None
     snapshots: dict[str, dict] = field(default_factory=dict)
+    # What pvestatd's RRD last saw: /cluster/resources takes name and status from it, so a
+    # new CT has neither there for up to --rrd-interval seconds (pve-manager extract_vm_stats).
+    rrd_at: float = field(default_factory=time.time)
+    rrd_name: str | None = None
+    rrd_status: str = "unknown"
 
     @property
     def name(self) -> str:
@@ -566,6 +571,7 @@ class Options:
     nextid_upper: int
     known_users: set[str] | None
     state_dir: str | None
+    rrd_interval: float = 10.0
 
 
 class Sim:
@@ -782,10 +788,18 @@ class Sim:
         out: list[dict] = []
         with self.lock:
             if rtype in (None, "vm"):
+                now = time.time()
                 for ct in sorted(self.cts.values(), key=lambda c: c.vmid):
                     d = self.vmstatus(ct)
                     d.update({"id": f"{ct.kind}/{ct.vmid}", "node": ct.node,
                               "maxcpu": d.pop("cpus")})
+                    if now - ct.rrd_at >= self.opts.rrd_interval:
+                        ct.rrd_at, ct.rrd_name, ct.rrd_status = now, ct.name, ct.status
+                    d["status"] = ct.rrd_status
+                    if ct.rrd_name is None:
+                        d.pop("name", None)
+                    else:
+                        d["name"] = ct.rrd_name
                     if not self.nodes[ct.node].online:
                         d["status"] = "unknown"
                     if ct.pool:
@@ -1676,6 +1690,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--dhcp-delay", type=float, default=0.0, help="memory store: seconds "
                     "after start before eth0 has an IPv4 address")
     ap.add_argument("--nextid-range", default="100:1000000", metavar="LOWER:UPPER")
+    ap.add_argument("--rrd-interval", type=float, default=10.0, metavar="S",
+                    help="how stale /cluster/resources' name and status are (pvestatd, 10 s)")
     ap.add_argument("--user", action="append", dest="users", metavar="USERID",
                     help="users that exist for PUT /access/acl (default: any)")
     ap.add_argument("--legacy-errors", action="store_true",
@@ -1701,7 +1717,8 @@ def main(argv: list[str]) -> int:
     opts = Options(nodes=[n for n in a.nodes.split(",") if n], templates=a.template,
                    task_delays=dict(a.task_delay), default_delay=a.default_task_delay,
                    nextid_lower=int(lower), nextid_upper=int(upper),
-                   known_users=set(a.users) if a.users else None, state_dir=a.state)
+                   known_users=set(a.users) if a.users else None, state_dir=a.state,
+                   rrd_interval=a.rrd_interval)
     if a.state:
         os.makedirs(a.state, exist_ok=True)
     control_token = None

@@ -223,6 +223,17 @@ static void test_meta_round_trip(void **state)
     assert_string_equal(inst.expires, "2026-12-08T06:00:00Z");
     assert_string_equal(inst.description, "my app: owner=mallory");
 
+    /* A description naming the markers is text: the block stays ctgate's (review of issue 18). */
+    const char *tricks[] = {"x ctgate-metadata-v1", "ctgate-metadata-v1",
+                            "ctgate-metadata-end", "a ctgate-metadata-end b ctgate-metadata-v1"};
+    for (size_t i = 0; i < sizeof(tricks) / sizeof(tricks[0]); i++) {
+        a.description = tricks[i];
+        assert_true(pve_meta_format(&a, text, sizeof(text)));
+        assert_true(pve_meta_parse(text, &inst));
+        assert_string_equal(inst.owner, "alice");
+        assert_string_equal(inst.description, tricks[i]);
+    }
+
     a.expires = NULL;
     a.description = NULL;
     assert_true(pve_meta_format(&a, text, sizeof(text)));
