@@ -68,6 +68,13 @@ struct backend_create {
      */
     long long ctid;
     long long *ctid_out;
+    /*
+     * Out, may be NULL: set true when the create failed before the backend
+     * made anything (no node could take it, the token was refused, the clone
+     * was refused at once), so the rollback need not look for an instance (it
+     * could not, when the backend refuses us).  Left false when unsure.
+     */
+    bool *nothing_made;
 };
 
 struct backend_exec {

@@ -310,7 +310,7 @@ static enum ct_err find_template(struct pve_backend *b, const char *node, const 
  */
 static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long tvmid,
                             const struct backend_create *a, const char *meta, long long *vmid,
-                            struct ct_error *err)
+                            bool *refused_only, struct ct_error *err)
 {
     const struct pve_config *s = b->settings;
     char path[128], newid[24];
@@ -350,6 +350,9 @@ static enum ct_err clone_ct(struct pve_backend *b, const char *node, long long t
                            &status, err);
         if (rc == CT_OK) {
             return CT_OK;
+        }
+        if (status < 400) {
+            *refused_only = false; /* a task may have started: something may exist */
         }
         if (status == 500 && strstr(b->pve.message, "already exists") != NULL &&
             ++taken < CLONE_ID_RETRIES) {
@@ -459,8 +462,13 @@ static enum ct_err backend_create(void *h, const struct backend_create *a, struc
     struct pve_candidates where;
     json_t *nodes = NULL;
     bool taken = false;
+    bool refused_only = true;
     enum ct_err rc;
 
+    /* Until a clone is accepted nothing exists: a failure says so (backend_create.nothing_made). */
+    if (a->nothing_made != NULL) {
+        *a->nothing_made = true;
+    }
     if (!pve_meta_format(a, meta, sizeof(meta))) {
         return ct_error_set(err, CT_ERR_INTERNAL, "ctgate's metadata does not fit");
     }
@@ -492,7 +500,11 @@ static enum ct_err backend_create(void *h, const struct backend_create *a, struc
             continue;
         }
         str_copy(ct.node, sizeof(ct.node), where.node[i]);
-        if ((rc = clone_ct(b, where.node[i], tvmid, a, meta, &ct.vmid, err)) != CT_OK) {
+        rc = clone_ct(b, where.node[i], tvmid, a, meta, &ct.vmid, &refused_only, err);
+        if (a->nothing_made != NULL) {
+            *a->nothing_made = rc != CT_OK && refused_only;
+        }
+        if (rc != CT_OK) {
             return rc;
         }
         if (ct.vmid != a->ctid && a->ctid_out != NULL) {

@@ -43,6 +43,7 @@ struct create_ctx {
     char root_password[ROOT_PASSWORD_LEN + 1]; /* wiped in op_create */
     struct reserve_claim ports; /* external ports asked for and (after reserve) given */
     long long ctid;             /* the CTID the backend gave it (the reserved one, mostly) */
+    bool clone_nothing_made;    /* the clone failed before the backend made anything */
     struct size_spec limits;    /* resolved by policy_resolve_size */
     char expires[32];           /* RFC 3339, "" for never */
     int http_port;              /* the app's port inside */
@@ -122,6 +123,7 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .limits = &c->limits,
         .ctid = c->ports.ctid,
         .ctid_out = &c->ctid,
+        .nothing_made = &c->clone_nothing_made,
     };
     c->ctid = c->ports.ctid;
     enum ct_err rc = a->backend->create(a->handle, &args, err);
@@ -137,6 +139,9 @@ static void undo_clone(void *p)
     struct create_ctx *c = p;
     struct backend_instance inst;
     struct ct_error why = {0};
+    if (c->clone_nothing_made) {
+        return; /* the backend said so: nothing to look for */
+    }
     /* Destroy only what this request made: a same-named instance of another request stays. */
     enum ct_err rc = c->agent->backend->get(c->agent->handle, c->req->hostname, &inst, &why);
     if (rc == CT_OK && strcmp(inst.request_id, c->request_id) == 0 &&
