@@ -193,7 +193,9 @@ proxmox = {
   placement = "least-memory";
   # The stand-in for Proxmox's pct: runs push/exec in the CT's LXD instance.
   pct = [ "$RIG/bin/pct" ];
-  timeout = 120;
+  # A clone waits this long for its template while other clones of it run (Proxmox locks
+  # the source): 16 creates at once under the sanitizers can queue for minutes on one node.
+  timeout = 300;
 };
 EOF
         return

@@ -54,7 +54,13 @@ wait $(jobs -p | grep -vx "$thief_pid")
 touch "$TMP/stop-thief"
 wait "$thief_pid"
 ok=0
-for i in $(seq 1 16); do [ "$(result_field "$TMP/par$i" .ok)" = true ] && ok=$((ok + 1)); done
+for i in $(seq 1 16); do
+    if [ "$(result_field "$TMP/par$i" .ok)" = true ]; then
+        ok=$((ok + 1))
+    else
+        echo "    | create $i: $(result_of "$TMP/par$i")"
+    fi
+done
 check_eq "all 16 created" 16 "$ok"
 check "the thief took ids meanwhile" test "$(wc -l <"$TMP/stolen")" -gt 3
 for i in $(seq 1 16); do result_field "$TMP/par$i" .data.ctid; done >"$TMP/ctids"
@@ -89,7 +95,8 @@ check_eq "all on pve1" "pve1" "$(for i in 1 2 3 4; do node_of "$(name_for one$i)
 for i in 1 2 3 4; do agent_with "$TMP/pve1.conf" "$(req_named delete alice "$(name_for one$i)")" "$TMP/od$i"; done
 
 echo "-- the template locked for good: a clean timeout and rollback"
-conf_with "$TMP/lock.conf" -e 's/^  nodes = \[ \];/  nodes = [ "pve1" ];/' -e 's/^  timeout = 120;/  timeout = 4;/'
+conf_with "$TMP/lock.conf" -e 's/^  nodes = \[ \];/  nodes = [ "pve1" ];/' -e 's/^  timeout = 300;/  timeout = 4;/'
+check "the copy waits 4 s for a template" grep -q '^  timeout = 4;' "$TMP/lock.conf"
 ctl '{"op":"lock","vmid":9000,"lock":"disk"}'
 n=$(name_for locked)
 CREATED_NAMES+=("$n")
