@@ -3,6 +3,50 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "addr-policy.h"
+#include "clock.h"
+
+#define ADDRESS_REFUSAL_SETTLE_MS 2000L
+
+enum ct_err backend_wait_address(backend_address_fn look, void *ctx, int timeout_s, long pause_ms,
+                                 char *out, size_t len, struct ct_error *err)
+{
+    long deadline = clock_now_ms() + (long)timeout_s * 1000;
+    long refused_since = 0;
+    for (;;) {
+        int verdict = ADDR_NOT_YET;
+        out[0] = '\0';
+        enum ct_err rc = look(ctx, &verdict, out, len, err);
+        if (rc != CT_OK || verdict == ADDR_OK) {
+            if (rc != CT_OK) {
+                out[0] = '\0';
+            }
+            return rc;
+        }
+        long now = clock_now_ms();
+        if (verdict != ADDR_NOT_YET) {
+            refused_since = refused_since != 0 ? refused_since : now;
+            if (now - refused_since >= ADDRESS_REFUSAL_SETTLE_MS || now >= deadline) {
+                char bad[48];
+                snprintf(bad, sizeof(bad), "%s", out);
+                out[0] = '\0';
+                return ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                                    "the container's address %s %s: it is not published", bad,
+                                    addr_policy_reason((enum addr_verdict)verdict));
+            }
+        } else {
+            refused_since = 0;
+        }
+        out[0] = '\0';
+        if (now >= deadline) {
+            return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
+        }
+        struct timespec pause = {pause_ms / 1000, (pause_ms % 1000) * 1000L * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
 
 /* The first is the default.  A new backend is one file in backend/ and one line here. */
 static const struct backend_ops *const backends[] = {

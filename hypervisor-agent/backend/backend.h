@@ -275,6 +275,21 @@ struct backend_ops {
                                  struct ct_error *err);
 };
 
+/*
+ * One look at an instance's address for wait_ipv4: *verdict (addr-policy.h)
+ * and, unless ADDR_NOT_YET, the address in out.
+ */
+typedef enum ct_err (*backend_address_fn)(void *ctx, int *verdict, char *out, size_t len,
+                                          struct ct_error *err);
+/*
+ * wait_ipv4's loop, the same for every driver: look every pause_ms until
+ * the address is allowed (CT_OK), a refusal has lasted 2 s (CT_ERR_NOT_ALLOWED
+ * naming it: a lease is written as it is handed out, so a refusal that lasts
+ * is final) or timeout_s passed (CT_ERR_TIMEOUT).  out is "" unless CT_OK.
+ */
+enum ct_err backend_wait_address(backend_address_fn look, void *ctx, int timeout_s, long pause_ms,
+                                 char *out, size_t len, struct ct_error *err);
+
 /* The backend called name in the table, or NULL. */
 const struct backend_ops *backend_find(const char *name);
 /* The backend used when agent.conf names none (the table's first). */

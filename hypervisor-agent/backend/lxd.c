@@ -264,8 +264,25 @@ static enum ct_err get_instance(struct lxd_backend *b, const char *name, json_t 
     return CT_OK;
 }
 
-/* A refusal that lasts this long is final (a lease is written as the address is handed out). */
-#define ADDRESS_REFUSAL_SETTLE_MS 2000L
+struct lxd_look {
+    struct lxd_backend *b;
+    const char *name;
+};
+
+static enum ct_err lxd_look_address(void *p, int *verdict, char *out, size_t len,
+                                    struct ct_error *err)
+{
+    struct lxd_look *l = p;
+    json_t *inst = NULL;
+    enum addr_verdict v = ADDR_NOT_YET;
+    enum ct_err rc = get_instance(l->b, l->name, &inst, NULL, err);
+    if (rc == CT_OK) {
+        rc = lxd_network_address(&l->b->lxd, inst, &v, out, len, err);
+    }
+    json_decref(inst);
+    *verdict = (int)v;
+    return rc;
+}
 
 /*
  * The address LXD's own DHCP handed to the instance's NIC, once the NIC
@@ -275,41 +292,8 @@ static enum ct_err get_instance(struct lxd_backend *b, const char *name, json_t 
 static enum ct_err lxd_backend_wait_ipv4(void *h, const char *name, int timeout_s, char *out,
                                          size_t len, struct ct_error *err)
 {
-    struct lxd_backend *b = h;
-    long deadline = clock_now_ms() + (long)timeout_s * 1000;
-    long refused_since = 0;
-    for (;;) {
-        json_t *inst = NULL;
-        enum addr_verdict verdict = ADDR_NOT_YET;
-        enum ct_err rc = get_instance(b, name, &inst, NULL, err);
-        if (rc == CT_OK) {
-            rc = lxd_network_address(&b->lxd, inst, &verdict, out, len, err);
-        }
-        json_decref(inst);
-        if (rc != CT_OK || verdict == ADDR_OK) {
-            return rc;
-        }
-        long now = clock_now_ms();
-        if (verdict != ADDR_NOT_YET) {
-            refused_since = refused_since != 0 ? refused_since : now;
-            if (now - refused_since >= ADDRESS_REFUSAL_SETTLE_MS || now >= deadline) {
-                char bad[48];
-                snprintf(bad, sizeof(bad), "%s", out);
-                out[0] = '\0';
-                return ct_error_set(err, CT_ERR_NOT_ALLOWED,
-                                    "the container's address %s %s: it is not published", bad,
-                                    addr_policy_reason(verdict));
-            }
-        } else {
-            refused_since = 0;
-            out[0] = '\0';
-        }
-        if (now >= deadline) {
-            return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
-        }
-        struct timespec pause = {0, 100L * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    struct lxd_look look = {h, name};
+    return backend_wait_address(lxd_look_address, &look, timeout_s, 100, out, len, err);
 }
 
 /* "/1.0/instances/NAME/files?path=FILE", FILE escaped for the query. */

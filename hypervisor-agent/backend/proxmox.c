@@ -30,8 +30,6 @@
 
 /* A clone whose new id another create took meanwhile is retried this often with a new id. */
 #define CLONE_ID_RETRIES 10
-/* A refusal of the address that lasts this long is final (as lxd.c's). */
-#define ADDRESS_REFUSAL_SETTLE_MS 2000L
 #define EXEC_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* read_file's exit status for "no such file" (any other failure is the command's). */
 #define READ_ABSENT 44
@@ -601,46 +599,36 @@ static enum ct_err address_now(struct pve_backend *b, const struct pve_ct *ct,
     return rc;
 }
 
+struct pve_look {
+    struct pve_backend *b;
+    const struct pve_ct *ct;
+    const struct addr_subnet *net;
+};
+
+static enum ct_err pve_look_address(void *p, int *verdict, char *out, size_t len,
+                                    struct ct_error *err)
+{
+    struct pve_look *l = p;
+    enum addr_verdict v = ADDR_NOT_YET;
+    enum ct_err rc = address_now(l->b, l->ct, l->net, &v, out, len, err);
+    *verdict = (int)v;
+    return rc;
+}
+
 static enum ct_err backend_wait_ipv4(void *h, const char *name, int timeout_s, char *out,
                                      size_t len, struct ct_error *err)
 {
     struct pve_backend *b = h;
     struct addr_subnet net;
     struct pve_ct ct;
-    long deadline = clock_now_ms() + (long)timeout_s * 1000;
-    long refused_since = 0;
     enum ct_err rc;
 
     out[0] = '\0';
     if ((rc = subnet(b, &net, err)) != CT_OK || (rc = pve_find_ct(b, name, &ct, err)) != CT_OK) {
         return rc;
     }
-    for (;;) {
-        enum addr_verdict verdict = ADDR_NOT_YET;
-        rc = address_now(b, &ct, &net, &verdict, out, len, err);
-        if (rc != CT_OK || verdict == ADDR_OK) {
-            return rc;
-        }
-        long now = clock_now_ms();
-        if (verdict != ADDR_NOT_YET) {
-            refused_since = refused_since != 0 ? refused_since : now;
-            if (now - refused_since >= ADDRESS_REFUSAL_SETTLE_MS || now >= deadline) {
-                char bad[48];
-                snprintf(bad, sizeof(bad), "%s", out);
-                out[0] = '\0';
-                return ct_error_set(err, CT_ERR_NOT_ALLOWED,
-                                    "the container's address %s %s: it is not published", bad,
-                                    addr_policy_reason(verdict));
-            }
-        } else {
-            refused_since = 0;
-            out[0] = '\0';
-        }
-        if (now >= deadline) {
-            return ct_error_set(err, CT_ERR_TIMEOUT, "no IPv4 address after %ds", timeout_s);
-        }
-        pause_ms(300);
-    }
+    struct pve_look look = {b, &ct, &net};
+    return backend_wait_address(pve_look_address, &look, timeout_s, 300, out, len, err);
 }
 
 /* Room for pct's words before and around a command: exec, env, setpriv. */
