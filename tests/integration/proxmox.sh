@@ -44,6 +44,7 @@ thief() {
         ctl "{\"op\":\"take-id\",\"vmid\":$id,\"node\":\"pve3\",\"kind\":\"qemu\"}" && echo "$id" >>"$TMP/stolen"
     done
 }
+pct_log_from=$(($(wc -l <"$CTGATE_RIG_DIR/pct.log") + 1))
 thief &
 thief_pid=$!
 for i in $(seq 1 16); do
@@ -59,8 +60,17 @@ for i in $(seq 1 16); do
         ok=$((ok + 1))
     else
         echo "    | create $i: $(result_of "$TMP/par$i")"
+        failed_parallel=1
     fi
 done
+if [ -n "${failed_parallel:-}" ]; then
+    # Which pct calls were slow (10 s or more) or never came back: the stand-in logs each one.
+    awk '/ start pct / { open[$2] = $0; next }
+         { for (i = 1; i <= NF; i++) if ($i ~ /^\[[0-9]+\]$/) delete open[$i]
+           ms = $2; sub(/ms$/, "", ms); if (ms + 0 >= 10000) print "    | slow: " $0 }
+         END { for (p in open) print "    | unfinished: " open[p] }' \
+        <(tail -n +"$pct_log_from" "$CTGATE_RIG_DIR/pct.log")
+fi
 check_eq "all 16 created" 16 "$ok"
 check "the thief took ids meanwhile" test "$(wc -l <"$TMP/stolen")" -gt 3
 for i in $(seq 1 16); do result_field "$TMP/par$i" .data.ctid; done >"$TMP/ctids"

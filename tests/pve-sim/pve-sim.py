@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
-import http.client
 import json
 import os
 import random
 import re
-import socket
 import ssl
 import sys
 import tempfile
@@ -31,6 +29,8 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+
+import lxdsock
 
 UPID_RE = re.compile(r"^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):"
                      r"([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$")
@@ -278,18 +278,6 @@ def new_hwaddr() -> str:
 # ---------------------------------------------------------------------------------------------
 # Stores: where a CT's container lives
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float):
-        super().__init__("lxd", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self.unix_path)
-        self.sock = sock
-
-
 class LxdStore:
     """Each CT is an LXD instance (PREFIX + vmid), created from the template's image alias."""
 
@@ -307,23 +295,18 @@ class LxdStore:
         self.by_hostname = by_hostname
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 60) -> dict:
-        conn = UnixHTTPConnection(self.socket_path, timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
         try:
-            data = json.dumps(body).encode() if body is not None else None
-            headers = {"Content-Type": "application/json"} if data is not None else {}
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
+            status, raw = lxdsock.request(self.socket_path, method, path, data, headers, timeout)
         except OSError as e:
             raise StoreError(f"LXD {method} {path}: {e}") from e
-        finally:
-            conn.close()
         try:
             reply = json.loads(raw or b"{}")
         except ValueError as e:
-            raise StoreError(f"LXD {method} {path}: HTTP {resp.status} with no JSON") from e
-        if resp.status >= 400 or reply.get("type") == "error":
-            raise StoreError(f"LXD {method} {path}: {reply.get('error') or resp.status}")
+            raise StoreError(f"LXD {method} {path}: HTTP {status} with no JSON") from e
+        if status >= 400 or reply.get("type") == "error":
+            raise StoreError(f"LXD {method} {path}: {reply.get('error') or status}")
         return reply
 
     def call_wait(self, method: str, path: str, body: Any = None) -> dict:
