@@ -7,7 +7,8 @@
 #   3. Debian: a create through the gateway to the first login vs raw LXD (debian.sh);
 #   4. 32 parallel creates through the gateway vs 32 raw parallel: throughput and collisions
 #      (parallel.sh, without the sequence);
-#   5. peak RSS (VmHWM) of ctgate and ctgate-agent during a create (rss.sh).
+#   5. peak RSS (VmHWM) of ctgate and ctgate-agent during a create (rss.sh);
+#   6. static addresses vs DHCP, both through the gateway (static.sh).
 # A warm pool (issue 17 item 4) is not built yet: there is no "with a pool" figure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +29,7 @@ stage agent "$here/create-vs-raw.sh" 7
 stage debian "$here/debian.sh" 5
 SEQUENCE=0 stage parallel "$here/parallel.sh" 32
 stage rss "$here/rss.sh" 3
+stage static "$here/static.sh" 7
 
 echo
 echo "=== summary (goals from issue 17 in brackets)"
@@ -37,5 +39,6 @@ grep -h "^ratio" "$log/debian" | sed 's/^/debian, gateway create to first login 
 grep -h "^ratio gateway/true" "$log/gateway" | sed 's/^/fixed cost, version vs forced \/bin\/true: /'
 grep -h "^throughput\|^parallel gateway creates" "$log/parallel" | sed 's/^/32 parallel: /'
 grep -h "^peak RSS" "$log/rss" | sed 's/$/  [<= 8192 KiB]/'
+grep -h "^ratio static/dhcp" "$log/static" | sed 's/^/busybox, gateway create with a static address vs DHCP: /'
 echo "with a warm pool: not measured (no pool yet)"
 exit "$status"

@@ -1,6 +1,8 @@
 /* agent-config.c - see agent-config.h. */
 #include "agent-config.h"
 
+#include <arpa/inet.h>
+
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,6 +442,46 @@ static enum ct_err load_ctids(const config_t *conf, struct agent_config *cfg, st
     return CT_OK;
 }
 
+/* At most a /16's worth: each create looks at every address of the range once. */
+#define ADDRESSES_MAX 65536u
+
+/*
+ * `addresses = [ "FIRST", "LAST" ]`: each container's IPv4 address, reserved
+ * with its name; only for a backend that can give a NIC its address.
+ */
+static enum ct_err load_addresses(const config_t *conf, struct agent_config *cfg,
+                                  struct ct_error *err)
+{
+    const config_setting_t *s = config_lookup(conf, "addresses");
+    cfg->addr_min = 0;
+    cfg->addr_max = 0;
+    if (s == NULL) {
+        return CT_OK;
+    }
+    const char *lo = config_setting_get_string_elem(s, 0);
+    const char *hi = config_setting_get_string_elem(s, 1);
+    struct in_addr a;
+    struct in_addr b;
+    if (!config_setting_is_array(s) || config_setting_length(s) != 2 || lo == NULL ||
+        hi == NULL || inet_pton(AF_INET, lo, &a) != 1 || inet_pton(AF_INET, hi, &b) != 1 ||
+        ntohl(a.s_addr) == 0 || ntohl(a.s_addr) > ntohl(b.s_addr) ||
+        ntohl(b.s_addr) - ntohl(a.s_addr) >= ADDRESSES_MAX) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "line %d: 'addresses' must be [ \"FIRST\", \"LAST\" ], two IPv4 "
+                            "addresses, FIRST <= LAST, at most %u of them",
+                            config_setting_source_line(s), ADDRESSES_MAX);
+    }
+    if ((cfg->backend_ops->supports & BACKEND_CAN_STATIC_ADDRESS) == 0) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "line %d: 'addresses': the %s backend cannot give a container a "
+                            "static address; leave it out (its network's DHCP gives them)",
+                            config_setting_source_line(s), cfg->backend);
+    }
+    cfg->addr_min = ntohl(a.s_addr);
+    cfg->addr_max = ntohl(b.s_addr);
+    return CT_OK;
+}
+
 #define EXPORT_MAX_SIZE_DEFAULT "4G"
 
 static enum ct_err load_export(const config_t *conf, struct export_config *x, struct ct_error *err)
@@ -518,6 +560,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
         (rc = load_cooldown(&conf, cfg, err)) != CT_OK ||
         (rc = load_ctids(&conf, cfg, err)) != CT_OK ||
+        (rc = load_addresses(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_services(&conf, cfg, err)) != CT_OK ||

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "deploy-config.h"
@@ -185,6 +186,9 @@ struct agent_config {
     long long reuse_cooldown_s; /* a freed name and its ports wait this long for others; 0: off */
     long long ctid_min; /* `ctids = [ MIN, MAX ]`: the numbers containers get (registry.h) */
     long long ctid_max;
+    /* `addresses = [ "FIRST", "LAST" ]`: static IPv4 addresses, host order (0: none, DHCP) */
+    uint32_t addr_min;
+    uint32_t addr_max;
     struct hooks_config hooks; /* `hooks` (hooks.h): run inside each new container */
     struct deploy_config deploy; /* `deploy` (deploy-config.h): create --repo */
     struct export_config export; /* `export` and `backup` */

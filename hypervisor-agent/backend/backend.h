@@ -69,6 +69,13 @@ struct backend_create {
     long long ctid;
     long long *ctid_out;
     /*
+     * The static IPv4 address the registry reserved with the name ("" or
+     * NULL: none, the network's DHCP gives one), for the instance's NIC
+     * before it starts; only for a backend that supports
+     * BACKEND_CAN_STATIC_ADDRESS.
+     */
+    const char *address;
+    /*
      * Out, may be NULL: set true when the create failed before the backend
      * made anything (no node could take it, the token was refused, the clone
      * was refused at once), so the rollback need not look for an instance (it
@@ -113,6 +120,7 @@ struct backend_file {
  */
 #define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_bytes */
 #define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
+#define BACKEND_CAN_STATIC_ADDRESS (1u << 2) /* create gives the NIC backend_create.address */
 
 /*
  * One finding of a doctor (admin/doctor.c): what was checked, whether it

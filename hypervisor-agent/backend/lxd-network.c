@@ -35,29 +35,37 @@ static bool is_nic(json_t *dev)
     return type != NULL && strcmp(type, "nic") == 0;
 }
 
+json_t *lxd_nic_device(json_t *devices, const char **device, size_t *count)
+{
+    json_t *dev = json_object_get(devices, "eth0");
+    *device = "eth0";
+    *count = 1;
+    if (is_nic(dev)) {
+        return dev;
+    }
+    const char *k;
+    json_t *v;
+    *count = 0;
+    dev = NULL;
+    json_object_foreach (devices, k, v) {
+        if (is_nic(v)) {
+            dev = v;
+            *device = k;
+            (*count)++;
+        }
+    }
+    return *count == 1 ? dev : NULL;
+}
+
 static enum ct_err find_nic(json_t *inst, struct nic *nic, struct ct_error *err)
 {
-    json_t *devices = json_object_get(inst, "expanded_devices");
-    json_t *dev = json_object_get(devices, "eth0");
-    const char *device = "eth0";
+    const char *device;
+    size_t count;
     char key[96];
-
-    if (!is_nic(dev)) {
-        const char *k;
-        json_t *v;
-        size_t count = 0;
-        dev = NULL;
-        json_object_foreach (devices, k, v) {
-            if (is_nic(v)) {
-                dev = v;
-                device = k;
-                count++;
-            }
-        }
-        if (count != 1) {
-            return ct_error_set(err, CT_ERR_BACKEND,
-                                "the instance has %zu network devices: ctgate publishes one", count);
-        }
+    json_t *dev = lxd_nic_device(json_object_get(inst, "expanded_devices"), &device, &count);
+    if (dev == NULL) {
+        return ct_error_set(err, CT_ERR_BACKEND,
+                            "the instance has %zu network devices: ctgate publishes one", count);
     }
     const char *network = json_string_value(json_object_get(dev, "network"));
     if (network == NULL) {

@@ -17,6 +17,14 @@
 #include "lxd-client.h"
 
 /*
+ * The NIC among devices (an instance's expanded_devices, or a profile's
+ * devices; borrowed) ctgate publishes: eth0 when it is a nic, else the only
+ * nic.  NULL when there is none or several (*count says how many); *device
+ * is its key.
+ */
+json_t *lxd_nic_device(json_t *devices, const char **device, size_t *count);
+
+/*
  * inst is the instance object (the metadata of GET /1.0/instances/NAME, or
  * one element of recursion=1; borrowed).  CT_OK with *verdict saying whether
  * the address in out (len >= 16) may be published: ADDR_OK, ADDR_NOT_YET

@@ -99,6 +99,38 @@ static json_t *root_device(const struct lxd_config *cfg, const struct size_spec 
     return root;
 }
 
+/*
+ * The profile's NIC with ipv4.address set, under the profile's own device
+ * key, so that it replaces that device for this instance: LXD's DHCP then
+ * hands the NIC this address and no other.
+ */
+static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t *devices,
+                              struct ct_error *err)
+{
+    char path[256];
+    json_t *reply = NULL;
+    const char *device;
+    size_t count;
+    snprintf(path, sizeof(path), "/1.0/profiles/%s", b->settings->profile);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    json_t *nic = lxd_nic_device(json_object_get(json_object_get(reply, "metadata"), "devices"),
+                                 &device, &count);
+    json_t *copy = nic != NULL ? json_deep_copy(nic) : NULL;
+    if (nic == NULL) {
+        rc = ct_error_set(err, CT_ERR_BACKEND,
+                          "profile %s has %zu network devices: a static address needs one",
+                          b->settings->profile, count);
+    } else if (copy == NULL || json_object_set_new(copy, "ipv4.address", json_string(address)) != 0 ||
+               json_object_set_new(devices, device, copy) != 0) {
+        rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    json_decref(reply);
+    return rc;
+}
+
 static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, struct ct_error *err)
 {
     struct lxd_backend *b = h;
@@ -131,12 +163,18 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (body == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
+    enum ct_err rc = CT_OK;
+    if (a->address != NULL && a->address[0] != '\0' &&
+        (rc = static_nic(b, a->address, json_object_get(body, "devices"), err)) != CT_OK) {
+        json_decref(body);
+        return rc;
+    }
     if (cfg->target[0] != '\0') {
         snprintf(path, sizeof(path), "/1.0/instances?target=%s", cfg->target);
     } else {
         snprintf(path, sizeof(path), "/1.0/instances");
     }
-    enum ct_err rc = lxd_call_wait(&b->lxd, "POST", path, body, NULL, &status, err);
+    rc = lxd_call_wait(&b->lxd, "POST", path, body, NULL, &status, err);
     json_decref(body);
     if (rc == CT_ERR_BACKEND && (status == 409 || strstr(err->detail, "already exists") != NULL)) {
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "an instance named %s exists", a->name);
@@ -703,7 +741,7 @@ static enum ct_err lxd_backend_import_image(void *h, const char *image,
 
 const struct backend_ops backend_lxd = {
     .name = "lxd",
-    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_IMPORT_IMAGE,
+    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_IMPORT_IMAGE | BACKEND_CAN_STATIC_ADDRESS,
     .load_settings = lxd_config_load,
     .free_settings = lxd_config_free,
     .check_image = lxd_config_check_image,

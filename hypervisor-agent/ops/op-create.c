@@ -123,6 +123,7 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .limits = &c->limits,
         .ctid = c->ports.ctid,
         .ctid_out = &c->ctid,
+        .address = c->ports.address,
         .nothing_made = &c->clone_nothing_made,
     };
     c->ctid = c->ports.ctid;
@@ -608,6 +609,8 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     c.ports.reuse_cooldown_s = ctx->cfg->reuse_cooldown_s;
     c.ports.ctid_min = ctx->cfg->ctid_min;
     c.ports.ctid_max = ctx->cfg->ctid_max;
+    c.ports.addr_min = ctx->cfg->addr_min;
+    c.ports.addr_max = ctx->cfg->addr_max;
     struct procid self;
     c.ports.worker = procid_self(&self) ? &self : NULL;
     const struct ct_param_value *http_port = &req->param[CT_P_HTTP_PORT];

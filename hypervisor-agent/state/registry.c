@@ -1,6 +1,7 @@
 /* registry.c - see registry.h. */
 #include "registry.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -237,6 +238,7 @@ static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
     out->memory_bytes = memory_of(e);
     out->ssh_port = int_of(json_object_get(e, "ssh_port"));
     out->ctid = json_integer_value(json_object_get(e, "ctid"));
+    string_of(json_object_get(e, "address"), out->address, sizeof(out->address));
     string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
     out->http_port = int_of(json_object_get(e, "http_port"));
     protocols_of(json_object_get(e, "protocols"), out);
@@ -469,6 +471,61 @@ static enum ct_err choose_ctid(json_t *doc, json_t *names, struct reserve_claim 
                         c->ctid_max);
 }
 
+/* Does an entry hold ip (dotted) as its static address, or publish it (a DHCP lease)? */
+static bool address_held(json_t *names, const char *ip)
+{
+    const char *name;
+    json_t *entry;
+    json_object_foreach (names, name, entry) {
+        const char *a = json_string_value(json_object_get(entry, "address"));
+        const char *b = json_string_value(json_object_get(entry, "ipv4"));
+        if ((a != NULL && strcmp(a, ip) == 0) || (b != NULL && strcmp(b, ip) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void address_text(uint32_t host_order, char *out, size_t len)
+{
+    struct in_addr a = {htonl(host_order)};
+    if (inet_ntop(AF_INET, &a, out, (socklen_t)len) == NULL) {
+        out[0] = '\0';
+    }
+}
+
+/* The claim's static address: as choose_ctid, from the document's next_address. */
+static enum ct_err choose_address(json_t *doc, json_t *names, struct reserve_claim *c,
+                                  struct ct_error *err)
+{
+    c->address[0] = '\0';
+    if (c->addr_min == 0 || c->addr_max < c->addr_min) {
+        return CT_OK;
+    }
+    struct in_addr parsed;
+    const char *next_text = json_string_value(json_object_get(doc, "next_address"));
+    uint32_t next = c->addr_min;
+    if (next_text != NULL && inet_pton(AF_INET, next_text, &parsed) == 1 &&
+        ntohl(parsed.s_addr) >= c->addr_min && ntohl(parsed.s_addr) <= c->addr_max) {
+        next = ntohl(parsed.s_addr);
+    }
+    uint64_t span = (uint64_t)c->addr_max - c->addr_min + 1;
+    for (uint64_t i = 0; i < span; i++) {
+        char ip[16];
+        address_text(c->addr_min + (uint32_t)(((uint64_t)next - c->addr_min + i) % span), ip,
+                     sizeof(ip));
+        if (ip[0] != '\0' && !address_held(names, ip)) {
+            memcpy(c->address, ip, sizeof(ip));
+            return CT_OK;
+        }
+    }
+    char lo[16];
+    char hi[16];
+    address_text(c->addr_min, lo, sizeof(lo));
+    address_text(c->addr_max, hi, sizeof(hi));
+    return ct_error_set(err, CT_ERR_NOT_ALLOWED, "no free address in %s-%s", lo, hi);
+}
+
 /* Would one more entry of owner with this memory stay within the claim's quota? */
 static enum ct_err check_quota(json_t *names, const char *owner, const struct reserve_claim *c,
                                struct ct_error *err)
@@ -544,7 +601,8 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
     if (r->claim != NULL &&
         (check_quota(names, r->owner, r->claim, err) != CT_OK ||
          choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK ||
-         choose_ctid(doc, names, r->claim, err) != CT_OK)) {
+         choose_ctid(doc, names, r->claim, err) != CT_OK ||
+         choose_address(doc, names, r->claim, err) != CT_OK)) {
         return err->code;
     }
     json_t *entry = json_pack("{s:s, s:s, s:s}", "owner", r->owner, "request_id", r->request_id,
@@ -556,6 +614,17 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
         if (r->claim->ctid != 0) {
             json_object_set_new(entry, "ctid", json_integer(r->claim->ctid));
             json_object_set_new(doc, "next_ctid", json_integer(r->claim->ctid + 1));
+        }
+        if (r->claim->address[0] != '\0') {
+            struct in_addr a;
+            char next[16] = "";
+            if (inet_pton(AF_INET, r->claim->address, &a) == 1) {
+                uint32_t n = ntohl(a.s_addr);
+                address_text(n < r->claim->addr_max ? n + 1 : r->claim->addr_min, next,
+                             sizeof(next));
+            }
+            json_object_set_new(entry, "address", json_string(r->claim->address));
+            json_object_set_new(doc, "next_address", json_string(next));
         }
         if (r->claim->memory_bytes != 0) {
             json_object_set_new(entry, "memory_bytes", json_integer(r->claim->memory_bytes));
@@ -655,9 +724,21 @@ static enum ct_err set_address(json_t *names, const void *arg, bool *changed, st
     /* One address, one container: routes never move to whoever claims another's address. */
     const char *other_name;
     json_t *other;
+    const char *given = json_string_value(json_object_get(entry, "address"));
+    if (r->ipv4 != NULL && given != NULL && strcmp(given, r->ipv4) != 0) {
+        ct_error_set(err, CT_ERR_NOT_ALLOWED,
+                     "the container's address %s is not the one it was given (%s): it is not "
+                     "published",
+                     r->ipv4, given);
+        err->detail_public = true;
+        return CT_ERR_NOT_ALLOWED;
+    }
     json_object_foreach (names, other_name, other) {
         const char *ip = json_string_value(json_object_get(other, "ipv4"));
-        if (r->ipv4 != NULL && other != entry && ip != NULL && strcmp(ip, r->ipv4) == 0) {
+        const char *held = json_string_value(json_object_get(other, "address"));
+        if (r->ipv4 != NULL && other != entry &&
+            ((ip != NULL && strcmp(ip, r->ipv4) == 0) ||
+             (held != NULL && strcmp(held, r->ipv4) == 0))) {
             ct_error_set(err, CT_ERR_NOT_ALLOWED,
                          "the container's address %s is another container's: it is not "
                          "published",

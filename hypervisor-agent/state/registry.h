@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "error.h"
@@ -49,6 +50,15 @@ struct reserve_claim {
     long long ctid_min;
     long long ctid_max;
     long long ctid; /* out, 0 when none */
+    /*
+     * The IPv4 range the container's static address comes from, as host-order
+     * numbers (addr_min == 0: none, the backend's DHCP gives it one).  Chosen
+     * like the CTID: the next after the last given that no entry holds as its
+     * address or publishes, wrapping once.
+     */
+    uint32_t addr_min;
+    uint32_t addr_max;
+    char address[16]; /* out, "" when none */
     struct port_range ssh;   /* ssh.min == 0: no SSH port */
     struct port_range proto; /* range for the protocols below */
     size_t nproto;
@@ -102,6 +112,7 @@ struct registry_entry {
     long long memory_bytes; /* counted by quotas; 0: none */
     int ssh_port;         /* external SSH port; 0: none */
     long long ctid;       /* the container's number on the site; 0: none (made before CTIDs) */
+    char address[16];     /* its static IPv4 address, reserved with the name; "": DHCP's */
     char ipv4[48];        /* where it answers; "" until published */
     int http_port;        /* the app's port inside, with ipv4 */
     size_t nprotocols;
@@ -127,8 +138,8 @@ struct registry_snapshot {
  * CT_ERR_HOSTNAME_TAKEN when the name is reserved already (or, with a
  * claim, cooling down for its last owner: reuse_cooldown_s), CT_ERR_QUOTA when
  * the owner's entries (counted in the same locked read) already reach the
- * claim's quota, CT_ERR_NOT_ALLOWED when a range has no free port; then
- * nothing is reserved.
+ * claim's quota, CT_ERR_NOT_ALLOWED when a range has no free port, CTID or
+ * address; then nothing is reserved.
  */
 enum ct_err registry_reserve(const char *state_dir, const char *hostname, const char *owner,
                              const char *request_id, const char *when, struct reserve_claim *claim,
@@ -138,7 +149,9 @@ enum ct_err registry_reserve(const char *state_dir, const char *hostname, const 
  * known; ipv4 NULL clears it, so the name is no longer published, and keeps
  * http_port for when it is published again).  Only the
  * holder (request_id) may change it; an address another entry is published
- * at is CT_ERR_NOT_ALLOWED (a tenant claiming a neighbour's address).
+ * at or holds as its static address, or (for an entry with a static
+ * address) any other than its own, is CT_ERR_NOT_ALLOWED (a tenant claiming
+ * a neighbour's address).
  */
 enum ct_err registry_set_address(const char *state_dir, const char *hostname,
                                  const char *request_id, const char *ipv4, int http_port,

@@ -103,6 +103,18 @@ static void test_bad_configs(void **state)
     assert_int_equal(load_text("ctids = [ 2000, 1000 ];" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("ctids = [ 1000 ];" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("ctids = [ 100, 1000000000 ];" T1, &err), CT_ERR_CONFIG);
+    /* addresses: [ "FIRST", "LAST" ], IPv4, FIRST <= LAST, at most 65536 */
+    assert_int_equal(load_text("addresses = [ \"10.0.0.9\", \"10.0.0.1\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "'addresses' must be [ \"FIRST\", \"LAST\" ]"));
+    assert_int_equal(load_text("addresses = [ \"10.0.0.1\" ];" T1, &err), CT_ERR_CONFIG);
+    assert_int_equal(load_text("addresses = [ \"10.0.0.1\", \"fe80::1\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text("addresses = [ \"10.0.0.0\", \"10.1.0.0\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text("addresses = [ \"0.0.0.0\", \"0.0.0.9\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text("addresses = [ \"10.0.0.0\", \"10.0.255.255\" ];" T1, &err), CT_OK);
     assert_int_equal(load_text("export = { max_size = \"lots\"; };" T1, &err), CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "export.max_size"));
     assert_int_equal(load_text("backup = { keep = 0; };" T1, &err), CT_ERR_CONFIG);

@@ -62,6 +62,11 @@ static void test_config(void **state)
     (void)state;
     struct agent_config cfg;
     struct ct_error err = {0};
+    /* Static addresses are the LXD backend's (BACKEND_CAN_STATIC_ADDRESS) for now. */
+    assert_int_equal(load("proxmox = { " BASE " }; addresses = [ \"10.0.0.1\", \"10.0.0.9\" ];",
+                          &cfg, &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "the proxmox backend cannot give a container a static"));
     assert_int_equal(load("proxmox = { " BASE " };", &cfg, &err), CT_OK);
     assert_ptr_equal(cfg.backend_ops, &backend_proxmox);
     const struct pve_config *c = cfg.backend_settings;

@@ -360,6 +360,57 @@ static void test_ctids(void **state)
     assert_int_equal(entry.ctid, 0);
 }
 
+/*
+ * Static addresses: distinct, rotating like CTIDs, never one another entry
+ * publishes (a DHCP lease), a full range refused; an entry publishes its own
+ * address only, and nobody publishes another's.
+ */
+static void test_addresses(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    const char *t = "2026-01-01T00:00:00Z";
+    const uint32_t first = (10u << 24) | (9u << 16) | (8u << 8) | 10u; /* 10.9.8.10 */
+    struct reserve_claim a = {.addr_min = first, .addr_max = first + 2};
+    struct reserve_claim b = a, c = a, d = a, e = a;
+    /* A container on DHCP holds 10.9.8.11: the range skips it. */
+    assert_int_equal(registry_reserve(dir, "dhcp", "bob", "req-00dhcp", t, &(struct reserve_claim){0},
+                                      &err),
+                     CT_OK);
+    assert_int_equal(registry_set_address(dir, "dhcp", "req-00dhcp", "10.9.8.11", 80, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "a", "alice", "req-0000a", t, &a, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "b", "alice", "req-0000b", t, &b, &err), CT_OK);
+    assert_string_equal(a.address, "10.9.8.10");
+    assert_string_equal(b.address, "10.9.8.12");
+    assert_int_equal(registry_reserve(dir, "c", "alice", "req-0000c", t, &c, &err),
+                     CT_ERR_NOT_ALLOWED);
+    assert_non_null(strstr(err.detail, "no free address in 10.9.8.10-10.9.8.12"));
+    assert_int_equal(registry_release(dir, "dhcp", NULL, &err), CT_OK);
+    assert_int_equal(registry_release(dir, "a", NULL, &err), CT_OK);
+    /* Both 10 and 11 are free; the next after the last given (12) wraps to 10. */
+    assert_int_equal(registry_reserve(dir, "d", "alice", "req-0000d", t, &d, &err), CT_OK);
+    assert_string_equal(d.address, "10.9.8.10");
+    assert_int_equal(registry_reserve(dir, "e", "alice", "req-0000e", t, &e, &err), CT_OK);
+    assert_string_equal(e.address, "10.9.8.11");
+    struct registry_entry entry;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "e", &entry, &found, &err), CT_OK);
+    assert_string_equal(entry.address, "10.9.8.11");
+    /* e publishes its own address only; another entry never publishes e's. */
+    assert_int_equal(registry_set_address(dir, "e", "req-0000e", "10.9.8.12", 80, &err),
+                     CT_ERR_NOT_ALLOWED);
+    assert_non_null(strstr(err.detail, "not the one it was given (10.9.8.11)"));
+    assert_int_equal(registry_reserve(dir, "f", "bob", "req-0000f", t, &(struct reserve_claim){0},
+                                      &err),
+                     CT_OK);
+    assert_int_equal(registry_set_address(dir, "f", "req-0000f", "10.9.8.11", 80, &err),
+                     CT_ERR_NOT_ALLOWED);
+    assert_int_equal(registry_set_address(dir, "e", "req-0000e", "10.9.8.11", 80, &err), CT_OK);
+    /* Without a range: no address. */
+    assert_int_equal(registry_lookup(dir, "f", &entry, &found, &err), CT_OK);
+    assert_string_equal(entry.address, "");
+}
+
 /* Values that do not fit read as empty; a name that could never be reserved is left out. */
 static void test_parse_odd_values(void **state)
 {
@@ -426,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_and_settle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cooldown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
         cmocka_unit_test(test_parse_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
