@@ -404,13 +404,60 @@ static enum ct_err rootfs_bytes(struct pve_backend *b, const struct pve_ct *ct, 
     return rc;
 }
 
-/* Cores, memory, tags (and net0 on proxmox.bridge) of the new CT. */
+/* The containers' subnet: proxmox.subnet, else publish.subnet. */
+static enum ct_err subnet(struct pve_backend *b, struct addr_subnet *net, struct ct_error *err)
+{
+    const char *text = b->settings->subnet[0] != '\0' ? b->settings->subnet
+                                                      : b->cfg->publish.subnet;
+    if (!addr_subnet_parse(text, net)) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "proxmox.subnet (or publish.subnet) must give the containers' "
+                            "subnet to publish addresses from");
+    }
+    return CT_OK;
+}
+
+/*
+ * net0 with the static address the registry reserved (pve_net0_static): the
+ * clone's own net0 (its hwaddr kept: Proxmox makes a new MAC for a net0
+ * without one), on proxmox.bridge when set, gateway and prefix from the
+ * containers' subnet.
+ */
+static enum ct_err static_net0(struct pve_backend *b, const struct pve_ct *ct, const char *address,
+                               char *out, size_t len, struct ct_error *err)
+{
+    char path[160];
+    struct addr_subnet net;
+    json_t *config = NULL;
+    enum ct_err rc = subnet(b, &net, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    if (addr_policy_check(&net, address) != ADDR_OK) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "the static address %s is not one to give a container in %s "
+                            "(agent.conf: addresses)",
+                            address, b->settings->subnet[0] != '\0' ? b->settings->subnet
+                                                                    : b->cfg->publish.subnet);
+    }
+    pve_ct_path(ct, "/config", path, sizeof(path));
+    if ((rc = pve_call(&b->pve, "GET", path, NULL, 0, &config, NULL, err)) == CT_OK &&
+        !pve_net0_static(json_string_value(json_object_get(config, "net0")), b->settings->bridge,
+                         address, &net, out, len)) {
+        rc = ct_error_set(err, CT_ERR_BACKEND, "CT %lld: its net0 cannot take a static address",
+                          ct->vmid);
+    }
+    json_decref(config);
+    return rc;
+}
+
+/* Cores, memory, tags (and net0: a static address, or proxmox.bridge) of the new CT. */
 static enum ct_err configure(struct pve_backend *b, const struct pve_ct *ct,
                              const struct backend_create *a, struct ct_error *err)
 {
     const struct pve_config *s = b->settings;
     const struct size_spec *l = a->limits;
-    char path[160], cores[16] = "", memory[24] = "", tags[PVE_TAGS_MAX], net0[128] = "";
+    char path[160], cores[16] = "", memory[24] = "", tags[PVE_TAGS_MAX], net0[256] = "";
     if (l != NULL && l->cpu > 0) {
         snprintf(cores, sizeof(cores), "%d", l->cpu);
     }
@@ -418,7 +465,12 @@ static enum ct_err configure(struct pve_backend *b, const struct pve_ct *ct,
         long long mib = (l->memory_bytes + UNITS_MIB - 1) / UNITS_MIB;
         snprintf(memory, sizeof(memory), "%lld", mib < 16 ? 16 : mib);
     }
-    if (s->bridge[0] != '\0') {
+    if (a->address != NULL && a->address[0] != '\0') {
+        enum ct_err rc = static_net0(b, ct, a->address, net0, sizeof(net0), err);
+        if (rc != CT_OK) {
+            return rc;
+        }
+    } else if (s->bridge[0] != '\0') {
         snprintf(net0, sizeof(net0), "name=eth0,bridge=%s,ip=dhcp,type=veth", s->bridge);
     }
     pve_tags_make(a->owner, a->tmpl->name, tags, sizeof(tags));
@@ -551,19 +603,6 @@ static enum ct_err backend_set_state(void *h, const char *name, const char *acti
         return rc != CT_OK ? rc : power(b, &ct, "start", err);
     }
     return ct_error_set(err, CT_ERR_INTERNAL, "unknown action %s", action);
-}
-
-/* The containers' subnet: proxmox.subnet, else publish.subnet. */
-static enum ct_err subnet(struct pve_backend *b, struct addr_subnet *net, struct ct_error *err)
-{
-    const char *text = b->settings->subnet[0] != '\0' ? b->settings->subnet
-                                                      : b->cfg->publish.subnet;
-    if (!addr_subnet_parse(text, net)) {
-        return ct_error_set(err, CT_ERR_CONFIG,
-                            "proxmox.subnet (or publish.subnet) must give the containers' "
-                            "subnet to publish addresses from");
-    }
-    return CT_OK;
 }
 
 /* The verdict on ct's address now (pve-network.h). */
@@ -996,7 +1035,7 @@ static enum ct_err backend_snapshot_delete(void *h, const char *name, const char
 
 const struct backend_ops backend_proxmox = {
     .name = "proxmox",
-    .supports = BACKEND_CAN_LIMIT_DISK,
+    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_STATIC_ADDRESS,
     .load_settings = pve_config_load,
     .free_settings = pve_config_free,
     .check_image = pve_config_check_image,

@@ -47,6 +47,47 @@ bool pve_net0_parse(const char *net0, struct pve_net0 *out)
     return out->ifname[0] != '\0' && out->hwaddr[0] != '\0';
 }
 
+/* Does the property p (n bytes, "key=value") have key? */
+static bool prop_is(const char *p, size_t n, const char *key)
+{
+    size_t k = strlen(key);
+    return n > k && p[k] == '=' && strncmp(p, key, k) == 0;
+}
+
+bool pve_net0_static(const char *net0, const char *bridge, const char *address,
+                     const struct addr_subnet *net, char *out, size_t len)
+{
+    struct in_addr a;
+    struct in_addr gw = {htonl(net->gateway)};
+    char gateway[16];
+    size_t used = 0;
+    if (inet_pton(AF_INET, address, &a) != 1 ||
+        inet_ntop(AF_INET, &gw, gateway, sizeof(gateway)) == NULL || len == 0) {
+        return false;
+    }
+    const char *p = net0 != NULL && net0[0] != '\0' ? net0 : "name=eth0,type=veth";
+    out[0] = '\0';
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        if (n > 0 && !prop_is(p, n, "ip") && !prop_is(p, n, "gw") &&
+            !(bridge[0] != '\0' && prop_is(p, n, "bridge"))) {
+            int w = snprintf(out + used, len - used, "%s%.*s", used > 0 ? "," : "", (int)n, p);
+            if (w < 0 || (size_t)w >= len - used) {
+                return false;
+            }
+            used += (size_t)w;
+        }
+        p += n;
+        p += *p == ',';
+    }
+    int w = bridge[0] != '\0'
+                ? snprintf(out + used, len - used, "%sbridge=%s,ip=%s/%u,gw=%s", used > 0 ? "," : "",
+                           bridge, address, net->prefix, gateway)
+                : snprintf(out + used, len - used, "%sip=%s/%u,gw=%s", used > 0 ? "," : "", address,
+                           net->prefix, gateway);
+    return w >= 0 && (size_t)w < len - used;
+}
+
 /* The IPv4 addresses iface shows: ip-addresses (PVE 8.4+), else inet ("a.b.c.d/n"). */
 static size_t held_addresses(json_t *iface, char held[HELD_MAX][48], bool *bad)
 {

@@ -34,6 +34,15 @@ struct pve_net0 {
 /* Parse a netN property string "name=eth0,bridge=vmbr0,hwaddr=...,ip=dhcp". */
 bool pve_net0_parse(const char *net0, struct pve_net0 *out);
 /*
+ * net0 (the CT's netN property string; NULL or "": "name=eth0,type=veth")
+ * with a static address: its ip= and gw= (and, when bridge is not "", its
+ * bridge=) replaced by ip=ADDRESS/PREFIX,gw=GATEWAY of net, every other
+ * property (hwaddr, name, firewall, ...) kept as it was, into out.  False
+ * when address is not IPv4 or out is too small.
+ */
+bool pve_net0_static(const char *net0, const char *bridge, const char *address,
+                     const struct addr_subnet *net, char *out, size_t len);
+/*
  * The verdict on ifaces (the /interfaces data: an array, or null while the
  * CT is stopped) for nic on net.  ADDR_OK: the address is in out; a refusal:
  * out holds the address refused; ADDR_NOT_YET: out is "".

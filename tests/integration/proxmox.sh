@@ -202,3 +202,26 @@ agent_with "$TMP/acl.conf" "$(req_named delete alice "$n")" "$TMP/md"
 check_eq "deleted" true "$(result_field "$TMP/md" .ok)"
 check_eq "its ACL went with it" 0 "$(state --arg p "/vms/$ctid" '[.acl[] | select(.path == $p)] | length')"
 check_eq "no CT left" null "$(pve_ctid "$n")"
+
+echo "-- static addresses: net0's ip= (its MAC kept), the container answers there"
+read -r first last <<<"${CTGATE_STATIC_ADDRESSES:?the rig exports CTGATE_STATIC_ADDRESSES}"
+{ cat "$CTGATE_AGENT_CONF"; printf 'addresses = [ "%s", "%s" ];\n' "$last" "$last"; } >"$TMP/static.conf"
+chmod 0644 "$TMP/static.conf"
+n=$(name_for static)
+CREATED_NAMES+=("$n")
+agent_with "$TMP/static.conf" "$(req_create alice "$n")" "$TMP/st"
+check_eq "created" true "$(result_field "$TMP/st" .ok)"
+check_eq "at the range's address" "$last" "$(result_field "$TMP/st" .data.ipv4)"
+net0=$(state -r --arg h "$n" '[.cts[] | select(.hostname == $h)][0].config.net0')
+check "net0 has ip=$last/24 and the bridge as gw" grep -q "ip=$last/24,gw=${last%.*}.1" <<<"$net0"
+check_eq "net0's MAC is still the container's" \
+    "$(lxd_get "/1.0/instances/$n" | jq -r '.metadata.config["volatile.eth0.hwaddr"]')" \
+    "$(sed -n 's/.*hwaddr=\([^,]*\).*/\1/p' <<<"$net0" | tr 'A-F' 'a-f')"
+check "it answers there" curl -sf --max-time 5 -o /dev/null "http://$last/"
+n2=$(name_for static2)
+CREATED_NAMES+=("$n2")
+agent_with "$TMP/static.conf" "$(req_create alice "$n2")" "$TMP/st2"
+check_eq "the range is full: not_allowed" not_allowed "$(result_field "$TMP/st2" .error.code)"
+check_eq "and no CT was made" null "$(pve_ctid "$n2")"
+agent_with "$TMP/static.conf" "$(req_named delete alice "$n")" "$TMP/std"
+check_eq "deleted" true "$(result_field "$TMP/std" .ok)"

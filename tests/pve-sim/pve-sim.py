@@ -373,6 +373,19 @@ class LxdStore:
         self.call_wait("PATCH", f"/1.0/instances/{name}",
                        {"config": {"limits.cpu": str(cores), "limits.memory": f"{memory_mb}MiB"}})
 
+    def set_address(self, name: str, address: str | None) -> None:
+        """net0's static ip= (None: dhcp) as the NIC's ipv4.address, so LXD's DHCP hands the
+        container that address and no other, as the static address does on Proxmox."""
+        inst = self.call("GET", f"/1.0/instances/{name}").get("metadata") or {}
+        nic = dict((inst.get("expanded_devices") or {}).get("eth0") or {})
+        if nic.get("type") != "nic":
+            raise StoreError(f"{name} has no eth0 nic to give {address}")
+        if address:
+            nic["ipv4.address"] = address
+        else:
+            nic.pop("ipv4.address", None)
+        self.call_wait("PATCH", f"/1.0/instances/{name}", {"devices": {"eth0": nic}})
+
     def resize(self, name: str, size_bytes: int) -> None:
         inst = self.call("GET", f"/1.0/instances/{name}").get("metadata") or {}
         root = dict((inst.get("expanded_devices") or {}).get("root") or
@@ -438,6 +451,9 @@ class MemoryStore:
     def set_limits(self, name: str, cores: int, memory_mb: int) -> None:
         pass
 
+    def set_address(self, name: str, address: str | None) -> None:
+        pass  # interfaces() reads net0's static ip= itself
+
     def resize(self, name: str, size_bytes: int) -> None:
         pass
 
@@ -454,7 +470,10 @@ class MemoryStore:
         hw = parse_prop_string(ct.config.get("net0", "name=eth0")).get("hwaddr",
                                                                        "BC:24:11:00:00:00")
         addrs: list[tuple[str, str, int]] = []
-        if time.time() - ct.started >= self.dhcp_delay:
+        static = static_ip(ct.config.get("net0", ""))
+        if static:
+            addrs.append(("inet", static, 24))
+        elif time.time() - ct.started >= self.dhcp_delay:
             addrs.append(("inet", f"10.{ct.node_index}.{ct.vmid // 250 % 250}.{ct.vmid % 250 + 2}",
                           24))
         addrs.append(("inet6", "fe80::be24:11ff:fe00:" + f"{ct.vmid % 65536:x}", 64))
@@ -464,6 +483,12 @@ class MemoryStore:
 
     def orphans(self) -> list[str]:
         return []
+
+
+def static_ip(net0: str) -> str | None:
+    """The address of a static ip=A.B.C.D/N in a netN property string; None for dhcp/manual."""
+    ip = parse_prop_string(net0).get("ip", "") if net0 else ""
+    return ip.split("/")[0] if re.match(r"^\d+\.\d+\.\d+\.\d+/\d+$", ip) else None
 
 
 def iface_entry(name: str, hwaddr: str, addrs: list[tuple[str, str, int]]) -> dict:
@@ -913,6 +938,11 @@ class Sim:
         if instance and ("cores" in p or "memory" in p):
             try:
                 self.store.set_limits(instance, cores, memory)
+            except StoreError as e:
+                raise die(str(e)) from e
+        if instance and "net0" in p:
+            try:
+                self.store.set_address(instance, static_ip(p["net0"]))
             except StoreError as e:
                 raise die(str(e)) from e
 

@@ -62,11 +62,12 @@ static void test_config(void **state)
     (void)state;
     struct agent_config cfg;
     struct ct_error err = {0};
-    /* Static addresses are the LXD backend's (BACKEND_CAN_STATIC_ADDRESS) for now. */
-    assert_int_equal(load("proxmox = { " BASE " }; addresses = [ \"10.0.0.1\", \"10.0.0.9\" ];",
+    /* Static addresses: net0's ip= (test_net0_static). */
+    assert_int_equal(load("proxmox = { " BASE " }; addresses = [ \"10.0.0.2\", \"10.0.0.9\" ];",
                           &cfg, &err),
-                     CT_ERR_CONFIG);
-    assert_non_null(strstr(err.detail, "the proxmox backend cannot give a container a static"));
+                     CT_OK);
+    assert_int_equal(cfg.addr_max - cfg.addr_min, 7);
+    agent_config_free(&cfg);
     assert_int_equal(load("proxmox = { " BASE " };", &cfg, &err), CT_OK);
     assert_ptr_equal(cfg.backend_ops, &backend_proxmox);
     const struct pve_config *c = cfg.backend_settings;
@@ -465,6 +466,35 @@ static void test_network(void **state)
     json_decref(ifs);
 }
 
+/* net0 with a static address: ip= and gw= replaced, hwaddr and the rest kept. */
+static void test_net0_static(void **state)
+{
+    (void)state;
+    struct addr_subnet net;
+    char out[256];
+    assert_true(addr_subnet_parse("10.9.0.1/24", &net));
+    assert_true(pve_net0_static("name=eth0,bridge=vmbr1,hwaddr=BC:24:11:00:00:01,ip=dhcp,type=veth",
+                                "", "10.9.0.200", &net, out, sizeof(out)));
+    assert_string_equal(out, "name=eth0,bridge=vmbr1,hwaddr=BC:24:11:00:00:01,type=veth,"
+                             "ip=10.9.0.200/24,gw=10.9.0.1");
+    /* an old gw= goes; proxmox.bridge replaces bridge= */
+    assert_true(pve_net0_static("name=eth0,bridge=vmbr1,gw=10.1.1.1,ip=10.1.1.5/16,hwaddr=AA:BB",
+                                "vmbr9", "10.9.0.201", &net, out, sizeof(out)));
+    assert_string_equal(out, "name=eth0,hwaddr=AA:BB,bridge=vmbr9,ip=10.9.0.201/24,gw=10.9.0.1");
+    /* none yet: a veth named eth0 */
+    assert_true(pve_net0_static(NULL, "", "10.9.0.202", &net, out, sizeof(out)));
+    assert_string_equal(out, "name=eth0,type=veth,ip=10.9.0.202/24,gw=10.9.0.1");
+    /* round trip: the parser sees the static address */
+    struct pve_net0 nic;
+    assert_true(pve_net0_static("name=eth0,hwaddr=AA:BB,ip=dhcp", "", "10.9.0.203", &net, out,
+                                sizeof(out)));
+    assert_true(pve_net0_parse(out, &nic));
+    assert_string_equal(nic.ip, "10.9.0.203/24");
+    /* not IPv4, or no room */
+    assert_false(pve_net0_static("name=eth0", "", "fe80::1", &net, out, sizeof(out)));
+    assert_false(pve_net0_static("name=eth0,hwaddr=AA:BB", "", "10.9.0.204", &net, out, 20));
+}
+
 static void test_pct_argv(void **state)
 {
     (void)state;
@@ -496,7 +526,8 @@ int main(void)
         cmocka_unit_test(test_token_file),    cmocka_unit_test(test_tags),
         cmocka_unit_test(test_meta_round_trip), cmocka_unit_test(test_place),
         cmocka_unit_test(test_error_text),    cmocka_unit_test(test_upid),
-        cmocka_unit_test(test_network),       cmocka_unit_test(test_pct_argv),
+        cmocka_unit_test(test_network),       cmocka_unit_test(test_net0_static),
+        cmocka_unit_test(test_pct_argv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
