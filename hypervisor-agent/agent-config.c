@@ -14,6 +14,7 @@
 #include "identity.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "registry.h"
 #include "units.h"
 #include "validate.h"
 #include "strcopy.h"
@@ -442,9 +443,6 @@ static enum ct_err load_ctids(const config_t *conf, struct agent_config *cfg, st
     return CT_OK;
 }
 
-/* At most a /16's worth: each create looks at every address of the range once. */
-#define ADDRESSES_MAX 65536u
-
 /*
  * `addresses = [ "FIRST", "LAST" ]`: each container's IPv4 address, reserved
  * with its name; only for a backend that can give a NIC its address.
@@ -465,11 +463,11 @@ static enum ct_err load_addresses(const config_t *conf, struct agent_config *cfg
     if (!config_setting_is_array(s) || config_setting_length(s) != 2 || lo == NULL ||
         hi == NULL || inet_pton(AF_INET, lo, &a) != 1 || inet_pton(AF_INET, hi, &b) != 1 ||
         ntohl(a.s_addr) == 0 || ntohl(a.s_addr) > ntohl(b.s_addr) ||
-        ntohl(b.s_addr) - ntohl(a.s_addr) >= ADDRESSES_MAX) {
+        ntohl(b.s_addr) - ntohl(a.s_addr) >= REGISTRY_ADDRESSES_MAX) {
         return ct_error_set(err, CT_ERR_CONFIG,
                             "line %d: 'addresses' must be [ \"FIRST\", \"LAST\" ], two IPv4 "
                             "addresses, FIRST <= LAST, at most %u of them",
-                            config_setting_source_line(s), ADDRESSES_MAX);
+                            config_setting_source_line(s), REGISTRY_ADDRESSES_MAX);
     }
     if ((cfg->backend_ops->supports & BACKEND_CAN_STATIC_ADDRESS) == 0) {
         return ct_error_set(err, CT_ERR_CONFIG,
@@ -479,6 +477,18 @@ static enum ct_err load_addresses(const config_t *conf, struct agent_config *cfg
     }
     cfg->addr_min = ntohl(a.s_addr);
     cfg->addr_max = ntohl(b.s_addr);
+    /* Inside the containers' subnet, never its network, broadcast or bridge address. */
+    struct addr_subnet net;
+    if (cfg->publish.subnet[0] != '\0' && addr_subnet_parse(cfg->publish.subnet, &net)) {
+        uint32_t broadcast = net.network | ~net.mask;
+        if (cfg->addr_min <= net.network || cfg->addr_max >= broadcast ||
+            (net.gateway >= cfg->addr_min && net.gateway <= cfg->addr_max)) {
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "line %d: 'addresses' must lie inside publish.subnet %s without "
+                                "its network, broadcast or bridge address",
+                                config_setting_source_line(s), cfg->publish.subnet);
+        }
+    }
     return CT_OK;
 }
 
@@ -560,12 +570,12 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
     if ((rc = load_reserved(&conf, cfg, err)) != CT_OK ||
         (rc = load_cooldown(&conf, cfg, err)) != CT_OK ||
         (rc = load_ctids(&conf, cfg, err)) != CT_OK ||
-        (rc = load_addresses(&conf, cfg, err)) != CT_OK ||
         (rc = policy_load(&conf, &cfg->policy, err)) != CT_OK ||
         (rc = identity_load_directory(&conf, &cfg->directory, err)) != CT_OK ||
         (rc = load_services(&conf, cfg, err)) != CT_OK ||
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
+        (rc = load_addresses(&conf, cfg, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
         (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK ||
         (rc = deploy_config_load(&conf, &cfg->deploy, err)) != CT_OK ||

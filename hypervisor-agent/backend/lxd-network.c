@@ -16,7 +16,7 @@ struct nic {
     char device[64];  /* the device's name in LXD's config */
     char ifname[64];  /* its interface name inside (the device's `name`) */
     char network[64]; /* the managed network it is on (`network`, or a bridge's `parent`) */
-    char hwaddr[32];  /* volatile.DEVICE.hwaddr: set by LXD, not by the instance */
+    char hwaddr[32];  /* the device's hwaddr, else volatile.DEVICE.hwaddr: never the instance's word */
 };
 
 /* A network name that is safe in a URL path: LXD's own names fit. */
@@ -73,7 +73,11 @@ static enum ct_err find_nic(json_t *inst, struct nic *nic, struct ct_error *err)
     }
     const char *ifname = json_string_value(json_object_get(dev, "name"));
     snprintf(key, sizeof(key), "volatile.%s.hwaddr", device);
-    const char *hwaddr = json_string_value(json_object_get(json_object_get(inst, "config"), key));
+    /* The device's own hwaddr when its config sets one (static addresses), else LXD's. */
+    const char *hwaddr = json_string_value(json_object_get(dev, "hwaddr"));
+    if (hwaddr == NULL) {
+        hwaddr = json_string_value(json_object_get(json_object_get(inst, "config"), key));
+    }
     if (hwaddr == NULL) {
         hwaddr = json_string_value(json_object_get(json_object_get(inst, "expanded_config"), key));
     }

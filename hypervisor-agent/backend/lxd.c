@@ -5,6 +5,7 @@
  * metadata in user.ctgate.* config keys (never secrets: root inside can read
  * them).
  */
+#include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +100,50 @@ static json_t *root_device(const struct lxd_config *cfg, const struct size_spec 
     return root;
 }
 
+/* Is nic (a profile's device) on a Linux bridge, where LXD can filter what it sends? */
+static enum ct_err nic_on_bridge(struct lxd_backend *b, json_t *nic, bool *yes,
+                                 struct ct_error *err)
+{
+    const char *nictype = json_string_value(json_object_get(nic, "nictype"));
+    const char *network = json_string_value(json_object_get(nic, "network"));
+    *yes = nictype != NULL && strcmp(nictype, "bridged") == 0;
+    if (*yes || network == NULL || strspn(network, "abcdefghijklmnopqrstuvwxyz"
+                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+                                           strlen(network)) {
+        return CT_OK;
+    }
+    char path[128];
+    json_t *reply = NULL;
+    snprintf(path, sizeof(path), "/1.0/networks/%s", network);
+    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
+    const char *type = json_string_value(json_object_get(json_object_get(reply, "metadata"), "type"));
+    *yes = rc == CT_OK && type != NULL && strcmp(type, "bridge") == 0;
+    json_decref(reply);
+    return rc;
+}
+
 /*
- * The profile's NIC with ipv4.address set, under the profile's own device
- * key, so that it replaces that device for this instance: LXD's DHCP then
- * hands the NIC this address and no other.
+ * The MAC of the NIC given address: 0e:63:74 (locally administered,
+ * unicast) and the address's low 24 bits.  dnsmasq keeps a deleted
+ * container's lease until it expires and will not hand a configured address
+ * to another MAC meanwhile: the next container given that address comes
+ * with the same MAC, so the old lease is its own.
+ */
+static void static_hwaddr(const char *address, char *out, size_t len)
+{
+    struct in_addr a;
+    uint32_t n = inet_pton(AF_INET, address, &a) == 1 ? ntohl(a.s_addr) : 0;
+    snprintf(out, len, "0e:63:74:%02x:%02x:%02x", (n >> 16) & 0xffu, (n >> 8) & 0xffu,
+             n & 0xffu);
+}
+
+/*
+ * The profile's NIC with ipv4.address set (and its MAC, static_hwaddr),
+ * under the profile's own device key, so that it replaces that device for
+ * this instance: LXD's DHCP then hands the NIC this address and no other.
+ * On a bridge, LXD also filters what the NIC sends (security.ipv4_filtering,
+ * security.mac_filtering): its owner, root inside, cannot answer for another
+ * address or MAC.
  */
 static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t *devices,
                               struct ct_error *err)
@@ -111,6 +152,9 @@ static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t
     json_t *reply = NULL;
     const char *device;
     size_t count;
+    bool bridge = false;
+    char hwaddr[24];
+    static_hwaddr(address, hwaddr, sizeof(hwaddr));
     snprintf(path, sizeof(path), "/1.0/profiles/%s", b->settings->profile);
     enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
     if (rc != CT_OK) {
@@ -123,10 +167,18 @@ static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t
         rc = ct_error_set(err, CT_ERR_BACKEND,
                           "profile %s has %zu network devices: a static address needs one",
                           b->settings->profile, count);
+    } else if ((rc = nic_on_bridge(b, nic, &bridge, err)) != CT_OK) {
+        /* rc says why */
     } else if (copy == NULL || json_object_set_new(copy, "ipv4.address", json_string(address)) != 0 ||
-               json_object_set_new(devices, device, copy) != 0) {
+               json_object_set_new(copy, "hwaddr", json_string(hwaddr)) != 0 ||
+               (bridge && (json_object_set_new(copy, "security.ipv4_filtering",
+                                               json_string("true")) != 0 ||
+                           json_object_set_new(copy, "security.mac_filtering",
+                                               json_string("true")) != 0)) ||
+               json_object_set(devices, device, copy) != 0) {
         rc = ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
+    json_decref(copy);
     json_decref(reply);
     return rc;
 }

@@ -253,6 +253,20 @@ enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *
     return CT_OK;
 }
 
+enum ct_err pve_locate_ct(struct pve_backend *b, const char *name, struct pve_ct *ct,
+                          struct ct_error *err)
+{
+    if (b->located_name[0] != '\0' && strcmp(b->located_name, name) == 0) {
+        *ct = b->located;
+        return CT_OK;
+    }
+    enum ct_err rc = pve_find_ct(b, name, ct, err);
+    if (rc == CT_OK && str_copy(b->located_name, sizeof(b->located_name), name)) {
+        b->located = *ct;
+    }
+    return rc;
+}
+
 /* Whether any guest of the cluster (ctgate's or not, CT or VM) is called name. */
 static enum ct_err name_taken(struct pve_backend *b, const char *name, bool *taken,
                               struct ct_error *err)
@@ -591,7 +605,7 @@ static enum ct_err backend_set_state(void *h, const char *name, const char *acti
 {
     struct pve_backend *b = h;
     struct pve_ct ct;
-    enum ct_err rc = pve_find_ct(b, name, &ct, err);
+    enum ct_err rc = pve_locate_ct(b, name, &ct, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -663,7 +677,7 @@ static enum ct_err backend_wait_ipv4(void *h, const char *name, int timeout_s, c
     enum ct_err rc;
 
     out[0] = '\0';
-    if ((rc = subnet(b, &net, err)) != CT_OK || (rc = pve_find_ct(b, name, &ct, err)) != CT_OK) {
+    if ((rc = subnet(b, &net, err)) != CT_OK || (rc = pve_locate_ct(b, name, &ct, err)) != CT_OK) {
         return rc;
     }
     struct pve_look look = {b, &ct, &net};
@@ -750,7 +764,7 @@ static enum ct_err backend_exec(void *h, const char *name, struct backend_exec *
     ex->stderr_excerpt[0] = '\0';
     ex->timed_out = false;
     ex->still_running = false;
-    enum ct_err rc = pve_find_ct(b, name, &ct, err);
+    enum ct_err rc = pve_locate_ct(b, name, &ct, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -819,7 +833,7 @@ static enum ct_err backend_push_file(void *h, const char *name, const struct bac
     struct pve_backend *b = h;
     struct pve_ct ct;
     char uid[24], gid[24], mode[16];
-    enum ct_err rc = pve_find_ct(b, name, &ct, err);
+    enum ct_err rc = pve_locate_ct(b, name, &ct, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -848,7 +862,7 @@ static enum ct_err backend_read_file(void *h, const char *name, const char *path
 {
     struct pve_backend *b = h;
     struct pve_ct ct;
-    enum ct_err rc = pve_find_ct(b, name, &ct, err);
+    enum ct_err rc = pve_locate_ct(b, name, &ct, err);
     if (rc != CT_OK) {
         return rc;
     }
@@ -874,6 +888,7 @@ static enum ct_err backend_destroy(void *h, const char *name, struct ct_error *e
     struct pve_ct ct;
     char path[160];
     long status = 0;
+    b->located_name[0] = '\0'; /* gone, or going: never looked up from memory again */
     enum ct_err rc = pve_find_ct(b, name, &ct, err);
     if (rc == CT_ERR_NOT_FOUND) {
         return CT_OK;

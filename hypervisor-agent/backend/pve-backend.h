@@ -8,12 +8,7 @@
 #include "backend.h"
 #include "pve-client.h"
 #include "pve-config.h"
-
-struct pve_backend {
-    struct pve pve;
-    const struct agent_config *cfg;
-    const struct pve_config *settings; /* cfg->backend_settings */
-};
+#include "validate.h"
 
 /* Where a ctgate CT is: its node, vmid and what /cluster/resources says of it. */
 struct pve_ct {
@@ -26,6 +21,20 @@ struct pve_ct {
     char tags[256];
 };
 
+struct pve_backend {
+    struct pve pve;
+    const struct agent_config *cfg;
+    const struct pve_config *settings; /* cfg->backend_settings */
+    /*
+     * The last CT pve_locate_ct found (node and vmid only count): one agent
+     * process serves one request, which runs every step in the same CT, and
+     * finding it costs /cluster/resources and every node's list.  Forgotten
+     * when that CT is destroyed.
+     */
+    char located_name[CT_HOSTNAME_MAX + 1];
+    struct pve_ct located;
+};
+
 /*
  * The ctgate CT called name (its hostname) on whatever node runs it:
  * /cluster/resources' lxc guests of that name that are not templates and
@@ -34,6 +43,13 @@ struct pve_ct {
  */
 enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *ct,
                         struct ct_error *err);
+/*
+ * pve_find_ct for a caller that needs only where the CT is (node, vmid: to
+ * run pct or read its config), not its status or sizes: the last one found
+ * is not looked for again.
+ */
+enum ct_err pve_locate_ct(struct pve_backend *b, const char *name, struct pve_ct *ct,
+                          struct ct_error *err);
 /* "/nodes/NODE/lxc/VMID" + suffix into path. */
 void pve_ct_path(const struct pve_ct *ct, const char *suffix, char *path, size_t len);
 

@@ -472,20 +472,6 @@ static enum ct_err choose_ctid(json_t *doc, json_t *names, struct reserve_claim 
 }
 
 /* Does an entry hold ip (dotted) as its static address, or publish it (a DHCP lease)? */
-static bool address_held(json_t *names, const char *ip)
-{
-    const char *name;
-    json_t *entry;
-    json_object_foreach (names, name, entry) {
-        const char *a = json_string_value(json_object_get(entry, "address"));
-        const char *b = json_string_value(json_object_get(entry, "ipv4"));
-        if ((a != NULL && strcmp(a, ip) == 0) || (b != NULL && strcmp(b, ip) == 0)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void address_text(uint32_t host_order, char *out, size_t len)
 {
     struct in_addr a = {htonl(host_order)};
@@ -494,13 +480,40 @@ static void address_text(uint32_t host_order, char *out, size_t len)
     }
 }
 
-/* The claim's static address: as choose_ctid, from the document's next_address. */
+/* Mark in held (one bit per address of c's range) ip, when it is an IPv4 address in it. */
+static void mark_held(const struct reserve_claim *c, const char *ip, unsigned char *held)
+{
+    struct in_addr a;
+    if (ip != NULL && inet_pton(AF_INET, ip, &a) == 1 && ntohl(a.s_addr) >= c->addr_min &&
+        ntohl(a.s_addr) <= c->addr_max) {
+        uint32_t bit = ntohl(a.s_addr) - c->addr_min;
+        held[bit / 8] |= (unsigned char)(1u << (bit % 8));
+    }
+}
+
+/*
+ * The claim's static address: as choose_ctid, from the document's
+ * next_address; an address is held when an entry has it as its address or
+ * publishes it (a DHCP lease).  One pass over the entries: the lock is held.
+ */
 static enum ct_err choose_address(json_t *doc, json_t *names, struct reserve_claim *c,
                                   struct ct_error *err)
 {
     c->address[0] = '\0';
     if (c->addr_min == 0 || c->addr_max < c->addr_min) {
         return CT_OK;
+    }
+    uint64_t span = (uint64_t)c->addr_max - c->addr_min + 1;
+    if (span > REGISTRY_ADDRESSES_MAX) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "an address range of %llu addresses",
+                            (unsigned long long)span);
+    }
+    unsigned char held[REGISTRY_ADDRESSES_MAX / 8] = {0};
+    const char *key;
+    json_t *entry;
+    json_object_foreach (names, key, entry) {
+        mark_held(c, json_string_value(json_object_get(entry, "address")), held);
+        mark_held(c, json_string_value(json_object_get(entry, "ipv4")), held);
     }
     struct in_addr parsed;
     const char *next_text = json_string_value(json_object_get(doc, "next_address"));
@@ -509,13 +522,10 @@ static enum ct_err choose_address(json_t *doc, json_t *names, struct reserve_cla
         ntohl(parsed.s_addr) >= c->addr_min && ntohl(parsed.s_addr) <= c->addr_max) {
         next = ntohl(parsed.s_addr);
     }
-    uint64_t span = (uint64_t)c->addr_max - c->addr_min + 1;
     for (uint64_t i = 0; i < span; i++) {
-        char ip[16];
-        address_text(c->addr_min + (uint32_t)(((uint64_t)next - c->addr_min + i) % span), ip,
-                     sizeof(ip));
-        if (ip[0] != '\0' && !address_held(names, ip)) {
-            memcpy(c->address, ip, sizeof(ip));
+        uint32_t bit = (uint32_t)(((uint64_t)next - c->addr_min + i) % span);
+        if ((held[bit / 8] & (1u << (bit % 8))) == 0) {
+            address_text(c->addr_min + bit, c->address, sizeof(c->address));
             return CT_OK;
         }
     }

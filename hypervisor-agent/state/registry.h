@@ -28,6 +28,8 @@
 #include "validate.h"
 
 #define REGISTRY_MAX ((size_t)16 * 1024 * 1024)
+/* The most addresses a claim's range may hold (a /16): reserve marks them in a bitmap. */
+#define REGISTRY_ADDRESSES_MAX 65536u
 
 /* An inclusive port range; min == 0 means "no ports to allocate". */
 struct port_range {

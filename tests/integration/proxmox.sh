@@ -204,7 +204,13 @@ check_eq "its ACL went with it" 0 "$(state --arg p "/vms/$ctid" '[.acl[] | selec
 check_eq "no CT left" null "$(pve_ctid "$n")"
 
 echo "-- static addresses: net0's ip= (its MAC kept), the container answers there"
-read -r first last <<<"${CTGATE_STATIC_ADDRESSES:?the rig exports CTGATE_STATIC_ADDRESSES}"
+# An address of the double's own range that no lease holds now: the double's CTs get a new
+# MAC at every clone, and dnsmasq does not hand an address leased to one MAC to another.
+read -r first last <<<"${CTGATE_PVE_STATIC_ADDRESSES:?the rig exports CTGATE_PVE_STATIC_ADDRESSES}"
+for ((i = ${last##*.}; i >= ${first##*.}; i--)); do
+    last=${first%.*}.$i
+    awk -v a="$last" '$3 == a { found = 1 } END { exit !found }' "$CTGATE_DHCP_LEASES" 2>/dev/null || break
+done
 { cat "$CTGATE_AGENT_CONF"; printf 'addresses = [ "%s", "%s" ];\n' "$last" "$last"; } >"$TMP/static.conf"
 chmod 0644 "$TMP/static.conf"
 n=$(name_for static)

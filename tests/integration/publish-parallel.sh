@@ -2,8 +2,10 @@
 # 32 creates at once through the gateway, with static addresses (agent.conf's
 # `addresses`, the rig's range outside its DHCP range): every one succeeds, no
 # two share a name, an SSH port or an address, each address is its NIC's in
-# LXD and answers, nginx's configuration stays valid, each container is
-# reachable on its own port; then 32 deletes at once leave nothing published.
+# LXD and answers, and LXD filters what each sends (root in one container that
+# takes a stopped neighbour's address gets no traffic for it), nginx's
+# configuration stays valid, each container is reachable on its own port; then
+# 32 deletes at once leave nothing published.
 # Last, a range with one address: the second create is refused cleanly.
 source "$(dirname "$0")/../lib.sh"
 
@@ -36,7 +38,7 @@ for p in "${pids[@]}"; do wait "$p"; done
 
 ok=0
 for i in $(seq "$N"); do
-    [ "$(cat "$TMP/c$i.rc")" = 0 ] && ok=$((ok + 1)) || sed 's/^/       /' "$TMP/c$i.err" | head -3
+    [ "$(cat "$TMP/c$i.rc")" = 0 ] && ok=$((ok + 1)) || cat "$TMP/c$i.err" "$TMP/c$i.out" | sed 's/^/       /' | head -3
 done
 check_eq "all $N creates succeeded" "$N" "$ok"
 check_eq "$N distinct names in LXD" "$N" "$(lxd_instance_count "$(name_for par)")"
@@ -65,14 +67,27 @@ for i in $(seq "$N"); do
     curl -sf --max-time 5 "http://$a/" >/dev/null || silent=$((silent + 1))
 done
 check_eq "each answers at its address" 0 "$silent"
+check_eq "each static NIC filters what its container sends (IPv4 and MAC)" "$N" \
+    "$(for i in $(seq "$N"); do lxd_get "/1.0/instances/$(name_for "par$i")" |
+        jq -r '.metadata.devices.eth0 | select(.["security.ipv4_filtering"] == "true" and .["security.mac_filtering"] == "true") | 1'; done | grep -c 1)"
+# Root in par1 takes par2's address once par2 is stopped: nothing answers there.
+a1=$(jq -r .data.ipv4 "$TMP/c1.out")
+a2=$(jq -r .data.ipv4 "$TMP/c2.out")
+banner_at() { timeout 5 bash -c "exec 3<>/dev/tcp/$1/22; head -1 <&3" 2>/dev/null | tr -d '\r'; }
+LXD_DIR=$CTGATE_LXD_DIR lxc exec "$(name_for par1)" -- ip addr add "$a2/24" dev eth0
+LXD_DIR=$CTGATE_LXD_DIR lxc stop --force "$(name_for par2)"
+ip neigh flush to "$a2" >/dev/null 2>&1 || true
+check_eq "par1 still answers at its own address" "SSH-2.0-ctgrig_$(name_for par1)" "$(banner_at "$a1")"
+check_eq "but not at stopped par2's, which it took inside" "" "$(banner_at "$a2")"
 check "nginx accepts the configuration" nginx_valid
 check_eq "stream.conf forwards all $N ports" "$N" "$(grep -c "^# $(name_for par)" "$CTGATE_NGINX_DIR/ctgate/stream.conf")"
 wrong=0
 for i in $(seq "$N"); do
+    [ "$i" = 2 ] && continue # stopped above
     p=$(jq -r .data.ssh_port "$TMP/c$i.out")
     [ "$(banner "$p")" = "SSH-2.0-ctgrig_$(name_for "par$i")" ] || wrong=$((wrong + 1))
 done
-check_eq "each port reaches its own container" 0 "$wrong"
+check_eq "each port reaches its own container (but stopped par2)" 0 "$wrong"
 
 pids=()
 for i in $(seq "$N"); do

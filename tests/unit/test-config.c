@@ -115,6 +115,23 @@ static void test_bad_configs(void **state)
     assert_int_equal(load_text("addresses = [ \"0.0.0.0\", \"0.0.0.9\" ];" T1, &err),
                      CT_ERR_CONFIG);
     assert_int_equal(load_text("addresses = [ \"10.0.0.0\", \"10.0.255.255\" ];" T1, &err), CT_OK);
+    /* inside publish.subnet, clear of its network, broadcast and bridge address */
+#define SUBNET                                                                                 \
+    "publish = { subnet = \"10.0.0.1/24\"; domain = \"d.test\"; ssh_host = \"gw\"; "          \
+    "http_file = \"/tmp/h\"; stream_file = \"/tmp/s\"; test = [\"/bin/true\"]; "             \
+    "reload = [\"/bin/true\"]; ssh_ports = [ 24000, 24999 ]; };"
+    assert_int_equal(load_text(SUBNET "addresses = [ \"10.0.0.200\", \"10.0.0.254\" ];" T1, &err),
+                     CT_OK);
+    assert_int_equal(load_text(SUBNET "addresses = [ \"10.0.0.200\", \"10.0.0.255\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "inside publish.subnet 10.0.0.1/24"));
+    assert_int_equal(load_text(SUBNET "addresses = [ \"10.0.0.0\", \"10.0.0.9\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text(SUBNET "addresses = [ \"10.0.0.1\", \"10.0.0.9\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+    assert_int_equal(load_text(SUBNET "addresses = [ \"10.0.1.2\", \"10.0.1.9\" ];" T1, &err),
+                     CT_ERR_CONFIG);
+#undef SUBNET
     assert_int_equal(load_text("export = { max_size = \"lots\"; };" T1, &err), CT_ERR_CONFIG);
     assert_non_null(strstr(err.detail, "export.max_size"));
     assert_int_equal(load_text("backup = { keep = 0; };" T1, &err), CT_ERR_CONFIG);
