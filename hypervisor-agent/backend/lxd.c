@@ -116,8 +116,13 @@ static enum ct_err nic_on_bridge(struct lxd_backend *b, json_t *nic, bool *yes,
     json_t *reply = NULL;
     snprintf(path, sizeof(path), "/1.0/networks/%s", network);
     enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
-    const char *type = json_string_value(json_object_get(json_object_get(reply, "metadata"), "type"));
-    *yes = rc == CT_OK && type != NULL && strcmp(type, "bridge") == 0;
+    json_t *meta = json_object_get(reply, "metadata");
+    const char *type = json_string_value(json_object_get(meta, "type"));
+    const char *driver =
+        json_string_value(json_object_get(json_object_get(meta, "config"), "bridge.driver"));
+    /* LXD filters on a native Linux bridge only (not Open vSwitch). */
+    *yes = rc == CT_OK && type != NULL && strcmp(type, "bridge") == 0 &&
+           (driver == NULL || strcmp(driver, "native") == 0);
     json_decref(reply);
     return rc;
 }

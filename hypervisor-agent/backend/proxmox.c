@@ -253,12 +253,38 @@ enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *
     return CT_OK;
 }
 
+/*
+ * Is the remembered CT still ctgate's CT called name?  One GET of its
+ * config (not the whole cluster): another process may have deleted it since,
+ * and Proxmox may have given its vmid to somebody else's guest.
+ */
+static bool still_located(struct pve_backend *b, const char *name)
+{
+    json_t *config = NULL;
+    struct ct_error ignored = {0};
+    struct backend_instance meta;
+    bool yes = false;
+    if (ct_config(b, &b->located, &config, &ignored) == CT_OK) {
+        const char *hostname = json_string_value(json_object_get(config, "hostname"));
+        const char *tags = json_string_value(json_object_get(config, "tags"));
+        yes = hostname != NULL && strcmp(hostname, name) == 0 &&
+              json_integer_value(json_object_get(config, "template")) != 1 &&
+              ((tags != NULL && pve_tags_has(tags, PVE_TAG)) ||
+               pve_meta_parse(json_string_value(json_object_get(config, "description")), &meta));
+    }
+    json_decref(config);
+    return yes;
+}
+
 enum ct_err pve_locate_ct(struct pve_backend *b, const char *name, struct pve_ct *ct,
                           struct ct_error *err)
 {
     if (b->located_name[0] != '\0' && strcmp(b->located_name, name) == 0) {
-        *ct = b->located;
-        return CT_OK;
+        if (still_located(b, name)) {
+            *ct = b->located;
+            return CT_OK;
+        }
+        b->located_name[0] = '\0';
     }
     enum ct_err rc = pve_find_ct(b, name, ct, err);
     if (rc == CT_OK && str_copy(b->located_name, sizeof(b->located_name), name)) {

@@ -28,8 +28,8 @@ struct pve_backend {
     /*
      * The last CT pve_locate_ct found (node and vmid only count): one agent
      * process serves one request, which runs every step in the same CT, and
-     * finding it costs /cluster/resources and every node's list.  Forgotten
-     * when that CT is destroyed.
+     * finding it costs /cluster/resources and every node's list.  Checked
+     * before each use; forgotten when that CT is destroyed.
      */
     char located_name[CT_HOSTNAME_MAX + 1];
     struct pve_ct located;
@@ -46,7 +46,8 @@ enum ct_err pve_find_ct(struct pve_backend *b, const char *name, struct pve_ct *
 /*
  * pve_find_ct for a caller that needs only where the CT is (node, vmid: to
  * run pct or read its config), not its status or sizes: the last one found
- * is not looked for again.
+ * is not looked for again across the cluster, only checked with one read of
+ * its config (still ctgate's, still called name).
  */
 enum ct_err pve_locate_ct(struct pve_backend *b, const char *name, struct pve_ct *ct,
                           struct ct_error *err);

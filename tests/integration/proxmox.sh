@@ -207,10 +207,16 @@ echo "-- static addresses: net0's ip= (its MAC kept), the container answers ther
 # An address of the double's own range that no lease holds now: the double's CTs get a new
 # MAC at every clone, and dnsmasq does not hand an address leased to one MAC to another.
 read -r first last <<<"${CTGATE_PVE_STATIC_ADDRESSES:?the rig exports CTGATE_PVE_STATIC_ADDRESSES}"
+check "the rig's DHCP leases can be read" test -r "$CTGATE_DHCP_LEASES"
+free=""
 for ((i = ${last##*.}; i >= ${first##*.}; i--)); do
-    last=${first%.*}.$i
-    awk -v a="$last" '$3 == a { found = 1 } END { exit !found }' "$CTGATE_DHCP_LEASES" 2>/dev/null || break
+    if ! awk -v a="${first%.*}.$i" '$3 == a { found = 1 } END { exit !found }' "$CTGATE_DHCP_LEASES"; then
+        free=${first%.*}.$i
+        break
+    fi
 done
+check "a free address in $first-$last (the leases last 10 minutes: too many runs at once?)" test -n "$free"
+last=${free:-$last}
 { cat "$CTGATE_AGENT_CONF"; printf 'addresses = [ "%s", "%s" ];\n' "$last" "$last"; } >"$TMP/static.conf"
 chmod 0644 "$TMP/static.conf"
 n=$(name_for static)

@@ -74,11 +74,16 @@ check_eq "each static NIC filters what its container sends (IPv4 and MAC)" "$N" 
 a1=$(jq -r .data.ipv4 "$TMP/c1.out")
 a2=$(jq -r .data.ipv4 "$TMP/c2.out")
 banner_at() { timeout 5 bash -c "exec 3<>/dev/tcp/$1/22; head -1 <&3" 2>/dev/null | tr -d '\r'; }
-LXD_DIR=$CTGATE_LXD_DIR lxc exec "$(name_for par1)" -- ip addr add "$a2/24" dev eth0
-LXD_DIR=$CTGATE_LXD_DIR lxc stop --force "$(name_for par2)"
-ip neigh flush to "$a2" >/dev/null 2>&1 || true
+check "par1's root adds par2's address to its eth0" \
+    env LXD_DIR="$CTGATE_LXD_DIR" lxc exec "$(name_for par1)" -- ip addr add "$a2/24" dev eth0
+check "and par1's eth0 holds it" bash -c "LXD_DIR='$CTGATE_LXD_DIR' lxc exec '$(name_for par1)' -- ip -4 addr show dev eth0 | grep -qF ' $a2/24 '"
+check "par2 stopped" env LXD_DIR="$CTGATE_LXD_DIR" lxc stop --force "$(name_for par2)"
+check "the host forgets where par2's address was" ip neigh flush to "$a2"
 check_eq "par1 still answers at its own address" "SSH-2.0-ctgrig_$(name_for par1)" "$(banner_at "$a1")"
 check_eq "but not at stopped par2's, which it took inside" "" "$(banner_at "$a2")"
+par1_mac=$(lxd_get "/1.0/instances/$(name_for par1)" | jq -r '.metadata.devices.eth0.hwaddr')
+check "and the host never learnt par1's MAC ($par1_mac) for it" \
+    bash -c "! ip neigh show to '$a2' | grep -qiF '$par1_mac'"
 check "nginx accepts the configuration" nginx_valid
 check_eq "stream.conf forwards all $N ports" "$N" "$(grep -c "^# $(name_for par)" "$CTGATE_NGINX_DIR/ctgate/stream.conf")"
 wrong=0
