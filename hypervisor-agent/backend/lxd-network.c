@@ -57,6 +57,29 @@ json_t *lxd_nic_device(json_t *devices, const char **device, size_t *count)
     return *count == 1 ? dev : NULL;
 }
 
+enum ct_err lxd_nic_filterable(struct lxd *lxd, json_t *nic, bool *yes, struct ct_error *err)
+{
+    const char *nictype = json_string_value(json_object_get(nic, "nictype"));
+    const char *network = json_string_value(json_object_get(nic, "network"));
+    *yes = nictype != NULL && strcmp(nictype, "bridged") == 0;
+    if (*yes || network == NULL || !network_name_ok(network)) {
+        return CT_OK;
+    }
+    char path[128];
+    json_t *reply = NULL;
+    snprintf(path, sizeof(path), "/1.0/networks/%s", network);
+    enum ct_err rc = lxd_call(lxd, "GET", path, NULL, &reply, NULL, err);
+    json_t *meta = json_object_get(reply, "metadata");
+    const char *type = json_string_value(json_object_get(meta, "type"));
+    const char *driver =
+        json_string_value(json_object_get(json_object_get(meta, "config"), "bridge.driver"));
+    /* LXD filters on a native Linux bridge only (not Open vSwitch). */
+    *yes = rc == CT_OK && type != NULL && strcmp(type, "bridge") == 0 &&
+           (driver == NULL || strcmp(driver, "native") == 0);
+    json_decref(reply);
+    return rc;
+}
+
 static enum ct_err find_nic(json_t *inst, struct nic *nic, struct ct_error *err)
 {
     const char *device;

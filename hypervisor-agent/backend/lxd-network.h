@@ -23,6 +23,13 @@
  * is its key.
  */
 json_t *lxd_nic_device(json_t *devices, const char **device, size_t *count);
+/*
+ * Can LXD filter what nic (a profile's device; borrowed) sends
+ * (security.ipv4_filtering, security.mac_filtering)?  *yes on a native
+ * Linux bridge: nictype bridged, or a managed network of type bridge that
+ * is not on Open vSwitch.
+ */
+enum ct_err lxd_nic_filterable(struct lxd *lxd, json_t *nic, bool *yes, struct ct_error *err);
 
 /*
  * inst is the instance object (the metadata of GET /1.0/instances/NAME, or

@@ -100,33 +100,6 @@ static json_t *root_device(const struct lxd_config *cfg, const struct size_spec 
     return root;
 }
 
-/* Is nic (a profile's device) on a Linux bridge, where LXD can filter what it sends? */
-static enum ct_err nic_on_bridge(struct lxd_backend *b, json_t *nic, bool *yes,
-                                 struct ct_error *err)
-{
-    const char *nictype = json_string_value(json_object_get(nic, "nictype"));
-    const char *network = json_string_value(json_object_get(nic, "network"));
-    *yes = nictype != NULL && strcmp(nictype, "bridged") == 0;
-    if (*yes || network == NULL || strspn(network, "abcdefghijklmnopqrstuvwxyz"
-                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-                                           strlen(network)) {
-        return CT_OK;
-    }
-    char path[128];
-    json_t *reply = NULL;
-    snprintf(path, sizeof(path), "/1.0/networks/%s", network);
-    enum ct_err rc = lxd_call(&b->lxd, "GET", path, NULL, &reply, NULL, err);
-    json_t *meta = json_object_get(reply, "metadata");
-    const char *type = json_string_value(json_object_get(meta, "type"));
-    const char *driver =
-        json_string_value(json_object_get(json_object_get(meta, "config"), "bridge.driver"));
-    /* LXD filters on a native Linux bridge only (not Open vSwitch). */
-    *yes = rc == CT_OK && type != NULL && strcmp(type, "bridge") == 0 &&
-           (driver == NULL || strcmp(driver, "native") == 0);
-    json_decref(reply);
-    return rc;
-}
-
 /*
  * The MAC of the NIC given address: 0e:63:74 (locally administered,
  * unicast) and the address's low 24 bits.  dnsmasq keeps a deleted
@@ -172,7 +145,7 @@ static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t
         rc = ct_error_set(err, CT_ERR_BACKEND,
                           "profile %s has %zu network devices: a static address needs one",
                           b->settings->profile, count);
-    } else if ((rc = nic_on_bridge(b, nic, &bridge, err)) != CT_OK) {
+    } else if ((rc = lxd_nic_filterable(&b->lxd, nic, &bridge, err)) != CT_OK) {
         /* rc says why */
     } else if (copy == NULL || json_object_set_new(copy, "ipv4.address", json_string(address)) != 0 ||
                json_object_set_new(copy, "hwaddr", json_string(hwaddr)) != 0 ||

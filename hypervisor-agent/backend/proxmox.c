@@ -197,13 +197,18 @@ static bool ct_from_resource(json_t *r, struct pve_ct *ct)
 }
 
 /* Whether an untagged CT's description holds ctgate's block (a clone not configured yet). */
+/* Does a CT's config (GET .../config) carry ctgate's metadata block in its description? */
+static bool config_has_block(json_t *config)
+{
+    struct backend_instance meta;
+    return pve_meta_parse(json_string_value(json_object_get(config, "description")), &meta);
+}
+
 static bool has_block(struct pve_backend *b, const struct pve_ct *ct)
 {
     json_t *config = NULL;
     struct ct_error ignored = {0};
-    struct backend_instance meta;
-    bool yes = ct_config(b, ct, &config, &ignored) == CT_OK &&
-               pve_meta_parse(json_string_value(json_object_get(config, "description")), &meta);
+    bool yes = ct_config(b, ct, &config, &ignored) == CT_OK && config_has_block(config);
     json_decref(config);
     return yes;
 }
@@ -262,15 +267,13 @@ static bool still_located(struct pve_backend *b, const char *name)
 {
     json_t *config = NULL;
     struct ct_error ignored = {0};
-    struct backend_instance meta;
     bool yes = false;
     if (ct_config(b, &b->located, &config, &ignored) == CT_OK) {
         const char *hostname = json_string_value(json_object_get(config, "hostname"));
         const char *tags = json_string_value(json_object_get(config, "tags"));
         yes = hostname != NULL && strcmp(hostname, name) == 0 &&
               json_integer_value(json_object_get(config, "template")) != 1 &&
-              ((tags != NULL && pve_tags_has(tags, PVE_TAG)) ||
-               pve_meta_parse(json_string_value(json_object_get(config, "description")), &meta));
+              ((tags != NULL && pve_tags_has(tags, PVE_TAG)) || config_has_block(config));
     }
     json_decref(config);
     return yes;
@@ -444,12 +447,15 @@ static enum ct_err rootfs_bytes(struct pve_backend *b, const struct pve_ct *ct, 
     return rc;
 }
 
-/* The containers' subnet: proxmox.subnet, else publish.subnet. */
+/* The containers' subnet as configured: proxmox.subnet, else publish.subnet. */
+static const char *subnet_text(const struct pve_backend *b)
+{
+    return b->settings->subnet[0] != '\0' ? b->settings->subnet : b->cfg->publish.subnet;
+}
+
 static enum ct_err subnet(struct pve_backend *b, struct addr_subnet *net, struct ct_error *err)
 {
-    const char *text = b->settings->subnet[0] != '\0' ? b->settings->subnet
-                                                      : b->cfg->publish.subnet;
-    if (!addr_subnet_parse(text, net)) {
+    if (!addr_subnet_parse(subnet_text(b), net)) {
         return ct_error_set(err, CT_ERR_CONFIG,
                             "proxmox.subnet (or publish.subnet) must give the containers' "
                             "subnet to publish addresses from");
@@ -477,8 +483,7 @@ static enum ct_err static_net0(struct pve_backend *b, const struct pve_ct *ct, c
         return ct_error_set(err, CT_ERR_CONFIG,
                             "the static address %s is not one to give a container in %s "
                             "(agent.conf: addresses)",
-                            address, b->settings->subnet[0] != '\0' ? b->settings->subnet
-                                                                    : b->cfg->publish.subnet);
+                            address, subnet_text(b));
     }
     pve_ct_path(ct, "/config", path, sizeof(path));
     if ((rc = pve_call(&b->pve, "GET", path, NULL, 0, &config, NULL, err)) == CT_OK &&

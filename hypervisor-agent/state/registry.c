@@ -471,7 +471,7 @@ static enum ct_err choose_ctid(json_t *doc, json_t *names, struct reserve_claim 
                         c->ctid_max);
 }
 
-/* Does an entry hold ip (dotted) as its static address, or publish it (a DHCP lease)? */
+/* host_order as dotted text ("" if it cannot be written). */
 static void address_text(uint32_t host_order, char *out, size_t len)
 {
     struct in_addr a = {htonl(host_order)};
