@@ -13,6 +13,7 @@ static const struct {
     const char *label;
 } labels[] = {
     {"reserve", "reserve the hostname"},
+    {"claim", "take a started container"},
     {"clone", "create the container"},
     {"start", "start it"},
     {"stop", "stop it"},

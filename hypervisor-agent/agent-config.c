@@ -492,6 +492,48 @@ static enum ct_err load_addresses(const config_t *conf, struct agent_config *cfg
     return CT_OK;
 }
 
+/*
+ * `pool = ( { template = "NAME"; size = N; }, ... )` (or one such group): N
+ * started containers of that template kept ready to be claimed (pool.h);
+ * only for a backend that can adopt one.
+ */
+static enum ct_err load_pool(const config_t *conf, struct agent_config *cfg, struct ct_error *err)
+{
+    config_setting_t *s = config_lookup(conf, "pool");
+    if (s == NULL) {
+        return CT_OK;
+    }
+    int n = config_setting_is_group(s) ? 1 : config_setting_is_list(s) ? config_setting_length(s) : -1;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_is_group(s) ? s : config_setting_get_elem(s, (unsigned)i);
+        const char *name = NULL;
+        int size = 0;
+        struct template_def *t = NULL;
+        if (g != NULL && config_setting_is_group(g) &&
+            config_setting_lookup_string(g, "template", &name) == CONFIG_TRUE &&
+            config_setting_lookup_int(g, "size", &size) == CONFIG_TRUE) {
+            t = (struct template_def *)agent_config_template(cfg, name);
+        }
+        if (t == NULL || size < 1 || size > POOL_SIZE_MAX || t->pool != 0) {
+            return ct_error_set(err, CT_ERR_CONFIG,
+                                "line %d: 'pool' entries are { template = \"NAME\"; size = N; }: "
+                                "a template of 'templates', once, N from 1 to %d",
+                                config_setting_source_line(g != NULL ? g : s), POOL_SIZE_MAX);
+        }
+        t->pool = size;
+    }
+    if (n < 0) {
+        return ct_error_set(err, CT_ERR_CONFIG, "line %d: 'pool' must be a list of groups",
+                            config_setting_source_line(s));
+    }
+    if (n > 0 && (cfg->backend_ops->supports & BACKEND_CAN_POOL) == 0) {
+        return ct_error_set(err, CT_ERR_CONFIG,
+                            "line %d: 'pool': the %s backend cannot keep a warm pool; leave it out",
+                            config_setting_source_line(s), cfg->backend);
+    }
+    return CT_OK;
+}
+
 #define EXPORT_MAX_SIZE_DEFAULT "4G"
 
 static enum ct_err load_export(const config_t *conf, struct export_config *x, struct ct_error *err)
@@ -576,6 +618,7 @@ enum ct_err agent_config_load(const char *path, struct agent_config *cfg, struct
         (rc = load_templates(&conf, cfg, err)) != CT_OK ||
         (rc = load_publish(&conf, &cfg->publish, err)) != CT_OK ||
         (rc = load_addresses(&conf, cfg, err)) != CT_OK ||
+        (rc = load_pool(&conf, cfg, err)) != CT_OK ||
         (rc = load_protocols(&conf, cfg, err)) != CT_OK ||
         (rc = hooks_load(&conf, cfg, &cfg->hooks, err)) != CT_OK ||
         (rc = deploy_config_load(&conf, &cfg->deploy, err)) != CT_OK ||

@@ -82,7 +82,10 @@ struct template_def {
     /* services of the catalogue (services_file) --service may ask for with it */
     char services[TEMPLATE_SERVICES_MAX][CT_SERVICE_MAX + 1];
     size_t nservices;
+    int pool; /* `pool`: started, unassigned containers of it kept ready (pool.h); 0: none */
 };
+
+#define POOL_SIZE_MAX 64
 
 /* How much one user may hold at once (0: unlimited). */
 struct quota {

@@ -169,7 +169,7 @@ int agent_serve(struct admin_ctx *admin)
 #ifdef CTGATE_FAULT_INJECTION
     char fault_buf[40];
 #endif
-    struct agent_ctx ctx = {.out = stdout, .cfg = cfg};
+    struct agent_ctx ctx = {.out = stdout, .cfg = cfg, .config_path = admin->config_path};
     enum ct_err rc;
 
     /*

@@ -128,15 +128,34 @@ create() {
     agent_send "$(req_create "$1" "$2" "${4:-}")" "$3"
 }
 
-# LXD's own view, over its unix socket.
+# The backend's name for the container of a hostname: one claimed from a warm pool keeps its
+# pooled instance's name (the registry entry's "instance"); any other is its hostname.
+instance_of() { # HOSTNAME
+    local i=""
+    [ -f "$CTGATE_AGENT_STATE/registry.json" ] &&
+        i=$(jq -r --arg h "$1" '.hostnames[$h].instance // empty' "$CTGATE_AGENT_STATE/registry.json")
+    printf '%s' "${i:-$1}"
+}
+# An LXD API path naming a container by hostname, with its instance's name instead.
+lxd_path() { # PATH
+    if [[ $1 =~ ^/1\.0/instances/([a-z0-9-]+)(.*)$ ]]; then
+        printf '/1.0/instances/%s%s' "$(instance_of "${BASH_REMATCH[1]}")" "${BASH_REMATCH[2]}"
+    else
+        printf '%s' "$1"
+    fi
+}
+
+# LXD's own view, over its unix socket (containers named by hostname: lxd_path).
 lxd_get() { # PATH -> body on stdout
-    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$1"
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$(lxd_path "$1")"
 }
 lxd_status_code() { # PATH -> HTTP status of LXD's answer
-    curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$1"
+    curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" \
+        "http://lxd$(lxd_path "$1")"
 }
 lxd_file() { # NAME PATH -> file content
-    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd/1.0/instances/$1/files?path=$2"
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" \
+        "http://lxd/1.0/instances/$(instance_of "$1")/files?path=$2"
 }
 lxd_instance_count() { # PREFIX -> number of instances whose name starts with it
     lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" '[.metadata[] | select(startswith($p))] | length'
@@ -189,7 +208,7 @@ remove_behind_back() { # NAME
     if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
         pve_destroy "$1"
     else
-        LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$1" >/dev/null
+        LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$(instance_of "$1")" >/dev/null
     fi
 }
 
@@ -198,9 +217,9 @@ remove_behind_back() { # NAME
 set_meta() { # NAME KEY VALUE
     if [ "${CTGATE_BACKEND:-lxd}" != proxmox ]; then
         if [ -n "$3" ]; then
-            LXD_DIR=$CTGATE_LXD_DIR lxc config set "$1" "user.ctgate.$2" "$3"
+            LXD_DIR=$CTGATE_LXD_DIR lxc config set "$(instance_of "$1")" "user.ctgate.$2" "$3"
         else
-            LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$1" "user.ctgate.$2"
+            LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$(instance_of "$1")" "user.ctgate.$2"
         fi
         return
     fi
@@ -224,8 +243,10 @@ finish() {
         if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
             pve_destroy "$n" || true
         fi
-        if [ "$(lxd_status_code "/1.0/instances/$n")" = 200 ]; then
-            LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$n" >/dev/null 2>&1 || true
+        local inst
+        inst=$(instance_of "$n")
+        if [ "$(lxd_status_code "/1.0/instances/$inst")" = 200 ]; then
+            LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$inst" >/dev/null 2>&1 || true
         fi
         if registry_has "$n"; then
             jq --arg h "$n" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TMP/reg" &&

@@ -8,7 +8,9 @@
 #include "agent.h"
 #include "audit-cmd.h"
 #include "backup.h"
+#include "by-hostname.h"
 #include "doctor.h"
+#include "pool-cmd.h"
 #include "json-secure.h"
 #include "log.h"
 #include "reap.h"
@@ -112,6 +114,11 @@ const struct admin_cmd admin_commands[] = {
      "key and chain, clock, backend, images, nginx) and say what to do\n"
      "for each that fails; exit 0 only when all pass",
      0, doctor_options, doctor_run, doctor_failed, NULL},
+    {"pool fill",
+     "make what is missing from every template's warm pool (agent.conf\n"
+     "`pool`), one container after another (a create starts one; for a\n"
+     "timer too)",
+     ADMIN_NEED_BACKEND, NULL, pool_fill_run, pool_fill_failed, NULL},
     {"template build",
      "build the template's image from its recipe in the configuration\n"
      "(as root; mmdebstrap) and import it under its image alias;\n"
@@ -450,6 +457,12 @@ enum ct_err admin_open_backend(struct agent_ctx *agent, struct ct_error *err)
     enum ct_err rc = agent->backend->open(agent->cfg, &agent->handle, err);
     if (rc != CT_OK) {
         agent->handle = NULL;
+        return rc;
+    }
+    /* Every operation names containers by hostname, whatever the backend calls them. */
+    if ((rc = by_hostname_wrap(agent->cfg, &agent->backend, &agent->handle, err)) != CT_OK) {
+        agent->backend->close(agent->handle);
+        agent->handle = NULL;
     }
     return rc;
 }
@@ -486,6 +499,7 @@ int admin_main(int argc, char **argv)
     }
     const struct admin_cmd *cmd = ctx.cmd;
     ctx.agent.cfg = &ctx.cfg;
+    ctx.agent.config_path = ctx.config_path;
     json_secure_init();
     log_open("ctgate-agent", false);
     if (sodium_init() < 0) {

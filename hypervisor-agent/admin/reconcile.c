@@ -115,7 +115,23 @@ int reconcile_run(struct admin_ctx *admin)
         printf("\n");
     }
     for (size_t i = 0; i < n; i++) {
-        if (all[i].managed && registry_snapshot_find(&reg, all[i].name) == NULL) {
+        if (all[i].managed && all[i].pool[0] != '\0' &&
+            registry_snapshot_find(&reg, all[i].name) == NULL) {
+            /* A pooled container nobody holds was never anyone's: nothing to keep. */
+            drift++;
+            printf("pooled container %s (%s) has no reservation", all[i].name, all[i].pool);
+            if (fix) {
+                struct ct_error e = {0};
+                if (backend->destroy(handle, all[i].name, &e) == CT_OK) {
+                    fixed++;
+                    printf(": removed");
+                    log_warn("reconcile: removed pooled %s (no reservation)", all[i].name);
+                } else {
+                    printf(": NOT removed (%s)", e.detail);
+                }
+            }
+            printf("\n");
+        } else if (all[i].managed && registry_snapshot_find(&reg, all[i].name) == NULL) {
             drift++;
             printf("container %s (owner %s) has no reservation: left alone, delete or re-register "
                    "it by hand\n",

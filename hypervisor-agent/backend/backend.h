@@ -43,13 +43,15 @@ struct backend_instance {
     char disk[24];
     char description[CT_DESCRIPTION_MAX + 1]; /* create --description, "" when none */
     long long ctid; /* its number on the site (backend_create.ctid; Proxmox: the vmid); 0: none */
-    bool managed; /* carries ctgate metadata */
+    /* A warm pool's container of this template, not handed out (no owner); "" otherwise */
+    char pool[CT_TEMPLATE_MAX + 1];
+    bool managed; /* carries ctgate metadata (an owner, or a pool) */
 };
 
 struct backend_create {
     const char *name;
     const struct template_def *tmpl;
-    const char *owner;
+    const char *owner; /* NULL: a warm pool's container of tmpl (pool.h), owned by no one */
     const char *request_id;
     const char *created;
     const char *expires;     /* RFC 3339, or NULL: never */
@@ -121,6 +123,7 @@ struct backend_file {
 #define BACKEND_CAN_LIMIT_DISK (1u << 0)   /* set_limits applies spec->disk_bytes */
 #define BACKEND_CAN_IMPORT_IMAGE (1u << 1) /* import_image and image_info: template builds */
 #define BACKEND_CAN_STATIC_ADDRESS (1u << 2) /* create gives the NIC backend_create.address */
+#define BACKEND_CAN_POOL (1u << 3) /* adopt: a warm pool (pool.h) */
 
 /*
  * One finding of a doctor (admin/doctor.c): what was checked, whether it
@@ -205,6 +208,14 @@ struct backend_ops {
     enum ct_err (*open)(const struct agent_config *cfg, void **handle, struct ct_error *err);
     void (*close)(void *handle);
     enum ct_err (*create)(void *h, const struct backend_create *args, struct ct_error *err);
+    /*
+     * BACKEND_CAN_POOL (NULL otherwise).  Hand the running pooled instance
+     * args->name (made by create with owner NULL) to its owner: the metadata
+     * and limits create would have given it, applied live, after which it
+     * is no longer pooled.  args->address, ctid_out and nothing_made are not
+     * used.  The caller destroys the instance when this fails.
+     */
+    enum ct_err (*adopt)(void *h, const struct backend_create *args, struct ct_error *err);
     /* action: "start", "stop" or "restart"; stop and restart do not wait for a clean shutdown. */
     enum ct_err (*set_state)(void *h, const char *name, const char *action, struct ct_error *err);
     /*

@@ -161,6 +161,46 @@ static enum ct_err static_nic(struct lxd_backend *b, const char *address, json_t
     return rc;
 }
 
+/*
+ * ctgate's metadata and the limits of a create as instance config: the
+ * owner's, or (owner NULL) a pool's.  For adopt (LXD's PATCH keeps the keys
+ * it is not given) every key is there, "" when unset: the pool's mark and
+ * its limits go.
+ */
+static json_t *metadata_config(const struct backend_create *a, bool adopt)
+{
+    char ctid[24] = "";
+    if (a->ctid > 0) {
+        snprintf(ctid, sizeof(ctid), "%lld", a->ctid);
+    }
+    const struct {
+        const char *key;
+        const char *value;
+    } keys[] = {
+        {"user.ctgate.owner", a->owner},
+        {"user.ctgate.request_id", a->request_id},
+        {"user.ctgate.created", a->created},
+        {"user.ctgate.template", a->tmpl->name},
+        {"user.ctgate.pool", a->owner == NULL ? a->tmpl->name : NULL},
+        {"user.ctgate.expires", a->expires},
+        {"user.ctgate.description", a->description},
+        {"user.ctgate.ctid", ctid[0] != '\0' ? ctid : NULL},
+        {"limits.cpu", NULL},
+        {"limits.memory", NULL},
+    };
+    json_t *config = json_object();
+    for (size_t i = 0; config != NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if ((keys[i].value != NULL || adopt) &&
+            json_object_set_new(config, keys[i].key,
+                                json_string(keys[i].value != NULL ? keys[i].value : "")) != 0) {
+            json_decref(config);
+            return NULL;
+        }
+    }
+    add_limits(config, a->limits);
+    return config;
+}
+
 static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, struct ct_error *err)
 {
     struct lxd_backend *b = h;
@@ -168,24 +208,10 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     char path[256];
     long status = 0;
 
-    json_t *config = json_pack("{s:s, s:s, s:s, s:s}", "user.ctgate.owner", a->owner,
-                               "user.ctgate.request_id", a->request_id, "user.ctgate.created",
-                               a->created, "user.ctgate.template", a->tmpl->name);
+    json_t *config = metadata_config(a, false);
     if (config == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
     }
-    if (a->expires != NULL) {
-        json_object_set_new(config, "user.ctgate.expires", json_string(a->expires));
-    }
-    if (a->description != NULL) {
-        json_object_set_new(config, "user.ctgate.description", json_string(a->description));
-    }
-    if (a->ctid > 0) {
-        char ctid[24];
-        snprintf(ctid, sizeof(ctid), "%lld", a->ctid);
-        json_object_set_new(config, "user.ctgate.ctid", json_string(ctid));
-    }
-    add_limits(config, a->limits);
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:[s], s:o, s:{s:o}}", "name", a->name,
                              "type", "container", "source", "type", "image", "alias",
                              a->tmpl->image, "profiles", cfg->profile, "config", config, "devices",
@@ -209,6 +235,29 @@ static enum ct_err lxd_backend_create(void *h, const struct backend_create *a, s
     if (rc == CT_ERR_BACKEND && (status == 409 || strstr(err->detail, "already exists") != NULL)) {
         return ct_error_set(err, CT_ERR_HOSTNAME_TAKEN, "an instance named %s exists", a->name);
     }
+    return rc;
+}
+
+/*
+ * A pooled instance becomes its owner's: one PATCH of its config (ctgate's
+ * metadata, limits.cpu and limits.memory, live) and of its root disk (the
+ * size, live on a pool with quotas).
+ */
+static enum ct_err lxd_backend_adopt(void *h, const struct backend_create *a, struct ct_error *err)
+{
+    struct lxd_backend *b = h;
+    char path[256];
+    if (a->owner == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "adopt needs an owner");
+    }
+    json_t *body = json_pack("{s:o, s:{s:o}}", "config", metadata_config(a, true), "devices", "root",
+                             root_device(b->settings, a->limits));
+    if (body == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "out of memory");
+    }
+    snprintf(path, sizeof(path), "/1.0/instances/%s", a->name);
+    enum ct_err rc = lxd_call(&b->lxd, "PATCH", path, body, NULL, NULL, err);
+    json_decref(body);
     return rc;
 }
 
@@ -631,6 +680,7 @@ static void instance_from_json(json_t *inst, struct backend_instance *out)
         {"user.ctgate.created", out->created, sizeof(out->created)},
         {"user.ctgate.expires", out->expires, sizeof(out->expires)},
         {"user.ctgate.description", out->description, sizeof(out->description)},
+        {"user.ctgate.pool", out->pool, sizeof(out->pool)},
         {"limits.cpu", out->cpu, sizeof(out->cpu)},
         {"limits.memory", out->memory, sizeof(out->memory)},
     };
@@ -659,7 +709,10 @@ static void instance_from_json(json_t *inst, struct backend_instance *out)
     if (disk != NULL) {
         str_copy(out->disk, sizeof(out->disk), disk);
     }
-    out->managed = out->owner[0] != '\0';
+    if (out->owner[0] != '\0') {
+        out->pool[0] = '\0'; /* handed out: whatever the key says, it is its owner's */
+    }
+    out->managed = out->owner[0] != '\0' || out->pool[0] != '\0';
 }
 
 /*
@@ -771,7 +824,8 @@ static enum ct_err lxd_backend_import_image(void *h, const char *image,
 
 const struct backend_ops backend_lxd = {
     .name = "lxd",
-    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_IMPORT_IMAGE | BACKEND_CAN_STATIC_ADDRESS,
+    .supports = BACKEND_CAN_LIMIT_DISK | BACKEND_CAN_IMPORT_IMAGE | BACKEND_CAN_STATIC_ADDRESS |
+                BACKEND_CAN_POOL,
     .load_settings = lxd_config_load,
     .free_settings = lxd_config_free,
     .check_image = lxd_config_check_image,
@@ -779,6 +833,7 @@ const struct backend_ops backend_lxd = {
     .open = lxd_backend_open,
     .close = lxd_backend_close,
     .create = lxd_backend_create,
+    .adopt = lxd_backend_adopt,
     .set_state = lxd_backend_set_state,
     .wait_ipv4 = lxd_backend_wait_ipv4,
     .exec = lxd_backend_exec,

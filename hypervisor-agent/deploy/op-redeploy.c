@@ -174,10 +174,10 @@ static void undo_switch(void *p)
 }
 
 static const struct step redeploy_steps[] = {
-    {"redeploy:clone", step_fetch, undo_fetch},
-    {"redeploy:install", step_install, NULL},
-    {"redeploy:build", step_build, NULL},
-    {"redeploy:start", step_switch, undo_switch},
+    {"redeploy:clone", step_fetch, undo_fetch, NULL},
+    {"redeploy:install", step_install, NULL, NULL},
+    {"redeploy:build", step_build, NULL, NULL},
+    {"redeploy:start", step_switch, undo_switch, NULL},
 };
 
 /* The redeploy's context from the record of the create, checked again. */

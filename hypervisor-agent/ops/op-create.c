@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "addr-policy.h"
+#include "by-hostname.h"
 #include "deploy-record.h"
 #include "deploy.h"
 #include "identity.h"
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
+#include "pool.h"
 #include "outcome.h"
 #include "proto.h"
 #include "publish.h"
@@ -48,6 +50,7 @@ struct create_ctx {
     char expires[32];           /* RFC 3339, "" for never */
     int http_port;              /* the app's port inside */
     bool reserved;              /* step_reserve got the name (its undo may free it) */
+    bool claimed;               /* ... and a pooled container with it (ports.instance; pool.h) */
     bool undo_incomplete;       /* an undo could not reach the backend: keep the entry pending */
     const struct hook_def *hooks[HOOKS_MAX]; /* the after-create hooks of this template */
     size_t nhooks;
@@ -58,10 +61,13 @@ struct create_ctx {
     size_t next_deploy; /* the deploy step the next "deploy:*" step runs */
 };
 
+static void undo_claim(void *p);
+
 static enum ct_err step_reserve(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
+    c->ports.claim_from = c->tmpl->pool > 0 ? c->tmpl->name : NULL;
     enum ct_err rc = registry_reserve(a->cfg->state_dir, c->req->hostname, c->req->caller.uid,
                                       c->request_id, c->created, &c->ports, err);
     if (rc == CT_ERR_HOSTNAME_TAKEN && c->ports.abandoned) {
@@ -75,6 +81,10 @@ static enum ct_err step_reserve(void *p, struct ct_error *err)
         }
     }
     c->reserved = rc == CT_OK;
+    c->claimed = rc == CT_OK && c->ports.instance[0] != '\0';
+    if (c->claimed) {
+        by_hostname_claimed(a->handle, c->req->hostname, c->ports.instance);
+    }
     return rc;
 }
 
@@ -84,6 +94,9 @@ static void undo_reserve(void *p)
     struct ct_error ignored = {0};
     /* A repeat of a running request must not free the first one's name; nor may a
        rollback that could not remove the instance (undo_clone). */
+    if (c->reserved && c->claimed && !c->undo_incomplete) {
+        undo_claim(c); /* armed with the reservation that took it (a no-op after claim's own) */
+    }
     if (c->reserved && !c->undo_incomplete) {
         registry_release(c->agent->cfg->state_dir, c->req->hostname, c->request_id, &ignored);
     }
@@ -159,6 +172,79 @@ static void undo_clone(void *p)
         c->undo_incomplete = true;
         log_error("create %s: rollback of the instance failed (%s); left to reconcile",
                   c->req->hostname, why.detail);
+    }
+}
+
+static enum ct_err run_in_container(struct create_ctx *c, const char *const *argv,
+                                    const void *input, size_t input_len, struct ct_error *err);
+
+static bool claimed(void *p)
+{
+    const struct create_ctx *c = p;
+    return c->claimed;
+}
+
+static bool not_claimed(void *p)
+{
+    return !claimed(p);
+}
+
+/*
+ * The pooled container reserve claimed becomes this request's: its
+ * metadata and limits (adopt), then the hostname its owner chose, inside
+ * (/etc/hostname, and the running system's).  It was started long ago.
+ */
+static enum ct_err step_claim(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    const struct agent_ctx *a = c->agent;
+    bool can_disk = true;
+    enum ct_err rc;
+    if (c->limits.disk_bytes != 0 &&
+        (rc = backend_can(a->backend, a->handle, BACKEND_CAN_LIMIT_DISK, &can_disk, err)) != CT_OK) {
+        return rc;
+    }
+    if (!can_disk) { /* as step_clone */
+        if (c->req->param[CT_P_DISK].set) {
+            return ct_error_set(err, CT_ERR_BAD_VALUE,
+                                "the storage pool cannot limit a root disk's size");
+        }
+        c->limits.disk_bytes = 0;
+    }
+    struct backend_create args = {
+        .name = c->req->hostname,
+        .tmpl = c->tmpl,
+        .owner = c->req->caller.uid,
+        .request_id = c->request_id,
+        .created = c->created,
+        .expires = c->expires[0] != '\0' ? c->expires : NULL,
+        .description = c->req->param[CT_P_DESCRIPTION].text,
+        .limits = &c->limits,
+        .ctid = c->ports.ctid,
+    };
+    c->ctid = c->ports.ctid;
+    if ((rc = a->backend->adopt(a->handle, &args, err)) != CT_OK) {
+        return rc;
+    }
+    char line[CT_HOSTNAME_MAX + 2];
+    int n = snprintf(line, sizeof(line), "%s\n", c->req->hostname);
+    struct backend_file f = {"/etc/hostname", line, (size_t)n, 0644, 0, 0};
+    const char *const argv[] = {"hostname", c->req->hostname, NULL};
+    if ((rc = a->backend->push_file(a->handle, c->req->hostname, &f, err)) != CT_OK) {
+        return rc;
+    }
+    return run_in_container(c, argv, NULL, 0, err);
+}
+
+/* A claimed container never goes back to the pool: whatever state it is in, it goes. */
+static void undo_claim(void *p)
+{
+    struct create_ctx *c = p;
+    struct ct_error why = {0};
+    if (c->agent->backend->destroy(c->agent->handle, c->req->hostname, &why) != CT_OK) {
+        c->undo_incomplete = true; /* recover.h: the entry's instance is destroyed later */
+        log_error("create %s: rollback of the claimed %s failed (%s); left to reconcile",
+                  c->req->hostname, c->ports.instance, why.detail);
     }
 }
 
@@ -392,15 +478,16 @@ static void undo_publish(void *p)
  * (sssd asks the directory), the deploy and the hooks need the network.
  */
 static const struct step create_steps[] = {
-    {"reserve", step_reserve, undo_reserve},
-    {"clone", step_clone, undo_clone},
-    {"start", step_start, NULL},
-    {"account", step_account, NULL},
-    {"keys", step_keys, NULL},
-    {"password", step_password, NULL},
-    {"network", step_network, NULL},
-    {"identity", step_identity, NULL},
-    {"publish", step_publish, undo_publish},
+    {"reserve", step_reserve, undo_reserve, NULL},
+    {"claim", step_claim, undo_claim, not_claimed}, /* planned only with a pool (pool.h) */
+    {"clone", step_clone, undo_clone, claimed},
+    {"start", step_start, NULL, claimed},
+    {"account", step_account, NULL, NULL},
+    {"keys", step_keys, NULL, NULL},
+    {"password", step_password, NULL, NULL},
+    {"network", step_network, NULL, NULL},
+    {"identity", step_identity, NULL, NULL},
+    {"publish", step_publish, undo_publish, NULL},
 };
 
 /* create_steps plus the deploy's and one "hook:NAME" step per hook: what a create runs. */
@@ -427,12 +514,15 @@ static size_t plan_steps(struct create_ctx *c, struct step out[CREATE_STEPS_MAX]
     size_t ndeploy = deploy_plan(&c->deploy, c->deploy_steps);
     c->next_deploy = 0;
     for (size_t i = 0; i < sizeof(create_steps) / sizeof(create_steps[0]); i++) {
+        if (strcmp(create_steps[i].name, "claim") == 0 && c->tmpl->pool == 0) {
+            continue;
+        }
         if (strcmp(create_steps[i].name, "publish") == 0) {
             for (size_t d = 0; d < ndeploy; d++) {
-                out[n++] = (struct step){c->deploy_steps[d].name, step_deploy, NULL};
+                out[n++] = (struct step){c->deploy_steps[d].name, step_deploy, NULL, NULL};
             }
             for (size_t h = 0; h < c->nhooks; h++) {
-                out[n++] = (struct step){c->hooks[h]->step, step_hook, NULL};
+                out[n++] = (struct step){c->hooks[h]->step, step_hook, NULL, NULL};
             }
         }
         out[n++] = create_steps[i];
@@ -578,7 +668,7 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     if (c.tmpl == NULL) {
         return ct_error_set(err, CT_ERR_BAD_TEMPLATE, "%s", req->template_name);
     }
-    if (agent_config_is_reserved(ctx->cfg, req->hostname)) {
+    if (agent_config_is_reserved(ctx->cfg, req->hostname) || pool_name(req->hostname)) {
         return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
     }
     enum ct_err rc;
@@ -652,6 +742,9 @@ enum ct_err op_create(struct agent_ctx *ctx, const struct request *req, json_t *
     struct step steps[CREATE_STEPS_MAX];
     size_t nsteps = plan_steps(&c, steps);
     rc = ops_run_steps(ctx, steps, nsteps, &c, err);
+    if (c.tmpl->pool > 0) {
+        pool_fill_later(ctx); /* what this create took (or found missing) is made again */
+    }
     if (rc != CT_OK && c.undo_incomplete) {
         /* Told to everyone, the detail (LXD's words) only to the log. */
         err->note = "the rollback could not reach the backend and finishes once it answers "

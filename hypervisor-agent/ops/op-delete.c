@@ -37,9 +37,9 @@ static enum ct_err step_unpublish(void *p, struct ct_error *err)
 
 /* Nothing to undo: a half-deleted container is not brought back. */
 static const struct step delete_steps[] = {
-    {"destroy", step_destroy, NULL},
-    {"release", step_release, NULL},
-    {"unpublish", step_unpublish, NULL},
+    {"destroy", step_destroy, NULL, NULL},
+    {"release", step_release, NULL, NULL},
+    {"unpublish", step_unpublish, NULL, NULL},
 };
 
 enum ct_err ops_delete_named(struct agent_ctx *ctx, const char *name, struct ct_error *err)

@@ -134,13 +134,13 @@ enum ct_err op_power(struct agent_ctx *ctx, const struct request *req, json_t **
     bool already = (req->op == OP_START && !stopped) || (req->op == OP_STOP && stopped);
     /* Steps as for create: progress and fault injection; a started one waits for its address. */
     const struct step stop_steps[] = {
-        {"unpublish", step_unpublish, NULL},
-        {w.action, step_power, NULL},
+        {"unpublish", step_unpublish, NULL, NULL},
+        {w.action, step_power, NULL, NULL},
     };
     const struct step start_steps[] = {
-        {w.action, step_power, NULL},
-        {"network", step_network, NULL},
-        {"publish", step_publish, NULL},
+        {w.action, step_power, NULL, NULL},
+        {"network", step_network, NULL, NULL},
+        {"publish", step_publish, NULL, NULL},
     };
     if (req->op == OP_STOP) {
         /* Even when it is stopped already (by LXD, or the reaper of an older version). */
@@ -243,11 +243,11 @@ enum ct_err op_restore(struct agent_ctx *ctx, const struct request *req, json_t 
         return rc; /* it would be started again after the rollback */
     }
     const struct step running_steps[] = {
-        {"unpublish", step_unpublish, NULL}, {"stop", step_halt, undo_halt},
-        {"restore", step_rollback, NULL},    {"start", step_boot, NULL},
-        {"network", step_network, NULL},     {"publish", step_publish, NULL},
+        {"unpublish", step_unpublish, NULL, NULL}, {"stop", step_halt, undo_halt, NULL},
+        {"restore", step_rollback, NULL, NULL},    {"start", step_boot, NULL, NULL},
+        {"network", step_network, NULL, NULL},     {"publish", step_publish, NULL, NULL},
     };
-    const struct step stopped_steps[] = {{"restore", step_rollback, NULL}};
+    const struct step stopped_steps[] = {{"restore", step_rollback, NULL, NULL}};
     if (stopped) {
         rc = ops_run_steps(ctx, stopped_steps, 1, &w, err);
     } else {

@@ -101,5 +101,8 @@ json_t *ops_instance_json(const struct backend_instance *inst)
     if (obj != NULL && inst->ctid > 0) {
         json_object_set_new(obj, "ctid", json_integer(inst->ctid));
     }
+    if (obj != NULL && inst->pool[0] != '\0') { /* an admin's list: the warm pool (pool.h) */
+        json_object_set_new(obj, "pool", json_string(inst->pool));
+    }
     return obj;
 }

@@ -21,6 +21,7 @@
 
 struct agent_ctx {
     const struct agent_config *cfg;
+    const char *config_path; /* where cfg was read (a background pool fill reads it again) */
     const struct backend_ops *backend;
     void *handle;
     FILE *out;    /* progress lines; NULL: none */

@@ -61,6 +61,9 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
     for (size_t i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
         registered = i + 1; /* the undo is armed before the step starts */
+        if (s->skip != NULL && s->skip(r->ctx)) {
+            continue;
+        }
         long start = clock_now_ms();
         report(r, s->name, "begin", 0, NULL);
         rc = s->run(r->ctx, err);
@@ -83,7 +86,7 @@ enum ct_err steps_run(const struct step_runner *r, struct ct_error *err)
     }
     while (registered > 0) {
         const struct step *s = &r->steps[--registered];
-        if (s->undo != NULL) {
+        if (s->undo != NULL && (s->skip == NULL || !s->skip(r->ctx))) {
             long start = clock_now_ms();
             s->undo(r->ctx);
             report(r, s->name, "undo", clock_now_ms() - start, NULL);

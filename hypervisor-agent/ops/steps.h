@@ -9,6 +9,7 @@
 #ifndef CTGATE_STEPS_H
 #define CTGATE_STEPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -17,6 +18,12 @@ struct step {
     const char *name;
     enum ct_err (*run)(void *ctx, struct ct_error *err);
     void (*undo)(void *ctx); /* NULL when there is nothing to undo */
+    /*
+     * NULL, or true when this run has no use for the step (a create that
+     * claimed a pooled container makes none): it is neither run, reported
+     * nor undone.  Asked again before its undo: the answer must not change.
+     */
+    bool (*skip)(void *ctx);
 };
 
 typedef void (*step_report_fn)(void *report_ctx, const char *step, const char *state, long ms,

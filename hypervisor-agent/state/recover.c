@@ -23,8 +23,11 @@ enum ct_err recover_abandoned(const struct agent_config *cfg, const struct backe
         return CT_OK; /* released meanwhile, or held by another request now */
     }
     rc = backend->get(handle, name, &inst, err);
-    if (rc == CT_OK && strcmp(inst.request_id, request_id) == 0 &&
-        strcmp(inst.owner, entry.owner) == 0) {
+    /* A container claimed from the pool is this entry's, adopted yet or not (pool.h). */
+    bool claimed = entry.instance[0] != '\0' && inst.pool[0] != '\0';
+    if (rc == CT_OK && ((strcmp(inst.request_id, request_id) == 0 &&
+                         strcmp(inst.owner, entry.owner) == 0) ||
+                        claimed)) {
         rc = backend->destroy(handle, name, err);
     } else if (rc == CT_ERR_NOT_FOUND || rc == CT_OK) {
         rc = CT_OK; /* none, or another request's: not ours to touch */

@@ -240,6 +240,8 @@ static bool entry_of(const char *name, json_t *e, struct registry_entry *out)
     out->ctid = json_integer_value(json_object_get(e, "ctid"));
     string_of(json_object_get(e, "address"), out->address, sizeof(out->address));
     string_of(json_object_get(e, "ipv4"), out->ipv4, sizeof(out->ipv4));
+    string_of(json_object_get(e, "pool"), out->pool, sizeof(out->pool));
+    string_of(json_object_get(e, "instance"), out->instance, sizeof(out->instance));
     out->http_port = int_of(json_object_get(e, "http_port"));
     protocols_of(json_object_get(e, "protocols"), out);
     out->pending = pending_of(p);
@@ -568,6 +570,45 @@ static enum ct_err check_quota(json_t *names, const char *owner, const struct re
     return CT_OK;
 }
 
+/*
+ * A settled pooled container of template in names (the first by name), or
+ * NULL; *name its entry's key.
+ */
+static json_t *pooled_entry(json_t *names, const char *template_name, const char **name)
+{
+    const char *key;
+    json_t *entry;
+    json_object_foreach (names, key, entry) {
+        const char *pool = json_string_value(json_object_get(entry, "pool"));
+        if (pool != NULL && strcmp(pool, template_name) == 0 &&
+            json_object_get(entry, "pending") == NULL) {
+            *name = key;
+            return entry;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The claim takes a pooled container (claim_from): its instance, CTID and
+ * address go to the new entry (filled into the claim), its entry goes.
+ * Nothing is taken when the pool is empty.
+ */
+static void take_pooled(json_t *names, struct reserve_claim *c)
+{
+    const char *key = NULL;
+    c->instance[0] = '\0';
+    json_t *pooled = c->claim_from != NULL ? pooled_entry(names, c->claim_from, &key) : NULL;
+    if (pooled == NULL || !str_copy(c->instance, sizeof(c->instance), key)) {
+        c->instance[0] = '\0';
+        return;
+    }
+    c->ctid = json_integer_value(json_object_get(pooled, "ctid"));
+    c->address[0] = '\0';
+    string_of(json_object_get(pooled, "address"), c->address, sizeof(c->address));
+    json_object_del(names, c->instance); /* key points into it: not used after */
+}
+
 static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
                                    struct ct_error *err)
 {
@@ -610,8 +651,15 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
     }
     if (r->claim != NULL &&
         (check_quota(names, r->owner, r->claim, err) != CT_OK ||
-         choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK ||
-         choose_ctid(doc, names, r->claim, err) != CT_OK ||
+         choose_ports(names, cooling_ports, r->owner, r->claim, err) != CT_OK)) {
+        return err->code;
+    }
+    if (r->claim != NULL) {
+        take_pooled(names, r->claim);
+    }
+    bool pooled = r->claim != NULL && r->claim->instance[0] != '\0';
+    if (r->claim != NULL && !pooled &&
+        (choose_ctid(doc, names, r->claim, err) != CT_OK ||
          choose_address(doc, names, r->claim, err) != CT_OK)) {
         return err->code;
     }
@@ -621,11 +669,21 @@ static enum ct_err add_reservation(json_t *doc, const void *arg, bool *changed,
         if (r->claim->ssh_port != 0) {
             json_object_set_new(entry, "ssh_port", json_integer(r->claim->ssh_port));
         }
+        if (r->claim->pool_of != NULL) {
+            json_object_set_new(entry, "pool", json_string(r->claim->pool_of));
+        }
+        if (pooled) {
+            json_object_set_new(entry, "instance", json_string(r->claim->instance));
+        }
         if (r->claim->ctid != 0) {
             json_object_set_new(entry, "ctid", json_integer(r->claim->ctid));
-            json_object_set_new(doc, "next_ctid", json_integer(r->claim->ctid + 1));
+            if (!pooled) {
+                json_object_set_new(doc, "next_ctid", json_integer(r->claim->ctid + 1));
+            }
         }
-        if (r->claim->address[0] != '\0') {
+        if (r->claim->address[0] != '\0' && pooled) {
+            json_object_set_new(entry, "address", json_string(r->claim->address));
+        } else if (r->claim->address[0] != '\0') {
             struct in_addr a;
             char next[16] = "";
             if (inet_pton(AF_INET, r->claim->address, &a) == 1) {
@@ -819,6 +877,27 @@ static enum ct_err mark_deleting(json_t *names, const void *arg, bool *changed,
     return CT_OK;
 }
 
+/* mark_deleting, only for a settled pooled container (pool_withdraw). */
+static enum ct_err withdraw_pooled(json_t *names, const void *arg, bool *changed,
+                                   struct ct_error *err)
+{
+    const struct reservation *r = arg;
+    json_t *entry = json_object_get(names, r->hostname);
+    const char *owner = json_string_value(json_object_get(entry, "owner"));
+    if (entry == NULL || json_object_get(entry, "pool") == NULL ||
+        json_object_get(entry, "pending") != NULL || (owner != NULL && owner[0] != '\0')) {
+        return ct_error_set(err, CT_ERR_NOT_FOUND, "%s is no longer pooled", r->hostname);
+    }
+    return mark_deleting(names, arg, changed, err);
+}
+
+enum ct_err registry_pool_withdraw(const char *dir, const char *hostname,
+                                   const struct procid *worker, struct ct_error *err)
+{
+    struct reservation r = {.hostname = hostname, .worker = worker};
+    return registry_update(dir, withdraw_pooled, &r, err);
+}
+
 enum ct_err registry_mark_deleting(const char *dir, const char *hostname,
                                    const struct procid *worker, struct ct_error *err)
 {
@@ -871,6 +950,36 @@ static enum ct_err find_entry(json_t *names, const void *arg, bool *changed, str
     json_t *entry = json_object_get(names, r->hostname);
     *r->found = entry != NULL && entry_of(r->hostname, entry, r->entry);
     return CT_OK;
+}
+
+struct pool_count {
+    const char *template_name;
+    int *count;
+};
+
+static enum ct_err count_pooled(json_t *names, const void *arg, bool *changed,
+                                struct ct_error *err)
+{
+    (void)changed;
+    (void)err;
+    const struct pool_count *p = arg;
+    const char *key;
+    json_t *entry;
+    json_object_foreach (names, key, entry) {
+        const char *pool = json_string_value(json_object_get(entry, "pool"));
+        if (pool != NULL && strcmp(pool, p->template_name) == 0) {
+            (*p->count)++;
+        }
+    }
+    return CT_OK;
+}
+
+enum ct_err registry_pool_count(const char *dir, const char *template_name, int *count,
+                                struct ct_error *err)
+{
+    struct pool_count p = {template_name, count};
+    *count = 0;
+    return registry_update(dir, count_pooled, &p, err);
 }
 
 enum ct_err registry_lookup(const char *dir, const char *hostname, struct registry_entry *out,

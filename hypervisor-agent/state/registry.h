@@ -76,6 +76,18 @@ struct reserve_claim {
        the port.  0: off. */
     long long reuse_cooldown_s;
     time_t now; /* the cool-down's clock (tests); 0: time(NULL) */
+    /*
+     * A warm pool (pool.h).  pool_of: this entry is a pooled container of
+     * that template, owned by no one (owner ""; it counts against nobody's
+     * quota).  claim_from: take, in the same locked write, one settled pooled
+     * container of that template: the new entry gets its instance (out:
+     * instance, "" when the pool had none; then a CTID and address are
+     * chosen as usual), CTID and static address, and its pool entry is
+     * gone.  NULL: neither.
+     */
+    const char *pool_of;
+    const char *claim_from;
+    char instance[CT_HOSTNAME_MAX + 1];
     /* out, with CT_ERR_HOSTNAME_TAKEN: the holder is an operation whose process died */
     bool abandoned;
     char abandoned_rid[65];
@@ -116,6 +128,9 @@ struct registry_entry {
     long long ctid;       /* the container's number on the site; 0: none (made before CTIDs) */
     char address[16];     /* its static IPv4 address, reserved with the name; "": DHCP's */
     char ipv4[48];        /* where it answers; "" until published */
+    char pool[CT_TEMPLATE_MAX + 1];     /* a pooled container of this template; "": not pooled */
+    char instance[CT_HOSTNAME_MAX + 1]; /* the backend's name for it, when not hostname (a
+                                           container claimed from the pool); "": hostname */
     int http_port;        /* the app's port inside, with ipv4 */
     size_t nprotocols;
     struct registry_protocol protocols[REGISTRY_PROTOCOLS_MAX];
@@ -168,6 +183,12 @@ enum ct_err registry_set_ctid(const char *state_dir, const char *hostname, const
 /* Mark the entry of hostname as being deleted by worker (so a crash can be told apart). */
 enum ct_err registry_mark_deleting(const char *state_dir, const char *hostname,
                                    const struct procid *worker, struct ct_error *err);
+/*
+ * Mark a settled pooled container as being deleted, so no create can claim
+ * it; CT_ERR_NOT_FOUND when it is no longer one (claimed meanwhile).
+ */
+enum ct_err registry_pool_withdraw(const char *state_dir, const char *hostname,
+                                   const struct procid *worker, struct ct_error *err);
 /* The create that holds hostname finished: its entry is no longer pending. */
 enum ct_err registry_settle(const char *state_dir, const char *hostname, const char *request_id,
                             struct ct_error *err);
@@ -185,6 +206,10 @@ enum ct_err registry_release(const char *state_dir, const char *hostname, const 
                              struct ct_error *err);
 
 /* --- reading (a snapshot: by the time it is used, reserve may have changed it) --- */
+
+/* *count = the pooled containers of template (pending or settled) in the registry now. */
+enum ct_err registry_pool_count(const char *state_dir, const char *template_name, int *count,
+                                struct ct_error *err);
 
 /* *taken = whether hostname is reserved now. */
 enum ct_err registry_is_reserved(const char *state_dir, const char *hostname, bool *taken,

@@ -411,6 +411,66 @@ static void test_addresses(void **state)
     assert_string_equal(entry.address, "");
 }
 
+/*
+ * A warm pool: pooled entries belong to no one; a claim takes a settled one
+ * of its template with its CTID and address in the reserve itself, never a
+ * pending one (still being made) and never one of another template.
+ */
+static void test_pool(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    const char *t = "2026-01-01T00:00:00Z";
+    const uint32_t first = (10u << 24) | (9u << 16) | (8u << 8) | 10u; /* 10.9.8.10 */
+    struct procid self;
+    assert_true(procid_self(&self));
+    struct reserve_claim p1 = {.ctid_min = 100, .ctid_max = 199, .addr_min = first,
+                               .addr_max = first + 9, .pool_of = "busybox"};
+    struct reserve_claim p2 = p1;
+    struct reserve_claim p3 = p1;
+    p2.worker = &self; /* still being made: pending */
+    p3.pool_of = "debian";
+    assert_int_equal(registry_reserve(dir, "ctgate-pool-1", "", "req-pool1", t, &p1, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "ctgate-pool-2", "", "req-pool2", t, &p2, &err), CT_OK);
+    assert_int_equal(registry_reserve(dir, "ctgate-pool-3", "", "req-pool3", t, &p3, &err), CT_OK);
+    int n = 0;
+    assert_int_equal(registry_pool_count(dir, "busybox", &n, &err), CT_OK);
+    assert_int_equal(n, 2);
+    /* A pooled entry counts for nobody's quota. */
+    struct reserve_claim a = {.ctid_min = 100, .ctid_max = 199, .addr_min = first,
+                              .addr_max = first + 9, .quota_containers = 1, .claim_from = "busybox",
+                              .ssh = {24000, 24009}};
+    assert_int_equal(registry_reserve(dir, "a", "alice", "req-0000a", t, &a, &err), CT_OK);
+    assert_string_equal(a.instance, "ctgate-pool-1");
+    assert_int_equal(a.ctid, p1.ctid);
+    assert_string_equal(a.address, p1.address);
+    assert_int_equal(a.ssh_port, 24000);
+    struct registry_entry e;
+    bool found = false;
+    assert_int_equal(registry_lookup(dir, "a", &e, &found, &err), CT_OK);
+    assert_true(found);
+    assert_string_equal(e.instance, "ctgate-pool-1");
+    assert_string_equal(e.pool, "");
+    assert_int_equal(e.ctid, p1.ctid);
+    assert_string_equal(e.address, p1.address);
+    assert_int_equal(registry_lookup(dir, "ctgate-pool-1", &e, &found, &err), CT_OK);
+    assert_false(found);
+    /* Only the pending one is left: nothing to claim, the create makes its own. */
+    struct reserve_claim b = {.ctid_min = 100, .ctid_max = 199, .claim_from = "busybox"};
+    assert_int_equal(registry_reserve(dir, "b", "bob", "req-0000b", t, &b, &err), CT_OK);
+    assert_string_equal(b.instance, "");
+    assert_true(b.ctid != p1.ctid && b.ctid != p2.ctid && b.ctid != p3.ctid);
+    /* Withdrawn for deletion: only while settled and pooled. */
+    assert_int_equal(registry_pool_withdraw(dir, "ctgate-pool-2", &self, &err), CT_ERR_NOT_FOUND);
+    assert_int_equal(registry_pool_withdraw(dir, "a", &self, &err), CT_ERR_NOT_FOUND);
+    assert_int_equal(registry_pool_withdraw(dir, "ctgate-pool-3", &self, &err), CT_OK);
+    struct reserve_claim c = {.claim_from = "debian"};
+    assert_int_equal(registry_reserve(dir, "c", "carol", "req-0000c", t, &c, &err), CT_OK);
+    assert_string_equal(c.instance, "");
+    assert_int_equal(registry_pool_count(dir, "debian", &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+}
+
 /* Values that do not fit read as empty; a name that could never be reserved is left out. */
 static void test_parse_odd_values(void **state)
 {
@@ -478,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cooldown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
         cmocka_unit_test(test_parse_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,9 +40,9 @@ STEP(1)
 STEP(2)
 
 static const struct step steps[] = {
-    {"zero", run_0, undo_0},
-    {"one", run_1, NULL},
-    {"two", run_2, undo_2},
+    {"zero", run_0, undo_0, NULL},
+    {"one", run_1, NULL, NULL},
+    {"two", run_2, undo_2, NULL},
 };
 
 static void report(void *p, const char *step, const char *state, long ms, const char *msg)
@@ -113,11 +113,35 @@ static void test_reports(void **state)
                         "zero:begin run0 zero:done one:begin run1 one:fail undo0 zero:undo ");
 }
 
+static bool always(void *p)
+{
+    (void)p;
+    return true;
+}
+
+/* A skipped step is neither run, reported nor undone; the others are, as ever. */
+static void test_skipped(void **state)
+{
+    (void)state;
+    struct trace t = {.fail_at = 2};
+    struct ct_error err = {0};
+    const struct step some[] = {
+        {"zero", run_0, undo_0, NULL},
+        {"one", run_1, undo_0, always},
+        {"two", run_2, undo_2, NULL},
+    };
+    struct step_runner r = {.steps = some, .nsteps = 3, .ctx = &t, .report = report, .report_ctx = &t};
+    assert_int_equal(steps_run(&r, &err), CT_ERR_BACKEND);
+    assert_string_equal(t.log, "zero:begin run0 zero:done two:begin run2 two:fail undo2 two:undo "
+                               "undo0 zero:undo ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_succeed),      cmocka_unit_test(test_failure_undoes_in_reverse),
         cmocka_unit_test(test_first_step_fails), cmocka_unit_test(test_injected_failure),
+        cmocka_unit_test(test_skipped),
         cmocka_unit_test(test_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
