@@ -113,11 +113,10 @@ pve-sim-selftest:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
 
-# Every suite on LXD, then the backend-independent ones (and proxmox.sh) on the proxmox
-# backend against tests/pve-sim; the rig is left on LXD by the next plain `tests/rig.sh up`.
+# Every suite on the rig's LXD lane and, at the same time, the backend-independent ones (and
+# proxmox.sh) on its proxmox lane against tests/pve-sim; then the few that stop shared services.
 integration: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
-	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) CTGATE_BACKEND=proxmox tests/run-integration.sh
 
 valgrind:
 	$(MAKE) FAULT_INJECTION=1 SANITIZE=0 valgrind-unit
@@ -134,7 +133,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/libexec/ctgate/
 	install -m 0644 docs/ctgate.8 docs/ctgate-keys.8 docs/ctgate-agent.8 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8/
-	for u in ctgate-reap ctgate-backup; do \
+	for u in ctgate-reap ctgate-backup ctgate-pool-fill; do \
 	  sed 's|/usr/local/|$(PREFIX)/|' conf/$$u.service \
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
 	  install -m 0644 conf/$$u.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/; done

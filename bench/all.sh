@@ -8,8 +8,8 @@
 #   4. 32 parallel creates through the gateway vs 32 raw parallel: throughput and collisions
 #      (parallel.sh, without the sequence);
 #   5. peak RSS (VmHWM) of ctgate and ctgate-agent during a create (rss.sh);
-#   6. static addresses vs DHCP, both through the gateway (static.sh).
-# A warm pool (issue 17 item 4) is not built yet: there is no "with a pool" figure.
+#   6. static addresses vs DHCP, both through the gateway (static.sh);
+#   7. with a warm pool of 2: a gateway create (a claim) vs raw LXD, busybox and Debian (pool.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp -d)
@@ -30,6 +30,7 @@ stage debian "$here/debian.sh" 5
 SEQUENCE=0 stage parallel "$here/parallel.sh" 32
 stage rss "$here/rss.sh" 3
 stage static "$here/static.sh" 7
+stage pool "$here/pool.sh" 5
 
 echo
 echo "=== summary (goals from issue 17 in brackets)"
@@ -40,5 +41,7 @@ grep -h "^ratio gateway/true" "$log/gateway" | sed 's/^/fixed cost, version vs f
 grep -h "^throughput\|^parallel gateway creates" "$log/parallel" | sed 's/^/32 parallel: /'
 grep -h "^peak RSS" "$log/rss" | sed 's/$/  [<= 8192 KiB]/'
 grep -h "^ratio static/dhcp" "$log/static" | sed 's/^/busybox, gateway create with a static address vs DHCP: /'
-echo "with a warm pool: not measured (no pool yet)"
+grep -h "^ratio gateway/raw" "$log/pool" |
+    sed 's/^ratio gateway\/raw \([^:]*\):/\1, with a warm pool, gateway create vs raw LXD:/;s/$/  [<= 0.50]/'
+grep -h "^claims" "$log/pool" | sed 's/^claims \([^:]*\):/\1, with a warm pool, claims:/'
 exit "$status"

@@ -15,18 +15,7 @@ trap 'rm -f "$kh"' EXIT
 # The template's default size (medium) on both sides.
 export RAW_IMAGE=$CTGATE_DEBIAN_IMAGE_ALIAS RAW_CPU=2 RAW_MEMORY=256MiB RAW_DISK=2GiB
 
-gw_login() {
-    local port i
-    : > "$kh"   # a new container on a port an earlier one had: a new host key
-    port=$(ssh_as alice "$CTGATE_GATEWAY_USER" create --hostname "$1" --template "$tmpl" --json | jq -er .data.ssh_port)
-    for i in $(seq 100); do
-        ssh -i "$CTGATE_KEY_alice" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null -o ConnectTimeout=5 \
-            -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=accept-new -p "$port" alice@127.0.0.1 true \
-            </dev/null 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "no login to $1" >&2; return 1
-}
+gw_login() { gw_debian_login "$1" "$tmpl"; }
 gw_delete() { ssh_as alice "$CTGATE_GATEWAY_USER" delete "$1" --yes >/dev/null; }
 
 # The first container of an image unpacks it into the pool: do it once, untimed.

@@ -42,6 +42,22 @@ ssh_as() { # user account words...
         -o UserKnownHostsFile="$CTGATE_KNOWN_HOSTS" -p "$CTGATE_SSH_PORT" "$account@$CTGATE_SSH_HOST" "$@" </dev/null
 }
 
+# A Debian create through the gateway, then alice's first working ssh login through nginx
+# (debian.sh, pool.sh); $kh is the caller's known_hosts file, emptied first (a new container on
+# a port an earlier one had: a new host key).
+gw_debian_login() { # NAME TEMPLATE
+    local port
+    : > "$kh"
+    port=$(ssh_as alice "$CTGATE_GATEWAY_USER" create --hostname "$1" --template "$2" --json | jq -er .data.ssh_port)
+    for _ in $(seq 100); do
+        ssh -i "$CTGATE_KEY_alice" -o IdentitiesOnly=yes -o BatchMode=yes -F /dev/null -o ConnectTimeout=5 \
+            -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=accept-new -p "$port" alice@127.0.0.1 true \
+            </dev/null 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "no login to $1" >&2; return 1
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # compare_creates PAIRS PREFIX LABEL_A CREATE_A DELETE_A LABEL_B CREATE_B DELETE_B

@@ -132,6 +132,9 @@ has /usr/share/ctgate/sshd-ctgate-keys.conf 644 root
 has /usr/share/ctgate/sshd-agent.conf 644 root
 has /lib/systemd/system/ctgate-reap.timer 644 root
 has /lib/systemd/system/ctgate-backup.timer 644 root
+has /lib/systemd/system/ctgate-pool-fill.timer 644 root
+grep -q '^ExecStart=/usr/libexec/ctgate/ctgate-agent .* pool fill$' "$root/lib/systemd/system/ctgate-pool-fill.service" ||
+    fail "ctgate-pool-fill.service does not run /usr/libexec/ctgate/ctgate-agent pool fill"
 grep -q '^ExecStart=/usr/libexec/ctgate/ctgate-agent .* reap$' "$root/lib/systemd/system/ctgate-reap.service" ||
     fail "ctgate-reap.service does not run /usr/libexec/ctgate/ctgate-agent"
 grep -q '^ExecStart=/usr/libexec/ctgate/ctgate-agent .* backup --all /var/backups/ctgate$' \
@@ -142,7 +145,8 @@ grep -q '/usr/libexec/ctgate/ctgate-keys --config' "$root/usr/share/ctgate/sshd-
 # Enabling is the administrator's: no snippet in sshd's directory, the timer not enabled.
 gone /etc/ssh/sshd_config.d/ctgate-gateway.conf /etc/ssh/sshd_config.d/ctgate-agent.conf \
     /etc/systemd/system/timers.target.wants/ctgate-reap.timer \
-    /etc/systemd/system/timers.target.wants/ctgate-backup.timer
+    /etc/systemd/system/timers.target.wants/ctgate-backup.timer \
+    /etc/systemd/system/timers.target.wants/ctgate-pool-fill.timer
 in_root /usr/libexec/ctgate/ctgate --version
 in_root /usr/libexec/ctgate/ctgate-agent --version
 in_root runuser -u ctgate -- /usr/libexec/ctgate/ctgate-agent check-config

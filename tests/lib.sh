@@ -122,43 +122,68 @@ req_list() { jq -cn --argjson caller "$(caller_json "$1")" '{v:1,op:"list",calle
 result_of() { grep '"type":"result"' "$1.out" | tail -n 1; }
 result_field() { result_of "$1" | jq -r "$2"; }
 
-# create USER HOSTNAME PREFIX: create and remember the name for cleanup.
+# create USER HOSTNAME PREFIX: create and remember the name for cleanup (and its instance).
 create() {
     CREATED_NAMES+=("$2")
     agent_send "$(req_create "$1" "$2" "${4:-}")" "$3"
+    instance_of "$2" >/dev/null
 }
 
+# The steps of a create on this lane: with the pool lane's warm pool (CTGATE_POOL=1) a create
+# claims a started container; otherwise it makes one.  MADE_STEP is the step that did.
+if [ "${CTGATE_POOL:-0}" = 1 ]; then
+    CREATE_STEPS="reserve claim account keys password network identity publish"
+    MADE_STEP=claim
+else
+    CREATE_STEPS="reserve clone start account keys password network identity publish"
+    MADE_STEP=clone
+fi
+# Before a create whose steps a test checks: the pool is full (a no-op off the pool lane).
+pool_ready() { [ "${CTGATE_POOL:-0}" = 1 ] || return 0; agent_cmd pool fill >/dev/null 2>&1; }
+
 # The backend's name for the container of a hostname: one claimed from a warm pool keeps its
-# pooled instance's name (the registry entry's "instance"); any other is its hostname.
+# pooled instance's name (the registry entry's "instance"); any other is its hostname.  What
+# the registry said is remembered, so a check after the entry is gone still looks at the
+# container that was there.
 instance_of() { # HOSTNAME
     local i=""
     [ -f "$CTGATE_AGENT_STATE/registry.json" ] &&
         i=$(jq -r --arg h "$1" '.hostnames[$h].instance // empty' "$CTGATE_AGENT_STATE/registry.json")
+    if [ -n "$i" ]; then
+        printf '%s %s\n' "$1" "$i" >>"$TMP/instances"
+    elif [ -f "$TMP/instances" ]; then
+        i=$(awk -v h="$1" '$1 == h { i = $2 } END { print i }' "$TMP/instances")
+    fi
     printf '%s' "${i:-$1}"
 }
-# An LXD API path naming a container by hostname, with its instance's name instead.
-lxd_path() { # PATH
-    if [[ $1 =~ ^/1\.0/instances/([a-z0-9-]+)(.*)$ ]]; then
-        printf '/1.0/instances/%s%s' "$(instance_of "${BASH_REMATCH[1]}")" "${BASH_REMATCH[2]}"
-    else
-        printf '%s' "$1"
+# An LXD API URL: a container named by hostname gets its instance's name, and the lane's LXD
+# project (the pool lane has its own) is asked for.
+lxd_url() { # PATH
+    local p=$1
+    if [[ $p =~ ^/1\.0/instances/([a-z0-9-]+)(.*)$ ]]; then
+        p="/1.0/instances/$(instance_of "${BASH_REMATCH[1]}")${BASH_REMATCH[2]}"
     fi
+    if [ -n "${CTGATE_LXD_PROJECT:-}" ]; then
+        [[ $p == *\?* ]] && p="$p&project=$CTGATE_LXD_PROJECT" || p="$p?project=$CTGATE_LXD_PROJECT"
+    fi
+    printf 'http://lxd%s' "$p"
 }
+# The lxc client on the rig's LXD, in the lane's project.
+lxc_ct() { LXD_DIR=$CTGATE_LXD_DIR lxc ${CTGATE_LXD_PROJECT:+--project "$CTGATE_LXD_PROJECT"} "$@"; }
 
-# LXD's own view, over its unix socket (containers named by hostname: lxd_path).
+# LXD's own view, over its unix socket (containers named by hostname: lxd_url).
 lxd_get() { # PATH -> body on stdout
-    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "http://lxd$(lxd_path "$1")"
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "$(lxd_url "$1")"
 }
 lxd_status_code() { # PATH -> HTTP status of LXD's answer
-    curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" \
-        "http://lxd$(lxd_path "$1")"
+    curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "$(lxd_url "$1")"
 }
 lxd_file() { # NAME PATH -> file content
-    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" \
-        "http://lxd/1.0/instances/$(instance_of "$1")/files?path=$2"
+    curl -s --max-time 30 --unix-socket "$CTGATE_LXD_SOCKET" "$(lxd_url "/1.0/instances/$1/files?path=$2")"
 }
-lxd_instance_count() { # PREFIX -> number of instances whose name starts with it
-    lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" '[.metadata[] | select(startswith($p))] | length'
+lxd_instance_count() { # PREFIX -> number of instances whose name starts with it (or are its)
+    lxd_get "/1.0/instances" | jq --arg p "/1.0/instances/$1" --arg i "/1.0/instances/$(instance_of "$1")" \
+        '[.metadata[] | sub("[?].*$"; "") | select(startswith($p) or . == $i)] | length'
 }
 lxd_config() { # NAME KEY -> the instance's config value ("null" when unset)
     if [ "${CTGATE_BACKEND:-lxd}" = proxmox ] && [[ $2 == user.ctgate.* ]]; then
@@ -208,7 +233,7 @@ remove_behind_back() { # NAME
     if [ "${CTGATE_BACKEND:-lxd}" = proxmox ]; then
         pve_destroy "$1"
     else
-        LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$(instance_of "$1")" >/dev/null
+        lxc_ct delete --force "$(instance_of "$1")" >/dev/null
     fi
 }
 
@@ -217,9 +242,9 @@ remove_behind_back() { # NAME
 set_meta() { # NAME KEY VALUE
     if [ "${CTGATE_BACKEND:-lxd}" != proxmox ]; then
         if [ -n "$3" ]; then
-            LXD_DIR=$CTGATE_LXD_DIR lxc config set "$(instance_of "$1")" "user.ctgate.$2" "$3"
+            lxc_ct config set "$(instance_of "$1")" "user.ctgate.$2" "$3"
         else
-            LXD_DIR=$CTGATE_LXD_DIR lxc config unset "$(instance_of "$1")" "user.ctgate.$2"
+            lxc_ct config unset "$(instance_of "$1")" "user.ctgate.$2"
         fi
         return
     fi
@@ -246,7 +271,7 @@ finish() {
         local inst
         inst=$(instance_of "$n")
         if [ "$(lxd_status_code "/1.0/instances/$inst")" = 200 ]; then
-            LXD_DIR=$CTGATE_LXD_DIR lxc delete --force "$inst" >/dev/null 2>&1 || true
+            lxc_ct delete --force "$inst" >/dev/null 2>&1 || true
         fi
         if registry_has "$n"; then
             jq --arg h "$n" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TMP/reg" &&

@@ -11,9 +11,15 @@
 #
 # Environment: CTGATE_RIG_DIR (default /var/lib/ctgate-rig), CTGATE_BIN_DIR (the
 # directory holding the built ctgate and ctgate-agent, default build/test),
-# CTGATE_BACKEND (for up: "lxd", the default, or "proxmox": the agent on its
-# proxmox backend against tests/pve-sim, a Proxmox VE API double whose CTs are
-# instances of the rig's LXD; env and down follow what up chose).
+# CTGATE_BACKEND (for env: "lxd", the default, or "proxmox").
+#
+# The rig runs both backends side by side, each in a lane of its own: an agent
+# account with its configuration, state and nginx, and a gateway account that
+# talks to it, with their own external ports.  The LXD lane is the default; the
+# proxmox lane's agent is on its proxmox backend against tests/pve-sim, a
+# Proxmox VE API double whose CTs are instances of the rig's LXD.  sshd, slapd,
+# LXD and the git server are shared.  `env` prints the lane CTGATE_BACKEND
+# names, so the suites of both lanes can run at the same time.
 # Needs root: it creates system accounts, starts daemons and an LXD.
 # Everything uses unusual ports, names and a private bridge so it never
 # meets a service of the machine.  docs/testing.md explains the pieces.
@@ -46,6 +52,19 @@ GIT_HOST=git.ctgate.test   # the rig's git server: nginx + git http-backend on t
 GIT_PORT=443               # the one port the gateway's repository rules allow
 GATEWAY_USER=create-container
 AGENT_USER=ctgrig-agent
+# The proxmox lane's own accounts, nginx and external ports (see the top), and the
+# pool lane's: LXD again, with a warm pool of each template (agent.conf `pool`).
+GATEWAY_USER_PVE=ctgrig-pve-gw
+AGENT_USER_PVE=ctgrig-pve-agent
+NGINX_HTTP_PORT_PVE=28081
+SSH_PORT_RANGE_PVE="24200 24399"
+PROTOCOL_PORT_RANGE_PVE="25200 25399"
+LXD_PROJECT_POOL=ctgrig-pool
+GATEWAY_USER_POOL=ctgrig-pool-gw
+AGENT_USER_POOL=ctgrig-pool-agent
+NGINX_HTTP_PORT_POOL=28082
+SSH_PORT_RANGE_POOL="24400 24599"
+PROTOCOL_PORT_RANGE_POOL="25400 25599"
 BENCH_USER=ctgrig-true   # ForceCommand /bin/true: the baseline of bench/gateway.sh
 KEYS_USER=ctgrig-keys    # AuthorizedKeysCommandUser: runs ctgate-keys for the gateway account
 LXD_GROUP=ctgrig-lxd
@@ -55,18 +74,37 @@ LXD_DIR_RIG=$RIG/lxd
 PVE_PORT=28006        # the Proxmox VE API double (CTGATE_BACKEND=proxmox)
 PVE_DIR=$RIG/pve
 PVE_NODES=pve1,pve2,pve3
-# The backend up chose is kept in $RIG/backend for env and status; up itself takes
-# CTGATE_BACKEND or "lxd" (a plain up is on LXD whatever the last one was).
-if [ "${1:-}" = up ]; then
-    BACKEND=${CTGATE_BACKEND:-lxd}
-elif [ -n "${CTGATE_BACKEND:-}" ]; then
-    BACKEND=$CTGATE_BACKEND
-elif [ -s "$RIG/backend" ]; then
-    BACKEND=$(cat "$RIG/backend")
-else
-    BACKEND=lxd
-fi
+BACKEND=${CTGATE_BACKEND:-lxd} # the lane env prints
+LANE=$BACKEND
+[ "$BACKEND" = lxd ] && [ "${CTGATE_POOL:-}" = 1 ] && LANE=pool
 case "$BACKEND" in lxd | proxmox) ;; *) printf 'rig: error: CTGATE_BACKEND must be lxd or proxmox\n' >&2; exit 1 ;; esac
+
+# The names of a lane (lxd, proxmox or pool) into the L_* variables.
+lane() {
+    if [ "$1" = pool ]; then
+        L_AGENT_USER=$AGENT_USER_POOL L_GATEWAY_USER=$GATEWAY_USER_POOL
+        L_AGENT_CONF=$RIG/agent-pool.conf L_GATEWAY_CONF=$RIG/gateway-pool.conf
+        L_STATE=$RIG/agent-state-pool L_NGINX=$RIG/nginx-pool L_NGINX_PID=nginx-pool
+        L_HTTP_PORT=$NGINX_HTTP_PORT_POOL L_THROTTLE=$RIG/gateway-throttle-pool
+        L_SSH_PORTS=$SSH_PORT_RANGE_POOL L_PROTO_PORTS=$PROTOCOL_PORT_RANGE_POOL
+        L_GATEWAY_KEY=$RIG/keys/gateway_pool_key L_KNOWN_HOSTS=$RIG/keys/agent_known_hosts_pool
+    elif [ "$1" = proxmox ]; then
+        L_AGENT_USER=$AGENT_USER_PVE L_GATEWAY_USER=$GATEWAY_USER_PVE
+        L_AGENT_CONF=$RIG/agent-pve.conf L_GATEWAY_CONF=$RIG/gateway-pve.conf
+        L_STATE=$RIG/agent-state-pve L_NGINX=$RIG/nginx-pve L_NGINX_PID=nginx-pve
+        L_HTTP_PORT=$NGINX_HTTP_PORT_PVE L_THROTTLE=$RIG/gateway-throttle-pve
+        L_SSH_PORTS=$SSH_PORT_RANGE_PVE L_PROTO_PORTS=$PROTOCOL_PORT_RANGE_PVE
+        L_GATEWAY_KEY=$RIG/keys/gateway_pve_key L_KNOWN_HOSTS=$RIG/keys/agent_known_hosts_pve
+    else
+        L_AGENT_USER=$AGENT_USER L_GATEWAY_USER=$GATEWAY_USER
+        L_AGENT_CONF=$RIG/agent.conf L_GATEWAY_CONF=$RIG/gateway.conf
+        L_STATE=$RIG/agent-state L_NGINX=$RIG/nginx L_NGINX_PID=nginx
+        L_HTTP_PORT=$NGINX_HTTP_PORT L_THROTTLE=$RIG/gateway-throttle
+        L_SSH_PORTS=$SSH_PORT_RANGE L_PROTO_PORTS=$PROTOCOL_PORT_RANGE
+        L_GATEWAY_KEY=$RIG/keys/gateway_key L_KNOWN_HOSTS=$RIG/keys/agent_known_hosts
+    fi
+}
+LANES="lxd proxmox pool"
 # The rig's throwaway CA: kept with the image cache, since the Debian image trusts it
 # (a new CA would mean a new image); purge without --keep-cache removes both.
 TLS_DIR=$CACHE/tls
@@ -113,19 +151,25 @@ setup_accounts() {
     if ! getent passwd "$GATEWAY_USER" >/dev/null; then
         useradd --system --create-home --home-dir "/home/$GATEWAY_USER" --shell /bin/sh "$GATEWAY_USER"
     fi
-    if ! getent passwd "$AGENT_USER" >/dev/null; then
-        useradd --system --create-home --home-dir "/home/$AGENT_USER" --shell /bin/sh \
-            --groups "$LXD_GROUP" "$AGENT_USER"
-    fi
+    local u
+    for u in "$GATEWAY_USER_PVE" "$GATEWAY_USER_POOL"; do
+        getent passwd "$u" >/dev/null ||
+            useradd --system --create-home --home-dir "/home/$u" --shell /bin/sh "$u"
+    done
+    for u in "$AGENT_USER" "$AGENT_USER_PVE" "$AGENT_USER_POOL"; do # pve's pct stand-in uses LXD
+        getent passwd "$u" >/dev/null ||
+            useradd --system --create-home --home-dir "/home/$u" --shell /bin/sh --groups "$LXD_GROUP" "$u"
+    done
     if ! getent passwd "$BENCH_USER" >/dev/null; then
         useradd --system --create-home --home-dir "/home/$BENCH_USER" --shell /bin/sh "$BENCH_USER"
     fi
     if ! getent passwd "$KEYS_USER" >/dev/null; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$KEYS_USER"
     fi
-    usermod -p '*' "$GATEWAY_USER"
-    usermod -p '*' "$AGENT_USER"
-    usermod -p '*' "$BENCH_USER"
+    for u in "$GATEWAY_USER" "$AGENT_USER" "$GATEWAY_USER_PVE" "$AGENT_USER_PVE" "$GATEWAY_USER_POOL" \
+        "$AGENT_USER_POOL" "$BENCH_USER"; do
+        usermod -p '*' "$u"
+    done
 }
 
 setup_keys() {
@@ -134,10 +178,14 @@ setup_keys() {
     for u in $TEST_USERS; do
         [ -f "$RIG/keys/$u" ] || ssh-keygen -q -t ed25519 -N '' -C "$u@ctgate-rig" -f "$RIG/keys/$u"
     done
-    # The gateway's key for the agent account: readable by the gateway account only.
-    [ -f "$RIG/keys/gateway_key" ] || ssh-keygen -q -t ed25519 -N '' -C "ctgate-gateway" -f "$RIG/keys/gateway_key"
-    chown "$GATEWAY_USER" "$RIG/keys/gateway_key"
-    chmod 0600 "$RIG/keys/gateway_key"
+    # Each lane's gateway key for its agent account: readable by that gateway account only.
+    local l
+    for l in $LANES; do
+        lane "$l"
+        [ -f "$L_GATEWAY_KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "ctgate-gateway-$l" -f "$L_GATEWAY_KEY"
+        chown "$L_GATEWAY_USER" "$L_GATEWAY_KEY"
+        chmod 0600 "$L_GATEWAY_KEY"
+    done
     (umask 077; touch "$RIG/passwords")
     for u in $TEST_USERS; do # a password for every user, also one added to an older rig
         grep -q "^$u=" "$RIG/passwords" ||
@@ -162,27 +210,42 @@ install_binaries() {
 }
 
 write_agent_conf() {
-    install -d -m 0700 -o "$AGENT_USER" "$RIG/agent-state"
+    local l
+    for l in $LANES; do lane "$l"; install -d -m 0700 -o "$L_AGENT_USER" "$L_STATE"; done
     # The extra protocols users may ask for: the test image answers on port 7 (tcp and udp).
     printf '# Generated by tests/rig.sh\necho 7 tcp\necho-udp 7 udp\n' > "$RIG/protocols"
     chmod 0644 "$RIG/protocols"
     install -m 0644 "$SRC/conf/services.conf" "$RIG/services.conf"
-    # The LXD configuration always (templates are built through it); agent.conf is the
-    # backend's the rig runs on.
+    # Each lane's agent.conf, and a copy of the LXD lane's that tests never change
+    # (templates are built through it).
     agent_conf_text lxd > "$RIG/agent-lxd.conf.new"
-    agent_conf_text "$BACKEND" > "$RIG/agent.conf.new"
-    chmod 0644 "$RIG/agent.conf.new" "$RIG/agent-lxd.conf.new"
-    mv -f "$RIG/agent-lxd.conf.new" "$RIG/agent-lxd.conf"
-    mv -f "$RIG/agent.conf.new" "$RIG/agent.conf"
-    # The audit trail's signing key, as an installer makes it (without it every operation is refused).
-    if [ ! -f "$RIG/agent-state/audit.key" ] && [ -x "$RIG/bin/ctgate-agent" ]; then
-        runuser -u "$AGENT_USER" -- "$RIG/bin/ctgate-agent" --config "$RIG/agent-lxd.conf" audit keygen >/dev/null ||
-            die "cannot make the audit signing key in $RIG/agent-state"
-    fi
+    lane lxd
+    agent_conf_text lxd > "$RIG/agent.conf.new"
+    lane proxmox
+    agent_conf_text proxmox > "$RIG/agent-pve.conf.new"
+    lane pool
+    agent_conf_text pool > "$RIG/agent-pool.conf.new"
+    for f in agent-lxd agent agent-pve agent-pool; do
+        chmod 0644 "$RIG/$f.conf.new"
+        mv -f "$RIG/$f.conf.new" "$RIG/$f.conf"
+    done
+}
+
+# Each lane's audit signing key, as an installer makes it (without it every operation is
+# refused); once the proxmox lane's token exists (setup_pve_sim), since its agent.conf names it.
+setup_audit_keys() {
+    local l
+    for l in $LANES; do
+        lane "$l"
+        if [ ! -f "$L_STATE/audit.key" ] && [ -x "$RIG/bin/ctgate-agent" ]; then
+            runuser -u "$L_AGENT_USER" -- "$RIG/bin/ctgate-agent" --config "$L_AGENT_CONF" audit keygen >/dev/null ||
+                die "cannot make the audit signing key in $L_STATE"
+        fi
+    done
 }
 
 # The backend's section of agent.conf: LXD's, or the proxmox backend's against pve-sim.
-backend_conf_text() { # lxd|proxmox
+backend_conf_text() { # lxd|proxmox|pool (LXD in the pool lane's project)
     if [ "$1" = proxmox ]; then
         cat <<EOF
 backend = "proxmox";
@@ -206,17 +269,19 @@ backend = "lxd";
 lxd = {
   socket = "$LXD_DIR_RIG/unix.socket";
   pool = "$POOL";
-  profile = "default";
+  profile = "default";$([ "$1" = pool ] && printf '\n  project = "%s";' "$LXD_PROJECT_POOL")
 };
 EOF
 }
 
-agent_conf_text() { # lxd|proxmox
+agent_conf_text() { # lxd|proxmox|pool (the lane's names: lane)
+    lane "$1"
     cat <<EOF
-# Generated by tests/rig.sh: the agent configuration of the test rig.
+# Generated by tests/rig.sh: the agent configuration of the test rig's $1 lane.
 $(backend_conf_text "$1")
+$([ "$1" = pool ] && printf 'pool = ( { template = "busybox"; size = 2; }, { template = "%s"; size = 1; } );' "$DEBIAN_TEMPLATE")
 timeouts = { call = 30; operation = 120; ipv4 = 30; request_read = 5; };
-state_dir = "$RIG/agent-state";
+state_dir = "$L_STATE";
 admin_group = "ctgate-admins";
 root_password = "random";
 reserved_hostnames = [ "www", "admin", "gateway" ];
@@ -270,14 +335,14 @@ publish = {
   ssh_host = "127.0.0.1";
   listen_address = "127.0.0.1";
   subnet = "$BRIDGE_NET.1/24";   # the bridge's ipv4.address: only leases inside it are published
-  http_listen = "127.0.0.1:$NGINX_HTTP_PORT";
+  http_listen = "127.0.0.1:$L_HTTP_PORT";
   http_port = 80;
-  ssh_ports = [ ${SSH_PORT_RANGE% *}, ${SSH_PORT_RANGE#* } ];
-  protocol_ports = [ ${PROTOCOL_PORT_RANGE% *}, ${PROTOCOL_PORT_RANGE#* } ];
-  http_file = "$RIG/nginx/ctgate/http.conf";
-  stream_file = "$RIG/nginx/ctgate/stream.conf";
-  test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
-  reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$RIG/nginx/", "-c", "$RIG/nginx/nginx.conf" ];
+  ssh_ports = [ ${L_SSH_PORTS% *}, ${L_SSH_PORTS#* } ];
+  protocol_ports = [ ${L_PROTO_PORTS% *}, ${L_PROTO_PORTS#* } ];
+  http_file = "$L_NGINX/ctgate/http.conf";
+  stream_file = "$L_NGINX/ctgate/stream.conf";
+  test = [ "/usr/sbin/nginx", "-t", "-q", "-p", "$L_NGINX/", "-c", "$L_NGINX/nginx.conf" ];
+  reload = [ "/usr/sbin/nginx", "-s", "reload", "-p", "$L_NGINX/", "-c", "$L_NGINX/nginx.conf" ];
 };
 # Deploys (create --repo): clones only from the rig's git server, pinned by the gateway to the
 # bridge address; short limits so the failure tests (tests/integration/deploy*.sh) end quickly.
@@ -299,7 +364,18 @@ EOF
 }
 
 write_gateway_conf() {
-    cat > "$RIG/gateway.conf.new" <<EOF
+    local l
+    for l in $LANES; do
+        lane "$l"
+        gateway_conf_text > "$L_GATEWAY_CONF.new"
+        install -d -m 0700 -o "$L_GATEWAY_USER" "$L_THROTTLE"
+        chmod 0644 "$L_GATEWAY_CONF.new"
+        mv -f "$L_GATEWAY_CONF.new" "$L_GATEWAY_CONF"
+    done
+}
+
+gateway_conf_text() { # the lane's (lane)
+    cat <<EOF
 # Generated by tests/rig.sh: the gateway configuration of the test rig.
 ldap = {
   uri = "ldap://127.0.0.1:$LDAP_PORT";   # StartTLS, verified against the rig's CA
@@ -312,16 +388,16 @@ ldap = {
 agent = {
   host = "127.0.0.1";
   port = $SSH_PORT;
-  user = "$AGENT_USER";
-  key = "$RIG/keys/gateway_key";
-  known_hosts = "$RIG/keys/agent_known_hosts";
+  user = "$L_AGENT_USER";
+  key = "$L_GATEWAY_KEY";
+  known_hosts = "$L_KNOWN_HOSTS";
   connect_timeout = 10;
   idle_timeout = 120;
 };
 create = { default_template = "busybox"; };
 # ctgate-keys (sshd's AuthorizedKeysCommand): any key gets in and the gateway asks bob's
 # password, as with the hand-made file before; tests/integration/keys-admit.sh tries ldap-keys.
-keys = { admit = "any-key"; timeout = 5; };
+keys = { admit = "any-key"; timeout = 5; account = "$L_GATEWAY_USER"; };
 prompt_timeout = ${CTGATE_RIG_PROMPT_TIMEOUT:-15};
 # create --repo: the rig's git server, pinned to the bridge address (never /etc/hosts).  The
 # other three names exist only to be refused (tests/integration/deploy.sh): pinned to loopback,
@@ -336,23 +412,25 @@ repo = {
 };
 # Every test connects from 127.0.0.1 and several try wrong passwords: limits the whole run
 # stays under; tests/integration/throttle.sh lowers them while it runs.
-throttle = { dir = "$RIG/gateway-throttle"; failures = 10; address_failures = 1000;
+throttle = { dir = "$L_THROTTLE"; failures = 10; address_failures = 1000;
              window = "15m"; delay = "1s"; };
 EOF
-    install -d -m 0700 -o "$GATEWAY_USER" "$RIG/gateway-throttle"
-    chmod 0644 "$RIG/gateway.conf.new"
-    mv -f "$RIG/gateway.conf.new" "$RIG/gateway.conf"
 }
 
 # --- nginx (the proxy) ------------------------------------------------------------
 # Runs as the agent's account, so the agent can test and reload it (no root needed);
 # the agent writes only the two files under ctgate/ that the main config includes.
 setup_nginx() {
-    local d=$RIG/nginx
-    install -d -m 0755 -o "$AGENT_USER" "$d" "$d/ctgate" "$d/tmp" "$d/logs"
+    local l
+    for l in $LANES; do lane "$l"; setup_lane_nginx; done
+}
+
+setup_lane_nginx() { # one nginx per lane (lane), run by its agent's account
+    local d=$L_NGINX
+    install -d -m 0755 -o "$L_AGENT_USER" "$d" "$d/ctgate" "$d/tmp" "$d/logs"
     local f
     for f in http.conf stream.conf; do
-        [ -f "$d/ctgate/$f" ] || install -m 0644 -o "$AGENT_USER" /dev/null "$d/ctgate/$f"
+        [ -f "$d/ctgate/$f" ] || install -m 0644 -o "$L_AGENT_USER" /dev/null "$d/ctgate/$f"
     done
     cat > "$d/nginx.conf" <<EOF
 # Generated by tests/rig.sh: the rig's proxy.  ctgate-agent writes ctgate/*.conf.
@@ -368,27 +446,27 @@ http {
     fastcgi_temp_path $d/tmp/fastcgi;
     uwsgi_temp_path $d/tmp/uwsgi;
     scgi_temp_path $d/tmp/scgi;
-    server { listen 127.0.0.1:$NGINX_HTTP_PORT default_server; return 404; }
+    server { listen 127.0.0.1:$L_HTTP_PORT default_server; return 404; }
     include $d/ctgate/http.conf;
 }
 stream {
     include $d/ctgate/stream.conf;
 }
 EOF
-    runuser -u "$AGENT_USER" -- /usr/sbin/nginx -t -q -p "$d/" -c "$d/nginx.conf" 2>"$d/logs/test.log" ||
-        service_failed nginx "$d/logs/test.log" "nginx rejects $d/nginx.conf"
-    if pid_alive nginx; then
-        runuser -u "$AGENT_USER" -- /usr/sbin/nginx -s reload -p "$d/" -c "$d/nginx.conf"
+    runuser -u "$L_AGENT_USER" -- /usr/sbin/nginx -t -q -p "$d/" -c "$d/nginx.conf" 2>"$d/logs/test.log" ||
+        service_failed "$L_NGINX_PID" "$d/logs/test.log" "nginx rejects $d/nginx.conf"
+    if pid_alive "$L_NGINX_PID"; then
+        runuser -u "$L_AGENT_USER" -- /usr/sbin/nginx -s reload -p "$d/" -c "$d/nginx.conf"
     else
         rm -f "$d/nginx.pid"
-        runuser -u "$AGENT_USER" -- /usr/sbin/nginx -p "$d/" -c "$d/nginx.conf" ||
-            service_failed nginx "$d/logs/error.log" "nginx did not start"
+        runuser -u "$L_AGENT_USER" -- /usr/sbin/nginx -p "$d/" -c "$d/nginx.conf" ||
+            service_failed "$L_NGINX_PID" "$d/logs/error.log" "nginx did not start"
         local i
         for ((i = 0; i < 50; i++)); do [ -s "$d/nginx.pid" ] && break; sleep 0.1; done
-        cp "$d/nginx.pid" "$PIDS/nginx.pid"
+        cp "$d/nginx.pid" "$PIDS/$L_NGINX_PID.pid"
     fi
-    wait_port 127.0.0.1 "$NGINX_HTTP_PORT" 10 ||
-        service_failed nginx "$d/logs/error.log" "nginx does not listen on $NGINX_HTTP_PORT"
+    wait_port 127.0.0.1 "$L_HTTP_PORT" 10 ||
+        service_failed "$L_NGINX_PID" "$d/logs/error.log" "nginx does not listen on $L_HTTP_PORT"
 }
 
 # --- OpenSSH sshd -------------------------------------------------------------
@@ -405,13 +483,18 @@ setup_sshd() {
     : > "$d/authorized_keys/$BENCH_USER.new"
     for u in $TEST_USERS; do cat "$RIG/keys/$u.pub" >> "$d/authorized_keys/$BENCH_USER.new"; done
     mv -f "$d/authorized_keys/$BENCH_USER.new" "$d/authorized_keys/$BENCH_USER"
-    # The agent account: only the gateway's key, only the agent.
-    printf 'restrict,command="%s --config %s" %s\n' "$RIG/bin/ctgate-agent" "$RIG/agent.conf" \
-        "$(cat "$RIG/keys/gateway_key.pub")" > "$d/authorized_keys/$AGENT_USER"
-    chmod 0644 "$d/authorized_keys/"*
+    rm -f "$d/authorized_keys/$GATEWAY_USER_PVE" "$d/authorized_keys/$GATEWAY_USER_POOL"
     printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" > "$RIG/keys/known_hosts"
-    # The gateway's own pin of the agent's host key (tests replace it to play a changed key).
-    cp "$RIG/keys/known_hosts" "$RIG/keys/agent_known_hosts"
+    local l
+    for l in $LANES; do
+        lane "$l"
+        # Each lane's agent account: only its gateway's key, only the agent.
+        printf 'restrict,command="%s --config %s" %s\n' "$RIG/bin/ctgate-agent" "$L_AGENT_CONF" \
+            "$(cat "$L_GATEWAY_KEY.pub")" > "$d/authorized_keys/$L_AGENT_USER"
+        # The gateway's own pin of the agent's host key (tests replace it to play a changed key).
+        cp "$RIG/keys/known_hosts" "$L_KNOWN_HOSTS"
+    done
+    chmod 0644 "$d/authorized_keys/"*
     printf '[127.0.0.1]:%s %s\n' "$LOOSE_SSH_PORT" "$(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" >> "$RIG/keys/known_hosts"
     chmod 0644 "$RIG/keys/known_hosts"
     cat > "$d/sshd_config" <<EOF
@@ -426,7 +509,7 @@ KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 PermitRootLogin no
 AuthorizedKeysFile $d/authorized_keys/%u
-AllowUsers $GATEWAY_USER $AGENT_USER $BENCH_USER
+AllowUsers $GATEWAY_USER $AGENT_USER $GATEWAY_USER_PVE $AGENT_USER_PVE $GATEWAY_USER_POOL $AGENT_USER_POOL $BENCH_USER
 ExposeAuthInfo yes
 AcceptEnv CT_*
 PermitUserEnvironment no
@@ -436,21 +519,14 @@ LogLevel VERBOSE
 # As Debian ships it: the ForceCommand must still win over a subsystem request.
 Subsystem sftp /usr/lib/openssh/sftp-server
 
-Match User $GATEWAY_USER
-    AuthorizedKeysFile none
-    AuthorizedKeysCommand $RIG/bin/ctgate-keys --config $RIG/gateway.conf %u %t %k
-    AuthorizedKeysCommandUser $KEYS_USER
-    ForceCommand $RIG/bin/ctgate --config $RIG/gateway.conf
-    DisableForwarding yes
-    PermitTTY yes
-    PermitUserRC no
+$(for l in $LANES; do lane "$l"; sshd_gateway_match; done)
 
 Match User $BENCH_USER
     ForceCommand /bin/true
     DisableForwarding yes
     PermitTTY no
 
-Match User $AGENT_USER
+Match User $AGENT_USER,$AGENT_USER_PVE,$AGENT_USER_POOL
     DisableForwarding yes
     PermitTTY no
     PermitUserRC no
@@ -465,6 +541,21 @@ EOF
     fi
     wait_port 127.0.0.1 "$SSH_PORT" 10 || service_failed sshd "$d/sshd.log" "sshd does not listen on $SSH_PORT"
     setup_sshd_loose
+}
+
+# A lane's gateway account (lane): keys asked of ctgate-keys, the gateway its forced command.
+sshd_gateway_match() {
+    cat <<EOF
+Match User $L_GATEWAY_USER
+    AuthorizedKeysFile none
+    AuthorizedKeysCommand $RIG/bin/ctgate-keys --config $L_GATEWAY_CONF %u %t %k
+    AuthorizedKeysCommandUser $KEYS_USER
+    ForceCommand $RIG/bin/ctgate --config $L_GATEWAY_CONF
+    DisableForwarding yes
+    PermitTTY yes
+    PermitUserRC no
+
+EOF
 }
 
 # The same gateway behind an sshd that wrongly accepts every variable the client
@@ -692,6 +783,11 @@ setup_lxd() {
     devices=$(lxc_rig profile device list default)
     grep -qx root <<<"$devices" || lxc_rig profile device add default root disk path=/ pool="$POOL" >/dev/null
     grep -qx eth0 <<<"$devices" || lxc_rig profile device add default eth0 nic name=eth0 network="$BRIDGE" >/dev/null
+    # The pool lane's own project, so no other lane's agent sees its containers (and it sees
+    # none of theirs); images and profiles are the default project's.
+    lxc_rig project show "$LXD_PROJECT_POOL" >/dev/null 2>&1 ||
+        lxc_rig project create "$LXD_PROJECT_POOL" -c features.images=false -c features.profiles=false \
+            -c features.storage.volumes=false >/dev/null || die "cannot create the LXD project $LXD_PROJECT_POOL"
     local img fp
     img=$("$HERE/rig/build-image.sh" "$CACHE")
     fp=$(sha256sum "$img/meta.tar.gz" "$img/rootfs.tar.gz" | cut -c1-64 | tr -d '\n' | sha256sum | cut -c1-64)
@@ -834,13 +930,12 @@ EOF
 # sim's stand-in, wrapped to find the sim's state and the rig's LXD.
 setup_pve_sim() {
     stop_pid pve-sim
-    [ "$BACKEND" = proxmox ] || return 0
     install -d -m 0755 "$PVE_DIR"
     if [ ! -s "$PVE_DIR/tokens" ]; then
         (umask 077; printf 'root@pam!ctgate=%s\n' "$(cat /proc/sys/kernel/random/uuid)" > "$PVE_DIR/tokens")
         (umask 077; head -c 24 /dev/urandom | base64 > "$PVE_DIR/control-token")
     fi
-    install -m 0600 -o "$AGENT_USER" "$PVE_DIR/tokens" "$PVE_DIR/agent-token"
+    install -m 0600 -o "$AGENT_USER_PVE" "$PVE_DIR/tokens" "$PVE_DIR/agent-token"
     {
         echo '#!/bin/sh'
         echo '# Generated by tests/rig.sh: Proxmox'"'"'s pct, as the rig'"'"'s pve-sim stand-in.'
@@ -850,7 +945,7 @@ setup_pve_sim() {
         echo "echo \"\$(date -u +%T) [\$\$] start pct \$1 \$2\" >> $RIG/pct.log"
         echo "PCT_LOG=$RIG/pct.log exec /usr/bin/python3 $SRC/tests/pve-sim/pct \"\$@\""
     } > "$RIG/bin/pct.new"
-    install -m 0644 -o "$AGENT_USER" /dev/null "$RIG/pct.log"
+    install -m 0644 -o "$AGENT_USER_PVE" /dev/null "$RIG/pct.log"
     chmod 0755 "$RIG/bin/pct.new"
     mv -f "$RIG/bin/pct.new" "$RIG/bin/pct"
     setsid /usr/bin/python3 "$SRC/tests/pve-sim/pve-sim.py" --listen "127.0.0.1:$PVE_PORT" \
@@ -895,17 +990,21 @@ cmd_up() {
     setup_git
     setup_debian_template
     setup_pve_sim
+    setup_audit_keys
     setup_nginx
     setup_sshd
-    echo "$BACKEND" > "$RIG/backend"
-    log "up: sshd 127.0.0.1:$SSH_PORT, slapd :$LDAP_PORT/:$LDAPS_PORT, LXD $LXD_DIR_RIG (bridge $BRIDGE)$([ "$BACKEND" = proxmox ] && echo ", the agent on proxmox: pve-sim https://127.0.0.1:$PVE_PORT")"
+    rm -f "$RIG/backend" # an older rig's choice of one lane
+    log "up: sshd 127.0.0.1:$SSH_PORT, slapd :$LDAP_PORT/:$LDAPS_PORT, LXD $LXD_DIR_RIG (bridge $BRIDGE), pve-sim https://127.0.0.1:$PVE_PORT; lanes: lxd ($GATEWAY_USER, nginx :$NGINX_HTTP_PORT), proxmox ($GATEWAY_USER_PVE, :$NGINX_HTTP_PORT_PVE), pool ($GATEWAY_USER_POOL, :$NGINX_HTTP_PORT_POOL)"
 }
 
 cmd_env() {
     local u
+    lane "$LANE"
     cat <<EOF
 export CTGATE_RIG_DIR=$RIG
 export CTGATE_BACKEND=$BACKEND
+export CTGATE_POOL=$([ "$LANE" = pool ] && echo 1 || echo 0)
+export CTGATE_LXD_PROJECT=$([ "$LANE" = pool ] && echo "$LXD_PROJECT_POOL")
 export CTGATE_PVE_URL=https://127.0.0.1:$PVE_PORT
 export CTGATE_PVE_STATE=$PVE_DIR
 export CTGATE_PVE_CONTROL_TOKEN=$PVE_DIR/control-token
@@ -914,17 +1013,19 @@ export CTGATE_SSH_HOST=127.0.0.1
 export CTGATE_SSH_PORT=$SSH_PORT
 export CTGATE_LOOSE_SSH_PORT=$LOOSE_SSH_PORT
 export CTGATE_KNOWN_HOSTS=$RIG/keys/known_hosts
-export CTGATE_AGENT_KNOWN_HOSTS=$RIG/keys/agent_known_hosts
-export CTGATE_GATEWAY_USER=$GATEWAY_USER
-export CTGATE_AGENT_USER=$AGENT_USER
+export CTGATE_AGENT_KNOWN_HOSTS=$L_KNOWN_HOSTS
+export CTGATE_GATEWAY_USER=$L_GATEWAY_USER
+export CTGATE_AGENT_USER=$L_AGENT_USER
 export CTGATE_BENCH_USER=$BENCH_USER
 export CTGATE_KEYS_USER=$KEYS_USER
-export CTGATE_GATEWAY_KEY=$RIG/keys/gateway_key
-export CTGATE_AGENT_CONF=$RIG/agent.conf
-export CTGATE_GATEWAY_CONF=$RIG/gateway.conf
-export CTGATE_AGENT_STATE=$RIG/agent-state
-export CTGATE_NGINX_DIR=$RIG/nginx
-export CTGATE_HTTP_PORT=$NGINX_HTTP_PORT
+export CTGATE_GATEWAY_KEY=$L_GATEWAY_KEY
+export CTGATE_AGENT_CONF=$L_AGENT_CONF
+export CTGATE_GATEWAY_CONF=$L_GATEWAY_CONF
+export CTGATE_AGENT_STATE=$L_STATE
+export CTGATE_NGINX_DIR=$L_NGINX
+export CTGATE_HTTP_PORT=$L_HTTP_PORT
+export CTGATE_SSH_PORTS="$L_SSH_PORTS"
+export CTGATE_PROTOCOL_PORTS="$L_PROTO_PORTS"
 export CTGATE_DOMAIN=ctgate.test
 export CTGATE_LXD_DIR=$LXD_DIR_RIG
 export CTGATE_LXD_SOCKET=$LXD_DIR_RIG/unix.socket
@@ -983,6 +1084,8 @@ cmd_down() {
     stop_pid sshd
     stop_pid sshd-loose
     stop_pid nginx
+    stop_pid nginx-pve
+    stop_pid nginx-pool
     stop_pid slapd
     stop_pid enrol
     stop_pid git-nginx
@@ -1020,7 +1123,8 @@ cmd_purge() {
     fi
     rm -rf "$RIG"
     if [ "$keep_cache" = 1 ]; then log "kept the image cache $CACHE"; else rm -rf "$CACHE"; fi
-    for u in "$GATEWAY_USER" "$AGENT_USER" "$BENCH_USER" "$KEYS_USER"; do
+    for u in "$GATEWAY_USER" "$AGENT_USER" "$GATEWAY_USER_PVE" "$AGENT_USER_PVE" "$GATEWAY_USER_POOL" \
+        "$AGENT_USER_POOL" "$BENCH_USER" "$KEYS_USER"; do
         getent passwd "$u" >/dev/null && userdel --remove "$u" 2>/dev/null
         getent passwd "$u" >/dev/null && die "cannot remove the account $u"
     done
@@ -1030,7 +1134,7 @@ cmd_purge() {
 
 cmd_status() {
     local n
-    for n in sshd sshd-loose slapd lxd nginx enrol git-nginx fcgiwrap pve-sim; do
+    for n in sshd sshd-loose slapd lxd nginx nginx-pve nginx-pool enrol git-nginx fcgiwrap pve-sim; do
         if pid_alive "$n"; then echo "$n: running (pid $(cat "$PIDS/$n.pid"))"; else echo "$n: stopped"; fi
     done
 }

@@ -115,9 +115,9 @@ const struct admin_cmd admin_commands[] = {
      "for each that fails; exit 0 only when all pass",
      0, doctor_options, doctor_run, doctor_failed, NULL},
     {"pool fill",
-     "make what is missing from every template's warm pool (agent.conf\n"
-     "`pool`), one container after another (a create starts one; for a\n"
-     "timer too)",
+     "bring every template's warm pool (agent.conf `pool`) to its size:\n"
+     "remove pooled containers beyond it, then make what is missing, one\n"
+     "after another (a create starts one in the background; for a timer)",
      ADMIN_NEED_BACKEND, NULL, pool_fill_run, pool_fill_failed, NULL},
     {"template build",
      "build the template's image from its recipe in the configuration\n"

@@ -368,6 +368,9 @@ int backup_run(struct admin_ctx *ctx)
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     int code = 0;
     for (size_t i = 0; i < n; i++) {
+        if (all[i].pool[0] != '\0') {
+            continue; /* a warm pool's: nobody's yet, nothing of anyone's in it (pool.h) */
+        }
         int one = backup_each(&ctx->agent, top, dir, keep, &all[i], stamp);
         code = one != 0 ? one : code;
     }

@@ -52,6 +52,9 @@ struct backend_create {
     const char *name;
     const struct template_def *tmpl;
     const char *owner; /* NULL: a warm pool's container of tmpl (pool.h), owned by no one */
+    /* adopt: the hostname the container answers to, kept with it when name (its instance's
+       name) differs, so the backend can tell it without the registry; NULL otherwise */
+    const char *hostname;
     const char *request_id;
     const char *created;
     const char *expires;     /* RFC 3339, or NULL: never */

@@ -115,6 +115,7 @@ static enum ct_err named_adopt(void *h, const struct backend_create *a, struct c
     RESOLVE(w, a->name, inst, err);
     struct backend_create args = *a;
     args.name = inst;
+    args.hostname = a->name;
     return w->real->adopt(w->h, &args, err);
 }
 
@@ -288,7 +289,7 @@ static void named_close(void *h)
 }
 
 /* Put f in front of the real function when the real driver has one (NULL stays NULL). */
-#define FRONT(field, f) w->ops.field = real->field != NULL ? f : NULL
+#define FRONT(field, f) w->ops.field = real->field != NULL ? (f) : NULL
 
 enum ct_err by_hostname_wrap(const struct agent_config *cfg, const struct backend_ops **ops,
                              void **handle, struct ct_error *err)

@@ -64,7 +64,10 @@ static enum ct_err perform_body(struct lxd *lxd, const char *method, const char 
                                 struct buf *reply, long *status, struct ct_error *err)
 {
     char url[2048];
-    if ((size_t)snprintf(url, sizeof(url), "http://lxd%s", path) >= sizeof(url)) {
+    const char *sep = strchr(path, '?') != NULL ? "&" : "?";
+    if ((size_t)snprintf(url, sizeof(url), "http://lxd%s%s%s%s", path,
+                         lxd->project[0] != '\0' ? sep : "", lxd->project[0] != '\0' ? "project=" : "",
+                         lxd->project) >= sizeof(url)) {
         return ct_error_set(err, CT_ERR_INTERNAL, "LXD path too long");
     }
     CURL *c = lxd->curl;

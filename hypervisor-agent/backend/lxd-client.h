@@ -23,6 +23,7 @@ struct lxd {
     CURL *curl;
     char socket[4096];
     const char *header_prefix; /* "X-LXD-" or "X-Incus-" */
+    char project[64]; /* every call is in this LXD project ("": the default project) */
     int call_timeout_s;
     int operation_timeout_s;
 };

@@ -24,6 +24,8 @@ enum ct_err lxd_config_load(const config_t *conf, void **settings, struct ct_err
         (rc = cfgread_string(conf, "lxd.profile", c->profile, sizeof(c->profile), "default",
                              err)) != CT_OK ||
         (rc = cfgread_string(conf, "lxd.target", c->target, sizeof(c->target), "", err)) != CT_OK ||
+        (rc = cfgread_string(conf, "lxd.project", c->project, sizeof(c->project), "", err)) !=
+            CT_OK ||
         (rc = cfgread_string(conf, "lxd.product", product, sizeof(product), "lxd", err)) != CT_OK) {
         goto out;
     }
@@ -33,8 +35,10 @@ enum ct_err lxd_config_load(const config_t *conf, void **settings, struct ct_err
     }
     c->incus = strcmp(product, "incus") == 0;
     if (!validate_name(c->pool, 63) || !validate_name(c->profile, 63) ||
-        (c->target[0] != '\0' && !validate_name(c->target, 63))) {
-        rc = ct_error_set(err, CT_ERR_CONFIG, "lxd.pool, lxd.profile or lxd.target is invalid");
+        (c->target[0] != '\0' && !validate_name(c->target, 63)) ||
+        (c->project[0] != '\0' && !validate_name(c->project, 63))) {
+        rc = ct_error_set(err, CT_ERR_CONFIG,
+                          "lxd.pool, lxd.profile, lxd.target or lxd.project is invalid");
         goto out;
     }
     if (c->socket[0] != '/') {

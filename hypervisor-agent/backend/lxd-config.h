@@ -21,6 +21,7 @@ struct lxd_config {
     char pool[64];         /* storage pool of every root disk */
     char profile[64];      /* the profile every instance gets */
     char target[64];       /* cluster member to create on, "" = LXD chooses */
+    char project[64];      /* the LXD project ctgate's instances live in, "" = default */
     bool incus;            /* product = "incus": X-Incus-* header names */
 };
 

@@ -54,6 +54,7 @@ static enum ct_err lxd_backend_open(const struct agent_config *cfg, void **handl
         free(b);
         return rc;
     }
+    memcpy(b->lxd.project, b->settings->project, sizeof(b->lxd.project));
     *handle = b;
     return CT_OK;
 }
@@ -185,6 +186,7 @@ static json_t *metadata_config(const struct backend_create *a, bool adopt)
         {"user.ctgate.expires", a->expires},
         {"user.ctgate.description", a->description},
         {"user.ctgate.ctid", ctid[0] != '\0' ? ctid : NULL},
+        {"user.ctgate.hostname", a->hostname},
         {"limits.cpu", NULL},
         {"limits.memory", NULL},
     };
@@ -685,6 +687,11 @@ static void instance_from_json(json_t *inst, struct backend_instance *out)
         {"limits.memory", out->memory, sizeof(out->memory)},
     };
     const char *name = json_string_value(json_object_get(inst, "name"));
+    /* A container claimed from the pool answers to the hostname adopt kept (set by ctgate alone). */
+    const char *hostname = json_string_value(json_object_get(config, "user.ctgate.hostname"));
+    if (hostname != NULL && validate_hostname(hostname)) {
+        name = hostname;
+    }
     const char *status = json_string_value(json_object_get(inst, "status"));
     if (name != NULL) {
         str_copy(out->name, sizeof(out->name), name);

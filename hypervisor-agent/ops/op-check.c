@@ -5,6 +5,7 @@
  * instead of after the whole form.  It only reads: reserve still decides.
  */
 #include "ops.h"
+#include "pool.h"
 #include "registry.h"
 
 enum ct_err op_check(struct agent_ctx *ctx, const struct request *req, json_t **data,
@@ -16,7 +17,7 @@ enum ct_err op_check(struct agent_ctx *ctx, const struct request *req, json_t **
     if (req->hostname[0] != '\0') {
         bool taken = false;
         struct backend_instance inst;
-        if (agent_config_is_reserved(ctx->cfg, req->hostname)) {
+        if (agent_config_is_reserved(ctx->cfg, req->hostname) || pool_name(req->hostname)) {
             return ct_error_set(err, CT_ERR_NOT_ALLOWED, "hostname %s is reserved", req->hostname);
         }
         enum ct_err rc = registry_is_reserved(ctx->cfg->state_dir, req->hostname, &taken, err);

@@ -223,7 +223,14 @@ static enum ct_err step_claim(void *p, struct ct_error *err)
         .ctid = c->ports.ctid,
     };
     c->ctid = c->ports.ctid;
-    if ((rc = a->backend->adopt(a->handle, &args, err)) != CT_OK) {
+    struct backend_instance inst;
+    if ((rc = a->backend->adopt(a->handle, &args, err)) != CT_OK ||
+        (rc = a->backend->get(a->handle, c->req->hostname, &inst, err)) != CT_OK) {
+        return rc;
+    }
+    /* An admin may have stopped it while it waited: it starts now, as a clone would. */
+    if (strcmp(inst.state, "Running") != 0 &&
+        (rc = a->backend->set_state(a->handle, c->req->hostname, "start", err)) != CT_OK) {
         return rc;
     }
     char line[CT_HOSTNAME_MAX + 2];

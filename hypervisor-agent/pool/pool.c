@@ -56,7 +56,6 @@ static enum ct_err pool_add(struct agent_ctx *a, const struct template_def *t, c
     char hex[33];
     char request_id[33];
     char created[32];
-    char ipv4[48];
     struct size_spec none = {0};
     struct size_spec limits;
     struct procid self;
@@ -114,6 +113,7 @@ static enum ct_err pool_add(struct agent_ctx *a, const struct template_def *t, c
         rc = a->backend->set_state(a->handle, name, "start", err);
     }
     if (rc == CT_OK) {
+        char ipv4[48];
         rc = a->backend->wait_ipv4(a->handle, name, cfg->ipv4_timeout_s, ipv4, sizeof(ipv4), err);
     }
     if (rc == CT_OK) {

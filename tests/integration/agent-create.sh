@@ -5,12 +5,12 @@
 source "$(dirname "$0")/../lib.sh"
 
 name=$(name_for create)
+pool_ready
 echo "create $name as alice"
 create alice "$name" "$TMP/c"
 check_eq "agent exits 0" 0 "$(cat "$TMP/c.rc")"
 check_eq "result ok" true "$(result_field "$TMP/c" .ok)"
-check_eq "progress lines name every step in order" \
-    "reserve clone start account keys password network identity publish" \
+check_eq "progress lines name every step in order" "$CREATE_STEPS" \
     "$(jq -r 'select(.type=="progress" and .state=="done") | .step' "$TMP/c.out" | tr '\n' ' ' | sed 's/ $//')"
 check "every progress line has v, step, state and ms" \
     jq -se 'map(select(.type=="progress")) | length > 0 and all(.v==1 and (.step|type)=="string" and (.state|type)=="string" and (.ms|type)=="number")' "$TMP/c.out" >/dev/null

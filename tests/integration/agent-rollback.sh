@@ -6,12 +6,13 @@
 # account whose uid number the image already uses.
 source "$(dirname "$0")/../lib.sh"
 
-steps="reserve clone start account keys password network identity publish"
+steps=$CREATE_STEPS
 cp "$CTGATE_NGINX_DIR/ctgate/http.conf" "$TMP/http.before"
 cp "$CTGATE_NGINX_DIR/ctgate/stream.conf" "$TMP/stream.before"
 for step in $steps; do
     name=$(name_for "fail-$step")
     echo "failure injected after step $step"
+    pool_ready
     echo "$step" > "$CTGATE_AGENT_STATE/fault-inject"
     create alice "$name" "$TMP/$step"
     rm -f "$CTGATE_AGENT_STATE/fault-inject"
@@ -26,9 +27,9 @@ for step in $steps; do
     check "nginx's files are as they were" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf"
     check "(stream too)" cmp -s "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf"
 done
-check_eq "undo ran for publish, clone and reserve, last first (after publish)" "publish clone reserve" \
+check_eq "undo ran for publish, $MADE_STEP and reserve, last first (after publish)" "publish $MADE_STEP reserve" \
     "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/publish.out" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "undo ran for clone and reserve, last first (after password)" "clone reserve" \
+check_eq "undo ran for $MADE_STEP and reserve, last first (after password)" "$MADE_STEP reserve" \
     "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/password.out" | tr '\n' ' ' | sed 's/ $//')"
 
 echo "a real backend failure: the template's image does not exist"

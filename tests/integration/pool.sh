@@ -68,7 +68,7 @@ for p in "${first[@]}"; do
     check_eq "$p has no owner in the registry" "" "$(jq -r --arg h "$p" '.hostnames[$h].owner' "$reg")"
     check_eq "$p has no published port or address" "null null" \
         "$(jq -r --arg h "$p" '.hostnames[$h] | "\(.ssh_port) \(.ipv4)"' "$reg")"
-    check_eq "$p has no home directory" "" "$(LXD_DIR=$CTGATE_LXD_DIR lxc exec "$p" -- ls /home 2>/dev/null)"
+    check_eq "$p has no home directory" "" "$(lxc_ct exec "$p" -- ls /home 2>/dev/null)"
     check_not "nginx knows nothing of $p" grep -rq "$p" "$CTGATE_NGINX_DIR/ctgate/"
 done
 agent_send "$(req_list dave)" "$TMP/admin-list"
@@ -100,7 +100,7 @@ for i in $(seq 1 10); do
         check_eq "create $i: the instance is alice's now" alice "$(lxd_config "$inst" user.ctgate.owner)"
         check_eq "create $i: and no longer pooled" "" "$(lxd_config "$inst" user.ctgate.pool | sed 's/^null$//')"
         check_eq "create $i: the hostname inside is $n" "$n" \
-            "$(LXD_DIR=$CTGATE_LXD_DIR lxc exec "$inst" -- hostname)"
+            "$(lxc_ct exec "$inst" -- hostname)"
     else
         check_eq "create $i: made when the pool was dry, under its own name" Running "$(lxd_state "$n")"
     fi
@@ -128,7 +128,7 @@ check "its SSH port through nginx reaches it, and it names itself $p1" \
     eventually banner_is "$port" "SSH-2.0-ctgrig_$p1"
 gw_run "$TMP/restart" alice -- restart "$p1"
 check_eq "restart $p1 works" 0 "$(cat "$TMP/restart.rc")"
-hostname_is() { [ "$(LXD_DIR=$CTGATE_LXD_DIR lxc exec "$1" -- hostname 2>/dev/null)" = "$2" ]; }
+hostname_is() { [ "$(lxc_ct exec "$1" -- hostname 2>/dev/null)" = "$2" ]; }
 check "after the restart its hostname is still $p1" eventually hostname_is "$i1" "$p1"
 
 echo "== delete never returns a container to the pool"

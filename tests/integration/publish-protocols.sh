@@ -19,7 +19,8 @@ check_eq "create with two protocols: exit 0" 0 "$(cat "$TMP/a.rc")"
 check_eq "two protocols in the answer" 2 "$(jq '.data.protocols | length' "$TMP/a.out")"
 tcp_port=$(jq -r '.data.protocols[] | select(.name=="echo") | .external_port' "$TMP/a.out")
 udp_port=$(jq -r '.data.protocols[] | select(.name=="echo-udp") | .external_port' "$TMP/a.out")
-check "external ports from the protocol range" test "$tcp_port" -ge 25000 -a "$udp_port" -le 25199
+read -r lo hi <<<"$CTGATE_PROTOCOL_PORTS"
+check "external ports from the protocol range" test "$tcp_port" -ge "$lo" -a "$udp_port" -le "$hi"
 check_ne "one port each" "$tcp_port" "$udp_port"
 check_eq "transports" "tcp udp" "$(jq -r '[.data.protocols[] | .transport] | sort | join(" ")' "$TMP/a.out")"
 check "TCP: 127.0.0.1:$tcp_port reaches the container's port 7" eventually tcp_ok "$tcp_port"
@@ -48,4 +49,5 @@ check "says so" grep -q "named twice" "$TMP/w.err"
 gw_run "$TMP/d" alice -T -- delete "$a" --yes
 check_eq "delete: exit 0" 0 "$(cat "$TMP/d.rc")"
 check_not "its protocol ports are gone from nginx" grep -qE "listen 127.0.0.1:($tcp_port|$udp_port)( udp)?;" "$stream"
-check "TCP $tcp_port answers no more" eventually test -z "$(tcp_echo "$tcp_port")"
+tcp_gone() { [ -z "$(tcp_echo "$1")" ]; }
+check "TCP $tcp_port answers no more" eventually tcp_gone "$tcp_port"

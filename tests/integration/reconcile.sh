@@ -38,6 +38,7 @@ echo "-- a reservation lost behind ctgate's back"
 b=$(name_for rb)
 CREATED_NAMES+=("$b")
 gw_run "$TMP/b" alice -T -- create --hostname "$b"
+instance_of "$b" >/dev/null # remembered: the registry entry goes next
 jq --arg h "$b" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TMP/reg" &&
     cat "$TMP/reg" > "$CTGATE_AGENT_STATE/registry.json"
 reconcile --fix >"$TMP/r4.out" 2>&1

@@ -187,6 +187,42 @@ static void test_backend_names(void **state)
     assert_string_equal(names, "\"lxd\" or \"proxmox\"");
 }
 
+/* `pool`: a list of { template; size; } (or one group), each a known template once, 1..64. */
+static void test_pool(void **state)
+{
+    (void)state;
+    struct ct_error err = {0};
+    struct agent_config cfg;
+#define T2 "templates = ({ name = \"a\"; image = \"img\"; }, { name = \"b\"; image = \"img\"; });"
+    assert_int_equal(load_config(T2 "pool = ( { template = \"a\"; size = 2; }, "
+                                    "{ template = \"b\"; size = 64; } );",
+                                 &cfg, &err),
+                     CT_OK);
+    assert_int_equal(cfg.templates[0].pool, 2);
+    assert_int_equal(cfg.templates[1].pool, 64);
+    agent_config_free(&cfg);
+    assert_int_equal(load_config(T2 "pool = { template = \"b\"; size = 1; };", &cfg, &err), CT_OK);
+    assert_int_equal(cfg.templates[0].pool, 0);
+    assert_int_equal(cfg.templates[1].pool, 1);
+    agent_config_free(&cfg);
+    const char *bad[] = {
+        "pool = ( { template = \"c\"; size = 1; } );",
+        "pool = ( { template = \"a\"; size = 0; } );",
+        "pool = ( { template = \"a\"; size = 65; } );",
+        "pool = ( { template = \"a\"; } );",
+        "pool = ( { template = \"a\"; size = 1; }, { template = \"a\"; size = 1; } );",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "%s%s", T2, bad[i]);
+        assert_int_equal(load_text(text, &err), CT_ERR_CONFIG);
+        assert_non_null(strstr(err.detail, "'pool' entries are { template = \"NAME\"; size = N; }"));
+    }
+    assert_int_equal(load_text(T2 "pool = 3;", &err), CT_ERR_CONFIG);
+    assert_non_null(strstr(err.detail, "'pool' must be a list of groups"));
+#undef T2
+}
+
 /* The `lxd` section is read and checked by the LXD backend, through agent_config_load and alone. */
 static void test_lxd_section(void **state)
 {
@@ -196,7 +232,8 @@ static void test_lxd_section(void **state)
 
     assert_int_equal(
         load_config("lxd = { socket = \"/var/lib/incus/unix.socket\"; product = "
-                    "\"incus\"; pool = \"p1\"; profile = \"web\"; target = \"m2\"; };" T1,
+                    "\"incus\"; pool = \"p1\"; profile = \"web\"; target = \"m2\"; "
+                    "project = \"ctgate\"; };" T1,
                     &cfg, &err),
         CT_OK);
     const struct lxd_config *lxd = cfg.backend_settings;
@@ -204,11 +241,13 @@ static void test_lxd_section(void **state)
     assert_string_equal(lxd->pool, "p1");
     assert_string_equal(lxd->profile, "web");
     assert_string_equal(lxd->target, "m2");
+    assert_string_equal(lxd->project, "ctgate");
     assert_true(lxd->incus);
     agent_config_free(&cfg);
 
     assert_int_equal(load_text("lxd = { pool = \"../x\"; };" T1, &err), CT_ERR_CONFIG);
-    assert_string_equal(err.detail, "lxd.pool, lxd.profile or lxd.target is invalid");
+    assert_string_equal(err.detail, "lxd.pool, lxd.profile, lxd.target or lxd.project is invalid");
+    assert_int_equal(load_text("lxd = { project = \"a&b=c\"; };" T1, &err), CT_ERR_CONFIG);
     assert_int_equal(load_text("lxd = { product = \"docker\"; };" T1, &err), CT_ERR_CONFIG);
     assert_string_equal(err.detail, "lxd.product must be \"lxd\" or \"incus\"");
     assert_int_equal(load_text("lxd = { socket = \"unix.socket\"; };" T1, &err), CT_ERR_CONFIG);
@@ -427,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_backend_names),  cmocka_unit_test(test_lxd_section),
+        cmocka_unit_test(test_pool),
         cmocka_unit_test(test_backend_can),    cmocka_unit_test(test_template_login),
         cmocka_unit_test(test_reuse_cooldown), cmocka_unit_test(test_template_services),
     };
