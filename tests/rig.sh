@@ -229,13 +229,15 @@ write_agent_conf() {
         chmod 0644 "$RIG/$f.conf.new"
         mv -f "$RIG/$f.conf.new" "$RIG/$f.conf"
     done
+    setup_audit_keys lxd pool
 }
 
-# Each lane's audit signing key, as an installer makes it (without it every operation is
-# refused); once the proxmox lane's token exists (setup_pve_sim), since its agent.conf names it.
-setup_audit_keys() {
+# The lanes' audit signing keys, as an installer makes them (without one every operation, and
+# a template build, is refused); the proxmox lane's once its token exists (setup_pve_sim),
+# since its agent.conf names it.
+setup_audit_keys() { # LANE...
     local l
-    for l in $LANES; do
+    for l in "$@"; do
         lane "$l"
         if [ ! -f "$L_STATE/audit.key" ] && [ -x "$RIG/bin/ctgate-agent" ]; then
             runuser -u "$L_AGENT_USER" -- "$RIG/bin/ctgate-agent" --config "$L_AGENT_CONF" audit keygen >/dev/null ||
@@ -990,7 +992,7 @@ cmd_up() {
     setup_git
     setup_debian_template
     setup_pve_sim
-    setup_audit_keys
+    setup_audit_keys proxmox
     setup_nginx
     setup_sshd
     rm -f "$RIG/backend" # an older rig's choice of one lane
