@@ -114,7 +114,8 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CTGATE_SOURCE_DIR=$(CURDIR) $$t; done
 
 # Every suite on the rig's LXD lane and, at the same time, the backend-independent ones (and
-# proxmox.sh) on its proxmox lane against tests/pve-sim; then the few that stop shared services.
+# proxmox.sh) on its proxmox lane against tests/pve-sim followed by the create suites on its
+# pool lane (LXD with a warm pool); then the few that stop or count shared services, alone.
 integration: all $(BUILD)/ctgrig-enrol
 	CTGATE_BIN_DIR=$(CURDIR)/$(BUILD) tests/run-integration.sh
 

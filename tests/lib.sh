@@ -138,8 +138,29 @@ else
     CREATE_STEPS="reserve clone start account keys password network identity publish"
     MADE_STEP=clone
 fi
-# Before a create whose steps a test checks: the pool is full (a no-op off the pool lane).
-pool_ready() { [ "${CTGATE_POOL:-0}" = 1 ] || return 0; agent_cmd pool fill >/dev/null 2>&1; }
+# Before a create whose steps a test checks: the pool is full (a no-op off the pool lane); the
+# pooled containers then are in $TMP/pooled, for pool_check_undone.
+pool_ready() {
+    [ "${CTGATE_POOL:-0}" = 1 ] || return 0
+    agent_cmd pool fill >/dev/null 2>&1
+    jq -r '.hostnames | to_entries[] | select(.value.pool != null and .value.pending == null) | .key' \
+        "$CTGATE_AGENT_STATE/registry.json" >"$TMP/pooled"
+}
+# After a create that failed on the pool lane: the container it claimed (one of pool_ready's) is
+# gone from LXD, and no other of them is anybody's.
+pool_check_undone() { # LABEL
+    [ "${CTGATE_POOL:-0}" = 1 ] || return 0
+    local p gone=0 owner
+    while read -r p; do
+        if [ "$(lxd_status_code "/1.0/instances/$p")" = 404 ]; then
+            gone=$((gone + 1))
+        else
+            owner=$(lxd_get "/1.0/instances/$p" | jq -r '.metadata.config["user.ctgate.owner"] // ""')
+            check_eq "$1: pooled $p is still nobody's" "" "$owner"
+        fi
+    done <"$TMP/pooled"
+    check_eq "$1: the claimed container is gone from LXD" 1 "$gone"
+}
 
 # The backend's name for the container of a hostname: one claimed from a warm pool keeps its
 # pooled instance's name (the registry entry's "instance"); any other is its hostname.  What
@@ -148,8 +169,9 @@ pool_ready() { [ "${CTGATE_POOL:-0}" = 1 ] || return 0; agent_cmd pool fill >/de
 instance_of() { # HOSTNAME
     local i=""
     [ -f "$CTGATE_AGENT_STATE/registry.json" ] &&
-        i=$(jq -r --arg h "$1" '.hostnames[$h].instance // empty' "$CTGATE_AGENT_STATE/registry.json")
-    if [ -n "$i" ]; then
+        i=$(jq -r --arg h "$1" '.hostnames[$h] | if . == null then "" else (.instance // $h) end' \
+            "$CTGATE_AGENT_STATE/registry.json")
+    if [ -n "$i" ]; then # an entry: its own instance, or the hostname itself
         printf '%s %s\n' "$1" "$i" >>"$TMP/instances"
     elif [ -f "$TMP/instances" ]; then
         i=$(awk -v h="$1" '$1 == h { i = $2 } END { print i }' "$TMP/instances")

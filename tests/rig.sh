@@ -11,15 +11,17 @@
 #
 # Environment: CTGATE_RIG_DIR (default /var/lib/ctgate-rig), CTGATE_BIN_DIR (the
 # directory holding the built ctgate and ctgate-agent, default build/test),
-# CTGATE_BACKEND (for env: "lxd", the default, or "proxmox").
+# CTGATE_BACKEND (for env: "lxd", the default, or "proxmox") and CTGATE_POOL
+# (for env: 1 picks the pool lane).
 #
-# The rig runs both backends side by side, each in a lane of its own: an agent
-# account with its configuration, state and nginx, and a gateway account that
-# talks to it, with their own external ports.  The LXD lane is the default; the
-# proxmox lane's agent is on its proxmox backend against tests/pve-sim, a
-# Proxmox VE API double whose CTs are instances of the rig's LXD.  sshd, slapd,
-# LXD and the git server are shared.  `env` prints the lane CTGATE_BACKEND
-# names, so the suites of both lanes can run at the same time.
+# The rig runs three lanes side by side: an agent account with its
+# configuration, state and nginx, and a gateway account that talks to it, with
+# their own external ports.  The lxd lane is the default; the proxmox lane's
+# agent is on its proxmox backend against tests/pve-sim, a Proxmox VE API double
+# whose CTs are instances of the rig's LXD; the pool lane's is on LXD, in an LXD
+# project of its own, with a warm pool of each template.  sshd, slapd, LXD and
+# the git server are shared.  `env` prints the names of the lane CTGATE_BACKEND
+# and CTGATE_POOL pick, so the suites of the lanes can run at the same time.
 # Needs root: it creates system accounts, starts daemons and an LXD.
 # Everything uses unusual ports, names and a private bridge so it never
 # meets a service of the machine.  docs/testing.md explains the pieces.

@@ -12,8 +12,8 @@
 # proxmox.sh; on proxmox the suites about what every backend must do
 # (PROXMOX_SUITES) and proxmox.sh, then on the pool lane the create suites
 # again (POOL_SUITES: a create claims a pooled container there).  The suites
-# that stop or restart what the lanes share (SERIAL_SUITES: slapd, LXD, the rig
-# itself) run after them, alone.  With CTGATE_BACKEND (lxd or proxmox) or
+# that stop or restart what the lanes share, or count what all of them do
+# (SERIAL_SUITES: slapd, LXD, the rig itself), run after them, alone.  With CTGATE_BACKEND (lxd or proxmox) or
 # CTGATE_POOL=1, only that lane runs, its suites or the ones named.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 PROXMOX_SUITES="agent-create gateway-create power agent-rollback crash idempotency publish quota reap reconcile proxmox"
 POOL_SUITES="agent-create gateway-create agent-rollback crash idempotency publish quota power reap reconcile debian-login"
-SERIAL_SUITES="hang keys-admit rig-recover" # hang and keys-admit stop slapd or LXD; rig-recover the rig
+# hang and keys-admit stop slapd or LXD, throttle counts binds in slapd's log (all lanes
+# bind), rig-recover takes the rig down.
+SERIAL_SUITES="hang keys-admit throttle rig-recover"
 
 lxd_suites() { # every suite but proxmox.sh (Proxmox alone) and, when $1 is given, the serial ones
     local t

@@ -76,6 +76,12 @@ static const struct admin_opt backup_options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
+static const struct admin_opt pool_fill_options[] = {
+    {"if-idle", 0, NULL, "return at once when another fill is running (the\nbackground fill a create starts)",
+     NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
 static const struct admin_opt template_build_options[] = {
     {"force", 0, NULL, "build even when the inputs are unchanged", NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL},
@@ -116,9 +122,10 @@ const struct admin_cmd admin_commands[] = {
      0, doctor_options, doctor_run, doctor_failed, NULL},
     {"pool fill",
      "bring every template's warm pool (agent.conf `pool`) to its size:\n"
-     "remove pooled containers beyond it, then make what is missing, one\n"
-     "after another (a create starts one in the background; for a timer)",
-     ADMIN_NEED_BACKEND, NULL, pool_fill_run, pool_fill_failed, NULL},
+     "remove pooled containers beyond it or made from an image the\n"
+     "template no longer names, then make what is missing, one after\n"
+     "another (a create starts one in the background; for a timer)",
+     ADMIN_NEED_BACKEND, pool_fill_options, pool_fill_run, pool_fill_failed, NULL},
     {"template build",
      "build the template's image from its recipe in the configuration\n"
      "(as root; mmdebstrap) and import it under its image alias;\n"

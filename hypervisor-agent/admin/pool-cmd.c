@@ -30,7 +30,7 @@ int pool_fill_failed(const char *step, const char *subject, const struct ct_erro
 int pool_fill_run(struct admin_ctx *admin)
 {
     struct ct_error err = {0};
-    enum ct_err rc = pool_fill(&admin->agent, say, NULL, &err);
+    enum ct_err rc = pool_fill(&admin->agent, admin_opt(admin, "if-idle") == NULL, say, NULL, &err);
     for (size_t i = 0; i < admin->cfg.ntemplates; i++) {
         const struct template_def *t = &admin->cfg.templates[i];
         int have = 0;

@@ -15,6 +15,20 @@
 #include "registry.h"
 #include "timefmt.h"
 
+/* Does an entry of reg hold the instance called name (as its name, or claimed from the pool)? */
+static bool held(const struct registry_snapshot *reg, const char *name)
+{
+    if (registry_snapshot_find(reg, name) != NULL) {
+        return true;
+    }
+    for (size_t i = 0; i < reg->n; i++) {
+        if (strcmp(reg->entries[i].instance, name) == 0) {
+            return true; /* claimed after the backend's list was made */
+        }
+    }
+    return false;
+}
+
 static bool has_instance(const struct backend_instance *all, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -115,8 +129,7 @@ int reconcile_run(struct admin_ctx *admin)
         printf("\n");
     }
     for (size_t i = 0; i < n; i++) {
-        if (all[i].managed && all[i].pool[0] != '\0' &&
-            registry_snapshot_find(&reg, all[i].name) == NULL) {
+        if (all[i].managed && all[i].pool[0] != '\0' && !held(&reg, all[i].name)) {
             /* A pooled container nobody holds was never anyone's: nothing to keep. */
             drift++;
             printf("pooled container %s (%s) has no reservation", all[i].name, all[i].pool);
@@ -131,7 +144,7 @@ int reconcile_run(struct admin_ctx *admin)
                 }
             }
             printf("\n");
-        } else if (all[i].managed && registry_snapshot_find(&reg, all[i].name) == NULL) {
+        } else if (all[i].managed && !held(&reg, all[i].name)) {
             drift++;
             printf("container %s (owner %s) has no reservation: left alone, delete or re-register "
                    "it by hand\n",

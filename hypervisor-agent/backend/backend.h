@@ -45,6 +45,7 @@ struct backend_instance {
     long long ctid; /* its number on the site (backend_create.ctid; Proxmox: the vmid); 0: none */
     /* A warm pool's container of this template, not handed out (no owner); "" otherwise */
     char pool[CT_TEMPLATE_MAX + 1];
+    char image[72]; /* the fingerprint of the image it was made from, "" when unknown */
     bool managed; /* carries ctgate metadata (an owner, or a pool) */
 };
 

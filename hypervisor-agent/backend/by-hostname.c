@@ -57,6 +57,15 @@ static void remember(struct named *w, const char *hostname, const char *instance
     }
 }
 
+/* Forget what hostname named (its container is gone: a create of the name may make another). */
+static void forget(struct named *w, const char *hostname)
+{
+    struct pair *p = known(w, hostname);
+    if (p != NULL) {
+        *p = w->pairs[--w->n];
+    }
+}
+
 /* The instance hostname names: a claimed container's own name, or hostname itself. */
 static enum ct_err resolve(struct named *w, const char *hostname, char out[CT_HOSTNAME_MAX + 1],
                            struct ct_error *err)
@@ -163,7 +172,11 @@ static enum ct_err named_destroy(void *h, const char *name, struct ct_error *err
 {
     struct named *w = h;
     RESOLVE(w, name, inst, err);
-    return w->real->destroy(w->h, inst, err);
+    enum ct_err rc = w->real->destroy(w->h, inst, err);
+    if (rc == CT_OK) {
+        forget(w, name);
+    }
+    return rc;
 }
 
 static enum ct_err named_get(void *h, const char *name, struct backend_instance *out,

@@ -30,9 +30,10 @@ enum ct_err by_hostname_wrap(const struct agent_config *cfg, const struct backen
                              void **handle, struct ct_error *err);
 
 /*
- * A create that claimed instance from the pool for hostname says so before
- * it calls the backend about it (handle: the wrapper's; anything else is
- * left alone).
+ * A create that reserved hostname says which instance it is (the claimed
+ * pooled one, or hostname itself) before it calls the backend about it:
+ * what an earlier lookup of the name found (a recovered predecessor's) is
+ * replaced (handle: the wrapper's; anything else is left alone).
  */
 void by_hostname_claimed(void *handle, const char *hostname, const char *instance);
 

@@ -307,7 +307,9 @@ static enum ct_err wait_operation(struct lxd *lxd, const char *op, int timeout_s
         long left_s = (left_ms + 999) / 1000;
         long wait_s = left_s < 10 ? left_s : 10;
         char path[256];
-        snprintf(path, sizeof(path), "%s/wait?timeout=%ld", op, wait_s);
+        /* LXD may name it with its project (?project=P): /wait goes before the query. */
+        int id_len = (int)strcspn(op, "?");
+        snprintf(path, sizeof(path), "%.*s/wait?timeout=%ld", id_len, op, wait_s);
         struct buf raw;
         long http = 0;
         json_t *reply = NULL;
@@ -372,7 +374,9 @@ static bool operation_touches(json_t *operation, const char *resource)
                        item)
     {
         const char *s = json_string_value(item);
-        if (s != NULL && strcmp(s, resource) == 0) {
+        /* In a project LXD names it /1.0/instances/NAME?project=P. */
+        size_t len = s != NULL ? strcspn(s, "?") : 0;
+        if (s != NULL && len == strlen(resource) && strncmp(s, resource, len) == 0) {
             return true;
         }
     }

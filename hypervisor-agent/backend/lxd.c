@@ -683,15 +683,11 @@ static void instance_from_json(json_t *inst, struct backend_instance *out)
         {"user.ctgate.expires", out->expires, sizeof(out->expires)},
         {"user.ctgate.description", out->description, sizeof(out->description)},
         {"user.ctgate.pool", out->pool, sizeof(out->pool)},
+        {"volatile.base_image", out->image, sizeof(out->image)},
         {"limits.cpu", out->cpu, sizeof(out->cpu)},
         {"limits.memory", out->memory, sizeof(out->memory)},
     };
     const char *name = json_string_value(json_object_get(inst, "name"));
-    /* A container claimed from the pool answers to the hostname adopt kept (set by ctgate alone). */
-    const char *hostname = json_string_value(json_object_get(config, "user.ctgate.hostname"));
-    if (hostname != NULL && validate_hostname(hostname)) {
-        name = hostname;
-    }
     const char *status = json_string_value(json_object_get(inst, "status"));
     if (name != NULL) {
         str_copy(out->name, sizeof(out->name), name);

@@ -67,7 +67,8 @@ static enum ct_err step_reserve(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
-    c->ports.claim_from = c->tmpl->pool > 0 ? c->tmpl->name : NULL;
+    c->ports.claim_from = c->tmpl->pool > 0 && pool_fits(a, c->tmpl, &c->limits) ? c->tmpl->name
+                                                                                  : NULL;
     enum ct_err rc = registry_reserve(a->cfg->state_dir, c->req->hostname, c->req->caller.uid,
                                       c->request_id, c->created, &c->ports, err);
     if (rc == CT_ERR_HOSTNAME_TAKEN && c->ports.abandoned) {
@@ -82,8 +83,9 @@ static enum ct_err step_reserve(void *p, struct ct_error *err)
     }
     c->reserved = rc == CT_OK;
     c->claimed = rc == CT_OK && c->ports.instance[0] != '\0';
-    if (c->claimed) {
-        by_hostname_claimed(a->handle, c->req->hostname, c->ports.instance);
+    if (rc == CT_OK) {
+        by_hostname_claimed(a->handle, c->req->hostname,
+                            c->claimed ? c->ports.instance : c->req->hostname);
     }
     return rc;
 }
@@ -224,6 +226,9 @@ static enum ct_err step_claim(void *p, struct ct_error *err)
     };
     c->ctid = c->ports.ctid;
     struct backend_instance inst;
+    if (a->backend->adopt == NULL) {
+        return ct_error_set(err, CT_ERR_INTERNAL, "the backend cannot adopt a pooled container");
+    }
     if ((rc = a->backend->adopt(a->handle, &args, err)) != CT_OK ||
         (rc = a->backend->get(a->handle, c->req->hostname, &inst, err)) != CT_OK) {
         return rc;

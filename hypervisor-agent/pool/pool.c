@@ -80,12 +80,15 @@ static enum ct_err pool_add(struct agent_ctx *a, const struct template_def *t, c
     if (!can_disk) {
         limits.disk_bytes = 0;
     }
+    if (!procid_self(&self)) { /* without it the entry would be claimable before it is made */
+        return ct_error_set(err, CT_ERR_INTERNAL, "cannot identify this process");
+    }
     struct reserve_claim claim = {
         .ctid_min = cfg->ctid_min,
         .ctid_max = cfg->ctid_max,
         .addr_min = cfg->addr_min,
         .addr_max = cfg->addr_max,
-        .worker = procid_self(&self) ? &self : NULL,
+        .worker = &self,
         .pool_of = t->name,
     };
     if ((rc = registry_reserve(cfg->state_dir, name, "", request_id, created, &claim, err)) !=
@@ -126,6 +129,24 @@ static enum ct_err pool_add(struct agent_ctx *a, const struct template_def *t, c
 }
 
 /*
+ * Was the pooled container name made from another image than t's names now
+ * (the template was rebuilt)?  Unknown is not stale.
+ */
+static bool stale(struct agent_ctx *a, const struct template_def *t, const char *name)
+{
+    struct backend_image now = {0};
+    struct backend_instance inst = {0};
+    struct ct_error ignored = {0};
+    if (a->backend->image_info == NULL ||
+        a->backend->image_info(a->handle, t->image, &now, &ignored) != CT_OK ||
+        a->backend->get(a->handle, name, &inst, &ignored) != CT_OK) {
+        return false;
+    }
+    return now.fingerprint[0] != '\0' && inst.image[0] != '\0' &&
+           strcmp(now.fingerprint, inst.image) != 0;
+}
+
+/*
  * Remove pooled containers beyond their template's pool size (a pool made
  * smaller, or taken out of agent.conf).  Each is marked deleting first, so
  * no create can claim it while it goes.
@@ -153,6 +174,9 @@ static enum ct_err pool_trim(struct agent_ctx *a, pool_say_fn say, void *say_ctx
         }
         const struct template_def *t = agent_config_template(a->cfg, e->pool);
         size_t k = t != NULL ? (size_t)(t - a->cfg->templates) : a->cfg->ntemplates;
+        if (t != NULL && e->pending == REGISTRY_SETTLED && stale(a, t, e->hostname)) {
+            t = NULL; /* made from an image the template no longer names: it goes */
+        }
         if (t != NULL && (e->pending != REGISTRY_SETTLED || kept[k] < t->pool)) {
             kept[k]++; /* a fill still making it counts as kept */
             continue;
@@ -183,13 +207,18 @@ static enum ct_err pool_trim(struct agent_ctx *a, pool_say_fn say, void *say_ctx
     return first;
 }
 
-enum ct_err pool_fill(struct agent_ctx *a, pool_say_fn say, void *say_ctx, struct ct_error *err)
+enum ct_err pool_fill(struct agent_ctx *a, bool wait, pool_say_fn say, void *say_ctx,
+                      struct ct_error *err)
 {
     char path[PATH_MAX + 16];
     enum ct_err first = CT_OK;
     snprintf(path, sizeof(path), "%s/pool.lock", a->cfg->state_dir);
-    int lock = lockfile_acquire(path, POOL_LOCK_WAIT_MS, err);
+    int lock = lockfile_acquire(path, wait ? POOL_LOCK_WAIT_MS : 0, err);
     if (lock < 0) {
+        if (!wait && err->code == CT_ERR_TIMEOUT) {
+            *err = (struct ct_error){0};
+            return CT_OK; /* a fill is running: it counts again before each container it makes */
+        }
         return err->code;
     }
     first = pool_trim(a, say, say_ctx, err);
@@ -225,6 +254,19 @@ enum ct_err pool_fill(struct agent_ctx *a, pool_say_fn say, void *say_ctx, struc
     return first;
 }
 
+bool pool_fits(const struct agent_ctx *a, const struct template_def *t,
+               const struct size_spec *limits)
+{
+    struct size_spec none = {0};
+    struct size_spec pooled;
+    struct ct_error ignored = {0};
+    if (policy_resolve_size(&a->cfg->policy, t, NULL, &none, &pooled, &ignored) != CT_OK) {
+        return false;
+    }
+    return limits->disk_bytes == 0 || pooled.disk_bytes == 0 ||
+           limits->disk_bytes >= pooled.disk_bytes;
+}
+
 void pool_fill_later(const struct agent_ctx *a)
 {
     char self[PATH_MAX];
@@ -236,7 +278,7 @@ void pool_fill_later(const struct agent_ctx *a)
     }
     self[len] = '\0';
     char *const argv[] = {"ctgate-agent", "--config", (char *)a->config_path, "pool", "fill",
-                          NULL};
+                          "--if-idle", NULL};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     pid_t pid;

@@ -35,19 +35,29 @@ bool pool_name(const char *hostname);
 
 /*
  * Bring every template's pool to its size: first remove settled pooled
- * containers beyond it (a pool made smaller or taken out of agent.conf),
- * then make what is missing.  Fills run one at a time (STATE_DIR/pool.lock);
+ * containers beyond it (a pool made smaller or taken out of agent.conf)
+ * and those made from an image the template no longer names (rebuilt),
+ * then make what is missing.  Fills run one at a time (STATE_DIR/pool.lock;
+ * wait false: return at once when another runs);
  * say (may be NULL) is told of each container made ("" detail), removed
  * ("removed") or failed (ok false).  Stops a template at its first
  * failure; returns the first error.
  */
 typedef void (*pool_say_fn)(void *ctx, const char *template_name, const char *name, bool ok,
                             const char *detail, long ms);
-enum ct_err pool_fill(struct agent_ctx *agent, pool_say_fn say, void *say_ctx,
+enum ct_err pool_fill(struct agent_ctx *agent, bool wait, pool_say_fn say, void *say_ctx,
                       struct ct_error *err);
 
 /*
- * Start `ctgate-agent --config PATH pool fill` in the background, in a
+ * May a create with these limits claim a pooled container of t?  Not when
+ * it asks for a smaller root disk than the pool's (t's default size):
+ * not every storage driver shrinks a volume; it is made instead.
+ */
+bool pool_fits(const struct agent_ctx *agent, const struct template_def *t,
+               const struct size_spec *limits);
+
+/*
+ * Start `ctgate-agent --config PATH pool fill --if-idle` in the background, in a
  * session of its own with /dev/null for stdin, stdout and stderr, and
  * return at once (the create does not wait for it).  Failures are logged.
  */

@@ -11,7 +11,7 @@ enum ct_err recover_abandoned(const struct agent_config *cfg, const struct backe
                               void *handle, const char *name, const char *request_id,
                               struct ct_error *err)
 {
-    struct backend_instance inst;
+    struct backend_instance inst = {0};
     struct registry_entry entry;
     bool found = false;
     /* The holder's owner: request ids are scoped to owners, so the id alone does not name it. */

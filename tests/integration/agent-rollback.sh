@@ -23,6 +23,7 @@ for step in $steps; do
     check_eq "a fail progress line for the step" "$step" \
         "$(jq -r 'select(.type=="progress" and .state=="fail") | .step' "$TMP/$step.out")"
     check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
+    pool_check_undone "after $step"
     check_not "the registry holds no reservation" registry_has "$name"
     check "nginx's files are as they were" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf"
     check "(stream too)" cmp -s "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf"

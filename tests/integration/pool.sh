@@ -26,7 +26,15 @@ fill() { # LABEL: a synchronous fill as the timer runs it (waits for background 
     echo $? >"$TMP/fill-$1.rc"
     check_no_sanitizer_report "$TMP/fill-$1.out"
 }
-drain() { set_conf ""; agent_cmd pool fill >/dev/null 2>&1; }
+drain() { # no pool, and none left: after the background fills that read the old configuration
+    local i
+    set_conf ""
+    for ((i = 0; i < 300; i++)); do
+        pgrep -f -- "--config $conf pool fill" >/dev/null || break
+        sleep 0.1
+    done
+    agent_cmd pool fill >/dev/null 2>&1
+}
 trap 'drain; finish' EXIT
 
 pooled() { # TEMPLATE: the settled pooled containers' names, one a line
@@ -189,7 +197,7 @@ with_pool '{ template = "busybox"; size = 1; }'
 fill trim
 check_eq "one pooled container left" 1 "$(pooled busybox | wc -l)"
 check "the fill says which went" grep -q "removed" "$TMP/fill-trim.out"
-set_conf ""
+drain
 fill empty
 check_eq "no pool: no pooled entries" 0 "$(jq '[.hostnames[] | select(.pool != null)] | length' "$reg")"
 check_eq "no pool: no pooled instances in LXD" "" "$(lxd_pool_instances)"

@@ -43,7 +43,7 @@ jq --arg h "$b" 'del(.hostnames[$h])' "$CTGATE_AGENT_STATE/registry.json" > "$TM
     cat "$TMP/reg" > "$CTGATE_AGENT_STATE/registry.json"
 reconcile --fix >"$TMP/r4.out" 2>&1
 check_eq "reported and left: exit 5" 5 "$?"
-check "names the container without reservation" grep -q "container $b (owner alice) has no reservation" "$TMP/r4.out"
+check "names the container without reservation" grep -q "container $(instance_of "$b") (owner alice) has no reservation" "$TMP/r4.out"
 check_eq "the container was not touched" Running "$(lxd_get "/1.0/instances/$b" | jq -r .metadata.status)"
 check_not "and nginx no longer routes it (the registry is the source)" grep -q "^# $b\$" "$stream"
 remove_behind_back "$b"
