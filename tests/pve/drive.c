@@ -54,8 +54,13 @@ int main(int argc, char **argv)
     struct backend_instance inst;
     if (strcmp(cmd, "create") == 0) {
         struct size_spec limits = {2, 512LL * 1024 * 1024, 0};
-        struct backend_create a = {name, &cfg.templates[0], "alice", "req-drive-0001",
-                                   "2026-12-01T06:00:00Z", NULL, "a test CT", &limits};
+        struct backend_create a = {.name = name,
+                                   .tmpl = &cfg.templates[0],
+                                   .owner = "alice",
+                                   .request_id = "req-drive-0001",
+                                   .created = "2026-12-01T06:00:00Z",
+                                   .description = "a test CT",
+                                   .limits = &limits};
         char ip[48];
         if (ops->create(h, &a, &err) != CT_OK) {
             rc = fail("create", &err);
