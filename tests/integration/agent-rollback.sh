@@ -25,8 +25,10 @@ for step in $steps; do
     check_eq "LXD has no such instance" 404 "$(lxd_status_code "/1.0/instances/$name")"
     pool_check_undone "after $step"
     check_not "the registry holds no reservation" registry_has "$name"
-    check "nginx's files are as they were" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf"
-    check "(stream too)" cmp -s "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf"
+    check "nginx's files are as they were" cmp -s "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf" ||
+        diff "$TMP/http.before" "$CTGATE_NGINX_DIR/ctgate/http.conf" | head -20 | sed 's/^/    | /'
+    check "(stream too)" cmp -s "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf" ||
+        diff "$TMP/stream.before" "$CTGATE_NGINX_DIR/ctgate/stream.conf" | head -20 | sed 's/^/    | /'
 done
 check_eq "undo ran for publish, $MADE_STEP and reserve, last first (after publish)" "publish $MADE_STEP reserve" \
     "$(jq -r 'select(.type=="progress" and .state=="undo") | .step' "$TMP/publish.out" | tr '\n' ' ' | sed 's/ $//')"

@@ -24,6 +24,7 @@ with_pool() { set_conf "pool = ( $1 );"; }
 fill() { # LABEL: a synchronous fill as the timer runs it (waits for background ones first)
     agent_cmd pool fill >"$TMP/fill-$1.out" 2>&1
     echo $? >"$TMP/fill-$1.rc"
+    sed 's/^/    fill: /' "$TMP/fill-$1.out"
     check_no_sanitizer_report "$TMP/fill-$1.out"
 }
 drain() { # no pool, and none left: after the background fills that read the old configuration
