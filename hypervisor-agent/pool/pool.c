@@ -129,17 +129,22 @@ static enum ct_err pool_add(struct agent_ctx *a, const struct template_def *t, c
 }
 
 /*
- * Was the pooled container name made from another image than t's names now
- * (the template was rebuilt)?  Unknown is not stale.
+ * Is the pooled container name of no use any more: gone from the backend
+ * (removed behind ctgate's back; a claim of it would fail the create), or
+ * made from another image than t's names now (the template was rebuilt)?
+ * Unknown is neither.
  */
 static bool stale(struct agent_ctx *a, const struct template_def *t, const char *name)
 {
     struct backend_image now = {0};
     struct backend_instance inst = {0};
     struct ct_error ignored = {0};
-    if (a->backend->image_info == NULL ||
-        a->backend->image_info(a->handle, t->image, &now, &ignored) != CT_OK ||
-        a->backend->get(a->handle, name, &inst, &ignored) != CT_OK) {
+    enum ct_err rc = a->backend->get(a->handle, name, &inst, &ignored);
+    if (rc == CT_ERR_NOT_FOUND) {
+        return true;
+    }
+    if (rc != CT_OK || a->backend->image_info == NULL ||
+        a->backend->image_info(a->handle, t->image, &now, &ignored) != CT_OK) {
         return false;
     }
     return now.fingerprint[0] != '\0' && inst.image[0] != '\0' &&

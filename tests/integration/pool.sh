@@ -192,6 +192,15 @@ agent_cmd reconcile --fix >"$TMP/orphan.fix" 2>&1
 check "reconcile says so" grep -q "pooled container ${now[0]} (busybox) has no reservation: removed" "$TMP/orphan.fix"
 check_eq "it is gone from LXD" 404 "$(lxd_status_code "/1.0/instances/${now[0]}")"
 
+echo "== a pooled container removed behind ctgate's back is replaced, never claimed"
+fill before-gone
+mapfile -t now < <(pooled busybox)
+lxc_ct delete --force "${now[0]}"
+fill gone
+check "the fill removes its entry" grep -q "${now[0]} removed" "$TMP/fill-gone.out"
+check_eq "and makes another: the pool is full" 2 "$(pooled busybox | wc -l)"
+check_not "the gone one is not pooled any more" grep -qx -- "${now[0]}" <(pooled busybox)
+
 echo "== a smaller pool is trimmed, no pool is emptied"
 fill before-trim
 with_pool '{ template = "busybox"; size = 1; }'
