@@ -105,13 +105,12 @@ static void undo_reserve(void *p)
 }
 
 /*
- * The instance, with its limits in the same call.  A disk size needs a pool
- * that can limit one: asked for by name, a pool that cannot is refused; a
- * template size's disk on such a pool is not enforced.
+ * A disk size needs a pool that can limit one: asked for by name, a pool
+ * that cannot is refused; a template size's disk on such a pool is not
+ * enforced (for the clone and the claim alike).
  */
-static enum ct_err step_clone(void *p, struct ct_error *err)
+static enum ct_err fit_disk(struct create_ctx *c, struct ct_error *err)
 {
-    struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
     bool can_disk = true;
     if (c->limits.disk_bytes != 0) {
@@ -127,7 +126,14 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         }
         c->limits.disk_bytes = 0;
     }
-    struct backend_create args = {
+    return CT_OK;
+}
+
+/* What the backend is told of this container, by create (clone) and adopt (claim) alike. */
+static struct backend_create owner_args(struct create_ctx *c)
+{
+    c->ctid = c->ports.ctid;
+    return (struct backend_create){
         .name = c->req->hostname,
         .tmpl = c->tmpl,
         .owner = c->req->caller.uid,
@@ -137,12 +143,23 @@ static enum ct_err step_clone(void *p, struct ct_error *err)
         .description = c->req->param[CT_P_DESCRIPTION].text,
         .limits = &c->limits,
         .ctid = c->ports.ctid,
-        .ctid_out = &c->ctid,
-        .address = c->ports.address,
-        .nothing_made = &c->clone_nothing_made,
     };
-    c->ctid = c->ports.ctid;
-    enum ct_err rc = a->backend->create(a->handle, &args, err);
+}
+
+/* The instance, with its limits in the same call. */
+static enum ct_err step_clone(void *p, struct ct_error *err)
+{
+    struct create_ctx *c = p;
+    const struct agent_ctx *a = c->agent;
+    enum ct_err rc = fit_disk(c, err);
+    if (rc != CT_OK) {
+        return rc;
+    }
+    struct backend_create args = owner_args(c);
+    args.ctid_out = &c->ctid;
+    args.address = c->ports.address;
+    args.nothing_made = &c->clone_nothing_made;
+    rc = a->backend->create(a->handle, &args, err);
     if (rc == CT_OK && c->ctid != c->ports.ctid) {
         /* The backend had to give it another number (a Proxmox id taken meanwhile). */
         rc = registry_set_ctid(a->cfg->state_dir, c->req->hostname, c->request_id, c->ctid, err);
@@ -200,31 +217,11 @@ static enum ct_err step_claim(void *p, struct ct_error *err)
 {
     struct create_ctx *c = p;
     const struct agent_ctx *a = c->agent;
-    bool can_disk = true;
-    enum ct_err rc;
-    if (c->limits.disk_bytes != 0 &&
-        (rc = backend_can(a->backend, a->handle, BACKEND_CAN_LIMIT_DISK, &can_disk, err)) != CT_OK) {
+    enum ct_err rc = fit_disk(c, err);
+    if (rc != CT_OK) {
         return rc;
     }
-    if (!can_disk) { /* as step_clone */
-        if (c->req->param[CT_P_DISK].set) {
-            return ct_error_set(err, CT_ERR_BAD_VALUE,
-                                "the storage pool cannot limit a root disk's size");
-        }
-        c->limits.disk_bytes = 0;
-    }
-    struct backend_create args = {
-        .name = c->req->hostname,
-        .tmpl = c->tmpl,
-        .owner = c->req->caller.uid,
-        .request_id = c->request_id,
-        .created = c->created,
-        .expires = c->expires[0] != '\0' ? c->expires : NULL,
-        .description = c->req->param[CT_P_DESCRIPTION].text,
-        .limits = &c->limits,
-        .ctid = c->ports.ctid,
-    };
-    c->ctid = c->ports.ctid;
+    struct backend_create args = owner_args(c);
     struct backend_instance inst;
     if (a->backend->adopt == NULL) {
         return ct_error_set(err, CT_ERR_INTERNAL, "the backend cannot adopt a pooled container");
